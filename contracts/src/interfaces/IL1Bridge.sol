@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title L1 side of Drawbridge: escrow, the L1->L2 message tree and withdrawal finalization.
+interface IL1Bridge {
+    /// @notice A withdrawal as recorded in the L2 withdrawal tree.
+    struct Withdrawal {
+        uint64 nonce;
+        address sender;
+        address recipient;
+        address l1Token;
+        uint256 amount;
+    }
+
+    /// @notice One item of a batch finalization.
+    struct WithdrawalClaim {
+        Withdrawal withdrawal;
+        bytes32[] proof;
+    }
+
+    /// @notice Initialization parameters (proxy init data).
+    struct InitParams {
+        address governance;
+        address pauser;
+        address outputOracle;
+        uint256 l2ChainId;
+        address l2Bridge;
+        uint64 maxPause;
+        uint64 pauseCooldown;
+    }
+
+    event MessageSent(
+        uint64 indexed nonce,
+        uint8 indexed kind,
+        address indexed sender,
+        address recipient,
+        address token,
+        uint256 amount,
+        bytes data,
+        bytes32 leaf
+    );
+    event MessageRootCommitted(bytes32 indexed root, uint64 count);
+    event TokenAnnounced(address indexed token, string name, string symbol, uint8 decimals);
+    event WithdrawalFinalized(
+        uint64 indexed nonce, address indexed recipient, address indexed l1Token, uint256 amount, uint256 outputIndex
+    );
+    event Paused(uint64 until);
+    event Unpaused();
+    event PauserChanged(address pauser);
+    event PauseBoundsChanged(uint64 maxPause, uint64 pauseCooldown);
+
+    error ZeroAmount();
+    error ZeroRecipient();
+    error InvalidToken(address token);
+    error NothingArrived();
+    error BridgePaused(uint64 until);
+    error NotPauser();
+    error PauseTooLong(uint64 duration, uint64 maxPause);
+    error PauseCooldown(uint64 availableAt);
+    error NotPaused();
+    error NoMessages();
+    error OutputNotFinal(uint256 outputIndex);
+    error InvalidProof();
+    error AlreadyFinalized(uint64 nonce);
+    error EthTransferFailed(address recipient);
+    error EmptyBatch();
+    error InvalidParameters(string reason);
+    error NotGovernance();
+
+    /// @notice Deposits `msg.value` ETH for `l2Recipient`.
+    function depositETH(address l2Recipient) external payable returns (uint64 nonce);
+    /// @notice Deposits `amount` of `token` (approved beforehand) for `l2Recipient`; credits what arrived.
+    function depositERC20(address token, address l2Recipient, uint256 amount) external returns (uint64 nonce);
+    /// @notice Records the current message root so that it can be published to L2. Anyone may call.
+    function commitMessageRoot() external returns (bytes32 root, uint64 count);
+    /// @notice Pays a withdrawal proven against the `withdrawalRoot` of the final output `outputIndex`.
+    function finalizeWithdrawal(Withdrawal calldata withdrawal, uint256 outputIndex, bytes32[] calldata proof)
+        external;
+    /// @notice Pays many withdrawals proven against one final output.
+    function finalizeWithdrawals(WithdrawalClaim[] calldata claims, uint256 outputIndex) external;
+    /// @notice Pauses deposits and withdrawal finalization for `duration` seconds (pauser only, bounded).
+    function pause(uint64 duration) external;
+    /// @notice Ends a pause early (pauser only).
+    function unpause() external;
+
+    /// @notice Number of L1->L2 messages sent so far; the next message gets this nonce.
+    function messageCount() external view returns (uint64);
+    /// @notice Root of the message tree as it stands now (not necessarily committed).
+    function messageRoot() external view returns (bytes32);
+    /// @notice Number of messages a committed root covers, zero for a root this bridge never committed.
+    function messageRootCount(bytes32 root) external view returns (uint64);
+    /// @notice Whether the withdrawal with this nonce has been paid.
+    function isWithdrawalFinalized(uint64 nonce) external view returns (bool);
+    /// @notice Leaf of a withdrawal under this deployment's L2 chain id and L2 bridge.
+    function withdrawalLeaf(Withdrawal calldata withdrawal) external view returns (bytes32);
+    /// @notice End of the current pause (0 or in the past when not paused).
+    function pausedUntil() external view returns (uint64);
+    /// @notice Escrowed amount per L1 token (`address(0)` for ETH).
+    function escrowed(address token) external view returns (uint256);
+    function outputOracle() external view returns (address);
+    function l2ChainId() external view returns (uint256);
+    function l2Bridge() external view returns (address);
+    function governance() external view returns (address);
+    function pauser() external view returns (address);
+}

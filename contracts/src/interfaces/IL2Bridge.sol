@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title L2 side of Drawbridge: processes L1 messages in order, mints and burns bridged tokens.
+interface IL2Bridge {
+    /// @notice An L1->L2 message exactly as L1 hashed it.
+    struct L1Message {
+        uint8 kind;
+        uint64 nonce;
+        address sender;
+        address recipient;
+        address token;
+        uint256 amount;
+        bytes data;
+    }
+
+    struct InitParams {
+        address governance;
+        address rootOracle;
+        uint256 l1ChainId;
+        address l1Bridge;
+    }
+
+    event MessageProcessed(uint64 indexed nonce, uint8 indexed kind, address indexed recipient, address l2Token, uint256 amount);
+    event BridgedTokenDeployed(address indexed l1Token, address indexed l2Token, string name, string symbol, uint8 decimals);
+    event WithdrawalInitiated(
+        uint64 indexed nonce,
+        address indexed sender,
+        address indexed recipient,
+        address l1Token,
+        uint256 amount,
+        bytes32 leaf
+    );
+
+    error UnknownRoot(bytes32 root);
+    error OutOfOrder(uint64 nonce, uint64 expected);
+    error InvalidProof(uint64 nonce);
+    error LengthMismatch();
+    error EmptyBatch();
+    error UnknownMessageKind(uint8 kind);
+    error UnknownToken(address l1Token);
+    error ZeroAmount();
+    error ZeroRecipient();
+    error InvalidParameters(string reason);
+    error NotGovernance();
+
+    /// @notice Processes the next messages in nonce order, each proven against `root`.
+    function relayMessages(L1Message[] calldata messages, bytes32 root, bytes32[][] calldata proofs) external;
+    /// @notice Burns `amount` of the bridged `l1Token` and queues a withdrawal to `l1Recipient`.
+    function withdraw(address l1Token, address l1Recipient, uint256 amount) external returns (uint64 nonce);
+
+    function l1MessagesProcessed() external view returns (uint64);
+    function withdrawalCount() external view returns (uint64);
+    function withdrawalRoot() external view returns (bytes32);
+    function bridgedToken(address l1Token) external view returns (address);
+    function l1Token(address l2Token) external view returns (address);
+    function l1MessageLeaf(L1Message calldata message) external view returns (bytes32);
+    function rootOracle() external view returns (address);
+    function l1ChainId() external view returns (uint256);
+    function l1Bridge() external view returns (address);
+}

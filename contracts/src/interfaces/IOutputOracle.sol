@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title L2 outputs posted to L1 with a bond, challengeable for `challengePeriod`.
+interface IOutputOracle {
+    enum OutputStatus {
+        None,
+        Proposed,
+        Challenged,
+        Upheld
+    }
+
+    struct Output {
+        bytes32 l2BlockHash;
+        bytes32 l2StateRoot;
+        bytes32 withdrawalRoot;
+        uint64 l2BlockNumber;
+        uint64 l1MessagesProcessed;
+        uint64 proposedAt;
+        OutputStatus status;
+        address proposer;
+        address challenger;
+    }
+
+    struct InitParams {
+        address governance;
+        address council;
+        address proposer;
+        address l1Bridge;
+        uint64 challengePeriod;
+        uint64 proposerTimeout;
+        uint256 proposerBond;
+        uint256 challengerBond;
+    }
+
+    event OutputProposed(
+        uint256 indexed index,
+        uint64 indexed l2BlockNumber,
+        address indexed proposer,
+        bytes32 l2BlockHash,
+        bytes32 l2StateRoot,
+        bytes32 withdrawalRoot,
+        uint64 l1MessagesProcessed
+    );
+    event OutputChallenged(uint256 indexed index, address indexed challenger);
+    event DisputeResolved(uint256 indexed index, bool valid);
+    event OutputsDeleted(uint256 indexed fromIndex, uint256 count);
+    event BondReleased(uint256 indexed index, address indexed proposer, uint256 amount);
+    event BondCredited(address indexed account, uint256 amount);
+    event BondWithdrawn(address indexed account, uint256 amount);
+
+    error NotProposer();
+    error NotCouncil();
+    error WrongBond(uint256 sent, uint256 required);
+    error BlockNumberNotIncreasing(uint64 l2BlockNumber, uint64 last);
+    error MessagesProcessedDecreasing(uint64 l1MessagesProcessed, uint64 last);
+    error MessagesProcessedTooHigh(uint64 l1MessagesProcessed, uint64 sent);
+    error ZeroRoot();
+    error UnknownOutput(uint256 index);
+    error ChallengeWindowClosed(uint256 index);
+    error NotChallenged(uint256 index);
+    error NotFinal(uint256 index);
+    error BondAlreadyReleased(uint256 index);
+    error NothingToWithdraw();
+    error TransferFailed();
+    error BridgeFrozen();
+    error InvalidParameters(string reason);
+    error NotGovernance();
+
+    /// @notice Posts an output with exactly `proposerBond`.
+    function propose(
+        uint64 l2BlockNumber,
+        bytes32 l2BlockHash,
+        bytes32 l2StateRoot,
+        bytes32 withdrawalRoot,
+        uint64 l1MessagesProcessed
+    ) external payable returns (uint256 index);
+    /// @notice Disputes an output inside its challenge window with exactly `challengerBond`.
+    function challenge(uint256 index) external payable;
+    /// @notice Council verdict on a challenged output.
+    function resolveDispute(uint256 index, bool valid) external;
+    /// @notice Credits a final output's bond back to its proposer.
+    function releaseBond(uint256 index) external;
+    /// @notice Pays out the caller's credited bonds.
+    function withdrawBond() external;
+
+    function outputCount() external view returns (uint256);
+    function getOutput(uint256 index) external view returns (Output memory);
+    function isFinal(uint256 index) external view returns (bool);
+    /// @notice `withdrawalRoot` of output `index`; reverts with `NotFinal` unless it is final.
+    function finalWithdrawalRoot(uint256 index) external view returns (bytes32);
+    /// @notice Index of the newest final output; reverts with `NotFinal(0)` when none is.
+    function latestFinalIndex() external view returns (uint256);
+    function bondCredit(address account) external view returns (uint256);
+    function challengePeriod() external view returns (uint64);
+    function proposerTimeout() external view returns (uint64);
+    function proposerBond() external view returns (uint256);
+    function challengerBond() external view returns (uint256);
+    function proposer() external view returns (address);
+    function council() external view returns (address);
+    function lastProposedAt() external view returns (uint64);
+}
