@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Compiles the contracts and exports the artifacts the Rust bindings are generated from
+# (ABI, creation and runtime bytecode) into bindings/artifacts.
+#   bindings/export-artifacts.sh          refresh the committed artifacts
+#   bindings/export-artifacts.sh --check  fail when the committed artifacts differ from a fresh compile
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/tools/bootstrap.sh"
+# Interfaces: every call and event. Implementations: bytecode to deploy and initializer encoding.
+contracts=(IL1Bridge IOutputOracle IL2Bridge IL1RootOracle L1Bridge OutputOracle L2Bridge L1RootOracle BridgedToken TestToken ERC1967Proxy)
+(cd "$root/contracts" && ../tools/bin/forge build --quiet)
+dest="$root/bindings/artifacts"
+if [ "${1:-}" = "--check" ]; then
+  dest="$(mktemp -d)"
+  trap 'rm -rf "$dest"' EXIT
+fi
+mkdir -p "$dest"
+for name in "${contracts[@]}"; do
+  src="$(find "$root/contracts/out" -name "$name.json" -path "*/$name.sol/*" | head -1)"
+  [ -n "$src" ] || { echo "export-artifacts: no artifact for $name" >&2; exit 1; }
+  python3 - "$src" "$dest/$name.json" <<'PY'
+import json, sys
+art = json.load(open(sys.argv[1]))
+out = {
+    "abi": art["abi"],
+    "bytecode": {"object": art["bytecode"]["object"]},
+    "deployedBytecode": {"object": art["deployedBytecode"]["object"]},
+}
+with open(sys.argv[2], "w") as f:
+    json.dump(out, f, indent=1, sort_keys=True)
+    f.write("\n")
+PY
+done
+if [ "${1:-}" = "--check" ]; then
+  if ! diff -r -q "$root/bindings/artifacts" "$dest"; then
+    echo "bindings/artifacts differ from a fresh compile: run bindings/export-artifacts.sh and commit" >&2
+    exit 1
+  fi
+  echo "bindings/artifacts match a fresh compile"
+fi
