@@ -1,0 +1,198 @@
+//! The deployer: implementations and ERC-1967 proxies on both chains, each proxy initialized in its
+//! own constructor call so that no proxy is ever left uninitialized. The two sides need each
+//! other's addresses, so the proxies' addresses are predicted from the deployers' nonces first and
+//! checked after.
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
+use drawbridge_bindings::{ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken};
+use tracing::info;
+
+use crate::{Deployment, DeploymentError, L1Side, L2Side, Params, Roles};
+
+/// What to deploy where.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    /// L1 JSON-RPC endpoint.
+    pub l1_rpc_url: String,
+    /// L2 JSON-RPC endpoint.
+    pub l2_rpc_url: String,
+    /// Pays for the deployment on both chains; must not send anything else meanwhile.
+    pub deployer: PrivateKeySigner,
+    /// Role holders.
+    pub roles: Roles,
+    /// Protocol parameters; refused unless they pass [`Params::validate`].
+    pub params: Params,
+    /// Also deploy a mintable test token on L1 (devnet).
+    pub with_test_token: bool,
+}
+
+fn chain_err(step: impl Into<String>) -> impl FnOnce(String) -> DeploymentError {
+    let step = step.into();
+    move |message| DeploymentError::Chain { step, message }
+}
+
+fn connect(url: &str, signer: &PrivateKeySigner) -> Result<DynProvider, DeploymentError> {
+    let url = url
+        .parse()
+        .map_err(|e| DeploymentError::InvalidParameter { name: "rpcUrl", reason: format!("{url:?}: {e}") })?;
+    Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer.clone())).connect_http(url).erased())
+}
+
+/// Sends a contract creation and returns the created address and the block it landed in.
+async fn create(provider: &DynProvider, what: &str, code: Bytes) -> Result<(Address, u64), DeploymentError> {
+    let tx = TransactionRequest::default().with_deploy_code(code);
+    let receipt = provider
+        .send_transaction(tx)
+        .await
+        .map_err(|e| chain_err(format!("sending {what}"))(e.to_string()))?
+        .get_receipt()
+        .await
+        .map_err(|e| chain_err(format!("waiting for {what}"))(e.to_string()))?;
+    if !receipt.status() {
+        return Err(chain_err(format!("deploying {what}"))("transaction reverted".into()));
+    }
+    let address = receipt
+        .contract_address
+        .ok_or_else(|| chain_err(format!("deploying {what}"))("receipt has no contract address".into()))?;
+    info!(%address, what, "deployed");
+    Ok((address, receipt.block_number.unwrap_or_default()))
+}
+
+fn with_args(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
+    let mut code = bytecode.to_vec();
+    code.extend(args);
+    code.into()
+}
+
+fn proxy_code(implementation: Address, init: Vec<u8>) -> Bytes {
+    use alloy::sol_types::SolConstructor;
+    let args = ERC1967Proxy::constructorCall { implementation, _data: init.into() }.abi_encode();
+    with_args(&ERC1967Proxy::BYTECODE, args)
+}
+
+/// Deploys Drawbridge on both chains and returns the deployment description (not yet saved).
+pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentError> {
+    let params = &request.params;
+    params.validate()?;
+    let l1 = connect(&request.l1_rpc_url, &request.deployer)?;
+    let l2 = connect(&request.l2_rpc_url, &request.deployer)?;
+    let deployer = request.deployer.address();
+    let l1_chain_id = l1.get_chain_id().await.map_err(|e| chain_err("reading L1 chain id")(e.to_string()))?;
+    let l2_chain_id = l2.get_chain_id().await.map_err(|e| chain_err("reading L2 chain id")(e.to_string()))?;
+    if l1_chain_id == l2_chain_id {
+        return Err(DeploymentError::InvalidParameter {
+            name: "chainId",
+            reason: format!("L1 and L2 share chain id {l1_chain_id}"),
+        });
+    }
+    let l1_nonce = l1
+        .get_transaction_count(deployer)
+        .await
+        .map_err(|e| chain_err("reading L1 deployer nonce")(e.to_string()))?;
+    let l2_nonce = l2
+        .get_transaction_count(deployer)
+        .await
+        .map_err(|e| chain_err("reading L2 deployer nonce")(e.to_string()))?;
+
+    // L1: bridge impl, oracle impl, bridge proxy, oracle proxy. L2: root oracle impl, L2 bridge
+    // impl, root oracle proxy, L2 bridge proxy.
+    let l1_bridge = deployer.create(l1_nonce + 2);
+    let output_oracle = deployer.create(l1_nonce + 3);
+    let root_oracle = deployer.create(l2_nonce + 2);
+    let l2_bridge = deployer.create(l2_nonce + 3);
+
+    let (l1_bridge_impl, _) = create(&l1, "L1Bridge implementation", L1Bridge::BYTECODE.clone()).await?;
+    let (oracle_impl, _) = create(&l1, "OutputOracle implementation", OutputOracle::BYTECODE.clone()).await?;
+    let l1_init = L1Bridge::initializeCall {
+        params: L1Bridge::InitParams {
+            governance: request.roles.governance,
+            pauser: request.roles.council,
+            outputOracle: output_oracle,
+            l2ChainId: alloy::primitives::U256::from(l2_chain_id),
+            l2Bridge: l2_bridge,
+            maxPause: params.max_pause,
+            pauseCooldown: params.pause_cooldown,
+        },
+    }
+    .abi_encode();
+    let (bridge_proxy, l1_deploy_block) = create(&l1, "L1Bridge proxy", proxy_code(l1_bridge_impl, l1_init)).await?;
+    let oracle_init = OutputOracle::initializeCall {
+        params: OutputOracle::InitParams {
+            governance: request.roles.governance,
+            council: request.roles.council,
+            proposer: request.roles.proposer,
+            l1Bridge: l1_bridge,
+            challengePeriod: params.challenge_period,
+            proposerTimeout: params.proposer_timeout,
+            proposerBond: params.proposer_bond,
+            challengerBond: params.challenger_bond,
+        },
+    }
+    .abi_encode();
+    let (oracle_proxy, _) = create(&l1, "OutputOracle proxy", proxy_code(oracle_impl, oracle_init)).await?;
+    let test_token = if request.with_test_token {
+        let args = TestToken::constructorCall { name_: "Drawbridge Test Token".into(), symbol_: "DBT".into() };
+        use alloy::sol_types::SolConstructor;
+        Some(create(&l1, "TestToken", with_args(&TestToken::BYTECODE, args.abi_encode())).await?.0)
+    } else {
+        None
+    };
+
+    let (root_oracle_impl, _) = create(&l2, "L1RootOracle implementation", L1RootOracle::BYTECODE.clone()).await?;
+    let (l2_bridge_impl, _) = create(&l2, "L2Bridge implementation", L2Bridge::BYTECODE.clone()).await?;
+    let root_init = L1RootOracle::initializeCall {
+        governance_: request.roles.governance,
+        publisher_: request.roles.root_publisher,
+    }
+    .abi_encode();
+    let (root_proxy, l2_deploy_block) =
+        create(&l2, "L1RootOracle proxy", proxy_code(root_oracle_impl, root_init)).await?;
+    let l2_init = L2Bridge::initializeCall {
+        params: L2Bridge::InitParams {
+            governance: request.roles.governance,
+            rootOracle: root_oracle,
+            l1ChainId: alloy::primitives::U256::from(l1_chain_id),
+            l1Bridge: l1_bridge,
+        },
+    }
+    .abi_encode();
+    let (l2_bridge_proxy, _) = create(&l2, "L2Bridge proxy", proxy_code(l2_bridge_impl, l2_init)).await?;
+
+    for (what, predicted, actual) in [
+        ("L1Bridge", l1_bridge, bridge_proxy),
+        ("OutputOracle", output_oracle, oracle_proxy),
+        ("L1RootOracle", root_oracle, root_proxy),
+        ("L2Bridge", l2_bridge, l2_bridge_proxy),
+    ] {
+        if predicted != actual {
+            return Err(chain_err(format!("deploying {what}"))(format!(
+                "landed at {actual}, predicted {predicted}: the deployer sent another transaction meanwhile"
+            )));
+        }
+    }
+
+    Ok(Deployment {
+        l1: L1Side {
+            chain_id: l1_chain_id,
+            rpc_url: request.l1_rpc_url.clone(),
+            l1_bridge,
+            output_oracle,
+            test_token,
+            deploy_block: l1_deploy_block,
+        },
+        l2: L2Side {
+            chain_id: l2_chain_id,
+            rpc_url: request.l2_rpc_url.clone(),
+            l2_bridge,
+            root_oracle,
+            deploy_block: l2_deploy_block,
+        },
+        roles: request.roles.clone(),
+        params: params.clone(),
+    })
+}
