@@ -42,12 +42,18 @@ interface IL1Bridge {
     event MessageRootCommitted(bytes32 indexed root, uint64 count);
     event TokenAnnounced(address indexed token, string name, string symbol, uint8 decimals);
     event WithdrawalFinalized(
-        uint64 indexed nonce, address indexed recipient, address indexed l1Token, uint256 amount, uint256 outputIndex
+        uint64 indexed nonce,
+        address indexed recipient,
+        address indexed l1Token,
+        uint256 amount,
+        uint256 outputIndex
     );
     event Paused(uint64 until);
     event Unpaused();
     event PauserChanged(address pauser);
     event PauseBoundsChanged(uint64 maxPause, uint64 pauseCooldown);
+    /// @notice Added: the governance (upgrade admin) account changed.
+    event GovernanceChanged(address governance);
 
     error ZeroAmount();
     error ZeroRecipient();
@@ -66,6 +72,10 @@ interface IL1Bridge {
     error EmptyBatch();
     error InvalidParameters(string reason);
     error NotGovernance();
+    /// @notice Added: deposits are refused while the bridge is frozen (the freeze itself lands later).
+    error BridgeFrozen();
+    /// @notice Added: a withdrawal asks for more than the bridge holds in escrow for its token.
+    error InsufficientEscrow(address token, uint256 amount, uint256 available);
 
     /// @notice Deposits `msg.value` ETH for `l2Recipient`.
     function depositETH(address l2Recipient) external payable returns (uint64 nonce);
@@ -102,4 +112,21 @@ interface IL1Bridge {
     function l2Bridge() external view returns (address);
     function governance() external view returns (address);
     function pauser() external view returns (address);
+
+    // ---- Added beyond the original interface (see docs/protocol.md) ----
+
+    /// @notice Changes the pauser (governance only).
+    function setPauser(address newPauser) external;
+    /// @notice Changes the pause bounds (governance only); both must be non-zero.
+    function setPauseBounds(uint64 newMaxPause, uint64 newPauseCooldown) external;
+    /// @notice Hands governance (the upgrade admin) to another account (governance only).
+    function setGovernance(address newGovernance) external;
+    /// @notice Whether the bridge is frozen (no deposits, no new outputs). Always false until the freeze lands.
+    function frozen() external view returns (bool);
+    /// @notice The most recently committed message root and the number of messages it covers (zero before any commit).
+    function lastCommittedRoot() external view returns (bytes32 root, uint64 count);
+    /// @notice Whether a deposit of `token` has already carried its metadata to L2.
+    function isTokenAnnounced(address token) external view returns (bool);
+    function maxPause() external view returns (uint64);
+    function pauseCooldown() external view returns (uint64);
 }

@@ -9,6 +9,14 @@ interface IL1RootOracle {
     error NotPublisher();
     error ZeroRoot();
     error NotGovernance();
+    /// @notice Added: initialization or a role change got an unusable value.
+    error InvalidParameters(string reason);
+    /// @notice Added: a root must cover at least one message.
+    error ZeroCount();
+    /// @notice Added: a root that is already known cannot be republished with another count.
+    error RootCountMismatch(bytes32 root, uint64 known, uint64 given);
+    /// @notice Added: governance (upgrade admin) changed.
+    event GovernanceChanged(address governance);
 
     /// @notice Makes `root` (covering `count` L1 messages) known on L2. Publisher only.
     function publishRoot(bytes32 root, uint64 count) external;
@@ -17,4 +25,14 @@ interface IL1RootOracle {
     function isKnownRoot(bytes32 root) external view returns (bool);
     function latestRoot() external view returns (bytes32);
     function publisher() external view returns (address);
+
+    // ---- Added beyond the original interface (see docs/protocol.md) ----
+
+    /// @notice Changes the publisher (governance only).
+    function setPublisher(address newPublisher) external;
+    /// @notice Hands governance (the upgrade admin) to another account (governance only).
+    function setGovernance(address newGovernance) external;
+    /// @notice Number of messages covered by `latestRoot()` (the largest published so far).
+    function latestCount() external view returns (uint64);
+    function governance() external view returns (address);
 }

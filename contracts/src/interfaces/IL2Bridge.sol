@@ -21,8 +21,12 @@ interface IL2Bridge {
         address l1Bridge;
     }
 
-    event MessageProcessed(uint64 indexed nonce, uint8 indexed kind, address indexed recipient, address l2Token, uint256 amount);
-    event BridgedTokenDeployed(address indexed l1Token, address indexed l2Token, string name, string symbol, uint8 decimals);
+    event MessageProcessed(
+        uint64 indexed nonce, uint8 indexed kind, address indexed recipient, address l2Token, uint256 amount
+    );
+    event BridgedTokenDeployed(
+        address indexed l1Token, address indexed l2Token, string name, string symbol, uint8 decimals
+    );
     event WithdrawalInitiated(
         uint64 indexed nonce,
         address indexed sender,
@@ -31,6 +35,9 @@ interface IL2Bridge {
         uint256 amount,
         bytes32 leaf
     );
+
+    /// @notice Added: governance (upgrade admin) changed.
+    event GovernanceChanged(address governance);
 
     error UnknownRoot(bytes32 root);
     error OutOfOrder(uint64 nonce, uint64 expected);
@@ -58,4 +65,18 @@ interface IL2Bridge {
     function rootOracle() external view returns (address);
     function l1ChainId() external view returns (uint256);
     function l1Bridge() external view returns (address);
+
+    // ---- Added beyond the original interface (see docs/protocol.md) ----
+
+    /// @notice Parameters of the BridgedToken being deployed; the token's constructor reads them back.
+    /// Only meaningful during that deployment (empty otherwise).
+    function bridgedTokenParams()
+        external
+        view
+        returns (address l1Token, string memory name, string memory symbol, uint8 decimals);
+    /// @notice CREATE2 address of the BridgedToken for `l1Token`, whether deployed yet or not.
+    function predictBridgedToken(address l1Token) external view returns (address);
+    /// @notice Hands governance (the upgrade admin) to another account (governance only).
+    function setGovernance(address newGovernance) external;
+    function governance() external view returns (address);
 }

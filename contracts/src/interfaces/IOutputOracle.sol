@@ -48,6 +48,10 @@ interface IOutputOracle {
     event BondReleased(uint256 indexed index, address indexed proposer, uint256 amount);
     event BondCredited(address indexed account, uint256 amount);
     event BondWithdrawn(address indexed account, uint256 amount);
+    /// @notice Added: role changes (governance only).
+    event GovernanceChanged(address governance);
+    event CouncilChanged(address council);
+    event ProposerChanged(address proposer);
 
     error NotProposer();
     error NotCouncil();
@@ -66,6 +70,8 @@ interface IOutputOracle {
     error BridgeFrozen();
     error InvalidParameters(string reason);
     error NotGovernance();
+    /// @notice Added: an output can be challenged once.
+    error AlreadyChallenged(uint256 index);
 
     /// @notice Posts an output with exactly `proposerBond`.
     function propose(
@@ -99,4 +105,17 @@ interface IOutputOracle {
     function proposer() external view returns (address);
     function council() external view returns (address);
     function lastProposedAt() external view returns (uint64);
+
+    // ---- Added beyond the original interface (see docs/protocol.md) ----
+
+    /// @notice Changes the council (governance only).
+    function setCouncil(address newCouncil) external;
+    /// @notice Changes the configured proposer (governance only).
+    function setProposer(address newProposer) external;
+    /// @notice Hands governance (the upgrade admin) to another account (governance only).
+    function setGovernance(address newGovernance) external;
+    /// @notice Lowest index with an open (unresolved) dispute; `exists` is false when there is none.
+    function firstOpenDispute() external view returns (bool exists, uint256 index);
+    function l1Bridge() external view returns (address);
+    function governance() external view returns (address);
 }
