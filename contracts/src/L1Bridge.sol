@@ -59,6 +59,8 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         mapping(address token => TokenState) tokens;
         // slot 41: bit (nonce & 255) of word (nonce >> 8) is set once withdrawal `nonce` is paid.
         mapping(uint256 word => uint256 bits) spent;
+        // slot 42: withdrawal roots of settled outputs (see cacheOutputRoot).
+        mapping(uint256 outputIndex => bytes32 withdrawalRoot) settledRoots;
     }
 
     // keccak256(abi.encode(uint256(keccak256("drawbridge.storage.L1Bridge")) - 1)) & ~bytes32(uint256(0xff))
@@ -226,7 +228,8 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     {
         L1BridgeStorage storage $ = _s();
         _checkNotPaused($);
-        bytes32 root = _finalWithdrawalRoot($.outputOracle, outputIndex);
+        bytes32 root = $.settledRoots[outputIndex];
+        if (root == bytes32(0)) root = _finalWithdrawalRoot($.outputOracle, outputIndex);
         bytes32 leaf = _withdrawalLeaf($, withdrawal);
         if (!IncrementalMerkle.verify(root, leaf, withdrawal.nonce, proof)) revert InvalidProof();
         if (!_markSpent($, withdrawal.nonce)) revert AlreadyFinalized(withdrawal.nonce);
@@ -244,7 +247,8 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         if (n == 0) revert EmptyBatch();
         L1BridgeStorage storage $ = _s();
         _checkNotPaused($);
-        bytes32 root = _finalWithdrawalRoot($.outputOracle, outputIndex);
+        bytes32 root = $.settledRoots[outputIndex];
+        if (root == bytes32(0)) root = _fetchAndCacheRoot($, outputIndex, false);
         uint256 chainId = $.l2ChainId;
         address bridge = $.l2Bridge;
         for (uint256 i; i < n; ++i) {
@@ -255,6 +259,33 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
             if (!IncrementalMerkle.verify(root, leaf, w.nonce, claim.proof)) revert InvalidProof();
             if (!_markSpent($, w.nonce)) continue;
             _release($, w, outputIndex);
+        }
+    }
+
+    /// @inheritdoc IL1Bridge
+    function cacheOutputRoot(uint256 outputIndex) external returns (bytes32 withdrawalRoot) {
+        L1BridgeStorage storage $ = _s();
+        withdrawalRoot = $.settledRoots[outputIndex];
+        if (withdrawalRoot == bytes32(0)) withdrawalRoot = _fetchAndCacheRoot($, outputIndex, true);
+    }
+
+    /// @dev Asks the oracle for a final output's root and caches it when the output is settled (a settled
+    /// output can never change, be deleted or stop being final, so the cache can never go stale).
+    function _fetchAndCacheRoot(L1BridgeStorage storage $, uint256 outputIndex, bool requireSettled)
+        private
+        returns (bytes32 root)
+    {
+        bool settled;
+        try IOutputOracle($.outputOracle).finalWithdrawalRootInfo(outputIndex) returns (bytes32 r, bool s) {
+            (root, settled) = (r, s);
+        } catch {
+            revert OutputNotFinal(outputIndex);
+        }
+        if (settled && root != bytes32(0)) {
+            $.settledRoots[outputIndex] = root;
+            emit OutputRootCached(outputIndex, root);
+        } else if (requireSettled) {
+            revert OutputNotSettled(outputIndex);
         }
     }
 
@@ -471,6 +502,11 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     /// @inheritdoc IL1Bridge
     function pauser() external view returns (address) {
         return _s().pauser;
+    }
+
+    /// @inheritdoc IL1Bridge
+    function cachedOutputRoot(uint256 outputIndex) external view returns (bytes32) {
+        return _s().settledRoots[outputIndex];
     }
 
     /// @inheritdoc IL1Bridge

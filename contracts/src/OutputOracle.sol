@@ -288,6 +288,21 @@ contract OutputOracle is IOutputOracle, Initializable, UUPSUpgradeable, Reentran
     }
 
     /// @inheritdoc IOutputOracle
+    function finalWithdrawalRootInfo(uint256 index)
+        external
+        view
+        returns (bytes32 withdrawalRoot, bool settled)
+    {
+        OutputOracleStorage storage $ = _s();
+        if (!_isFinal($, index)) revert NotFinal(index);
+        StoredOutput storage o = $.outputs[index];
+        withdrawalRoot = o.withdrawalRoot;
+        // Every lower output was proposed no later, so its window has passed too: nothing at or below
+        // `index` can be challenged any more, and no dispute is open there (the output is final).
+        settled = block.timestamp >= uint256(o.proposedAt) + $.challengePeriod;
+    }
+
+    /// @inheritdoc IOutputOracle
     /// @dev Scans down from the newest output that no open dispute blocks; in practice it only passes the
     /// outputs still inside their challenge window.
     function latestFinalIndex() external view returns (uint256) {

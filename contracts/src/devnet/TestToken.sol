@@ -3,21 +3,14 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @title A plain ERC-20 anyone can mint, for the devnet and tests. Never deploy it anywhere that matters.
+/// @title A plain 18-decimals ERC-20 anyone can mint, for the devnet and tests. Never deploy it anywhere
+/// that matters.
 contract TestToken is ERC20 {
-    uint8 private immutable _decimals;
-
-    constructor(string memory name_, string memory symbol_, uint8 decimals_) ERC20(name_, symbol_) {
-        _decimals = decimals_;
-    }
+    constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
 
     /// @notice Mints `amount` to `to`. Open to anyone.
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
-    }
-
-    function decimals() public view override returns (uint8) {
-        return _decimals;
     }
 }
 

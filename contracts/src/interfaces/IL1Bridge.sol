@@ -52,6 +52,8 @@ interface IL1Bridge {
     event Unpaused();
     event PauserChanged(address pauser);
     event PauseBoundsChanged(uint64 maxPause, uint64 pauseCooldown);
+    /// @notice Added: the `withdrawalRoot` of a settled output was cached (see `cacheOutputRoot`).
+    event OutputRootCached(uint256 indexed outputIndex, bytes32 withdrawalRoot);
     /// @notice Added: the governance (upgrade admin) account changed.
     event GovernanceChanged(address governance);
 
@@ -72,6 +74,8 @@ interface IL1Bridge {
     error EmptyBatch();
     error InvalidParameters(string reason);
     error NotGovernance();
+    /// @notice Added: `cacheOutputRoot` needs a settled output (final and past its challenge window).
+    error OutputNotSettled(uint256 outputIndex);
     /// @notice Added: deposits are refused while the bridge is frozen (the freeze itself lands later).
     error BridgeFrozen();
     /// @notice Added: a withdrawal asks for more than the bridge holds in escrow for its token.
@@ -127,6 +131,12 @@ interface IL1Bridge {
     function lastCommittedRoot() external view returns (bytes32 root, uint64 count);
     /// @notice Whether a deposit of `token` has already carried its metadata to L2.
     function isTokenAnnounced(address token) external view returns (bool);
+    /// @notice Caches the `withdrawalRoot` of a settled output (final and past its own challenge window, so it
+    /// can never change again) so that later finalizations against it skip the OutputOracle call. Anyone may
+    /// call; `finalizeWithdrawals` does it by itself. Idempotent.
+    function cacheOutputRoot(uint256 outputIndex) external returns (bytes32 withdrawalRoot);
+    /// @notice The cached `withdrawalRoot` of output `outputIndex`, zero when not cached.
+    function cachedOutputRoot(uint256 outputIndex) external view returns (bytes32);
     function maxPause() external view returns (uint64);
     function pauseCooldown() external view returns (uint64);
 }

@@ -116,6 +116,13 @@ interface IOutputOracle {
     function setGovernance(address newGovernance) external;
     /// @notice Lowest index with an open (unresolved) dispute; `exists` is false when there is none.
     function firstOpenDispute() external view returns (bool exists, uint256 index);
+    /// @notice `withdrawalRoot` of the final output `index` and whether it is settled: final and past its own
+    /// challenge window, so that it can never again stop being final or be deleted. Reverts `NotFinal`
+    /// unless the output is final.
+    function finalWithdrawalRootInfo(uint256 index)
+        external
+        view
+        returns (bytes32 withdrawalRoot, bool settled);
     function l1Bridge() external view returns (address);
     function governance() external view returns (address);
 }
