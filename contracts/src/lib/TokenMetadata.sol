@@ -75,7 +75,8 @@ library TokenMetadata {
             len = MAX_STRING_LENGTH;
             // Do not split a UTF-8 character: while the first dropped byte is a continuation byte
             // (10xxxxxx), drop the byte before it too.
-            while (len > 0 && uint8(bytes(out)[len]) & 0xC0 == 0x80) {
+            // (The buffer holds MAX_STRING_LENGTH + 1 bytes; its length word is only set below.)
+            while (len > 0 && _byteAt(out, len) & 0xC0 == 0x80) {
                 --len;
             }
         }
@@ -92,6 +93,13 @@ library TokenMetadata {
             }
             for {} lt(word, 0x60) { word := add(word, 0x20) } { mstore(add(data, word), 0) }
             mstore(out, len)
+        }
+    }
+
+    /// @dev Byte `i` of the data area of `buf`, whatever its length word says.
+    function _byteAt(string memory buf, uint256 i) private pure returns (uint8 b) {
+        assembly ("memory-safe") {
+            b := byte(0, mload(add(add(buf, 0x20), i)))
         }
     }
 

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+
+import {Fixture} from "./utils/Fixture.sol";
+import {RejectETH} from "./utils/Mocks.sol";
+import {OutputOracle} from "../src/OutputOracle.sol";
+import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
+
+contract OutputOracleTest is Fixture {
+    bytes32 internal constant L1_STORAGE = 0xb707303b2b5e1d0a3fab0ff3177954319b7d7b0b6cc252c12aeca645d17b4000;
+
+    address internal proposer2 = _named("proposer2");
+    address internal challenger2 = _named("challenger2");
+
+    function _propose(address who, uint64 blockNumber, uint64 processed) internal returns (uint256) {
+        return _proposeRoots(who, blockNumber, keccak256(abi.encode(blockNumber)), processed);
+    }
+
+    function _proposeRoots(address who, uint64 blockNumber, bytes32 wRoot, uint64 processed)
+        internal
+        returns (uint256)
+    {
+        vm.deal(who, who.balance + PROPOSER_BOND);
+        vm.prank(who);
+        return
+            oracle.propose{value: PROPOSER_BOND}(
+                blockNumber, keccak256("h"), keccak256("s"), wRoot, processed
+            );
+    }
+
+    function _challenge(address who, uint256 index) internal {
+        vm.deal(who, who.balance + CHALLENGER_BOND);
+        vm.prank(who);
+        oracle.challenge{value: CHALLENGER_BOND}(index);
+    }
+
+    function _resolve(uint256 index, bool valid) internal {
+        vm.prank(council);
+        oracle.resolveDispute(index, valid);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // initialize
+    // ------------------------------------------------------------------------------------------------
+
+    function _expectInvalid(IOutputOracle.InitParams memory p, string memory reason) internal {
+        address impl = address(new OutputOracle());
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, reason));
+        new ERC1967Proxy(impl, abi.encodeCall(OutputOracle.initialize, (p)));
+    }
+
+    function test_initialize_validParams_succeeds() public view {
+        assertEq(oracle.governance(), governance);
+        assertEq(oracle.council(), council);
+        assertEq(oracle.proposer(), proposer);
+        assertEq(oracle.l1Bridge(), address(l1));
+        assertEq(oracle.challengePeriod(), CHALLENGE_PERIOD);
+        assertEq(oracle.proposerTimeout(), PROPOSER_TIMEOUT);
+        assertEq(oracle.proposerBond(), PROPOSER_BOND);
+        assertEq(oracle.challengerBond(), CHALLENGER_BOND);
+        assertEq(oracle.lastProposedAt(), START_TIME);
+        assertEq(oracle.outputCount(), 0);
+    }
+
+    function test_initialize_zeroGovernance_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.governance = address(0);
+        _expectInvalid(p, "governance");
+    }
+
+    function test_initialize_zeroCouncil_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.council = address(0);
+        _expectInvalid(p, "council");
+    }
+
+    function test_initialize_zeroProposer_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.proposer = address(0);
+        _expectInvalid(p, "proposer");
+    }
+
+    function test_initialize_zeroL1Bridge_reverts() public {
+        _expectInvalid(oracleParams(address(0)), "l1Bridge");
+    }
+
+    function test_initialize_zeroChallengePeriod_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.challengePeriod = 0;
+        _expectInvalid(p, "challengePeriod");
+    }
+
+    function test_initialize_hugeChallengePeriod_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.challengePeriod = 366 days;
+        _expectInvalid(p, "challengePeriod");
+    }
+
+    function test_initialize_zeroProposerTimeout_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.proposerTimeout = 0;
+        _expectInvalid(p, "proposerTimeout");
+    }
+
+    function test_initialize_infiniteProposerTimeout_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.proposerTimeout = type(uint64).max;
+        _expectInvalid(p, "proposerTimeout");
+    }
+
+    function test_initialize_zeroProposerBond_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.proposerBond = 0;
+        _expectInvalid(p, "proposerBond");
+    }
+
+    function test_initialize_hugeProposerBond_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.proposerBond = uint256(type(uint96).max) + 1;
+        _expectInvalid(p, "proposerBond");
+    }
+
+    function test_initialize_zeroChallengerBond_reverts() public {
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.challengerBond = 0;
+        _expectInvalid(p, "challengerBond");
+    }
+
+    function test_initialize_twice_reverts() public {
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        oracle.initialize(oracleParams(address(l1)));
+    }
+
+    function test_initialize_onImplementation_reverts() public {
+        OutputOracle impl = new OutputOracle();
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        impl.initialize(oracleParams(address(l1)));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // propose
+    // ------------------------------------------------------------------------------------------------
+
+    function test_propose_byProposer_succeeds() public {
+        depositETH(alice, alice, 1 ether);
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.OutputProposed(0, 5, proposer, keccak256("h"), keccak256("s"), keccak256("w"), 1);
+        vm.prank(proposer);
+        uint256 idx =
+            oracle.propose{value: PROPOSER_BOND}(5, keccak256("h"), keccak256("s"), keccak256("w"), 1);
+        assertEq(idx, 0);
+        assertEq(oracle.outputCount(), 1);
+        IOutputOracle.Output memory o = oracle.getOutput(0);
+        assertEq(o.l2BlockHash, keccak256("h"));
+        assertEq(o.l2StateRoot, keccak256("s"));
+        assertEq(o.withdrawalRoot, keccak256("w"));
+        assertEq(o.l2BlockNumber, 5);
+        assertEq(o.l1MessagesProcessed, 1);
+        assertEq(o.proposedAt, block.timestamp);
+        assertEq(uint256(o.status), uint256(IOutputOracle.OutputStatus.Proposed));
+        assertEq(o.proposer, proposer);
+        assertEq(o.challenger, address(0));
+        assertEq(oracle.lastProposedAt(), block.timestamp);
+        assertEq(address(oracle).balance, PROPOSER_BOND);
+    }
+
+    function test_propose_notProposer_reverts() public {
+        vm.deal(alice, PROPOSER_BOND);
+        vm.prank(alice);
+        vm.expectRevert(IOutputOracle.NotProposer.selector);
+        oracle.propose{value: PROPOSER_BOND}(1, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_anyoneAfterTimeoutBoundary_succeeds() public {
+        _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + PROPOSER_TIMEOUT - 1);
+        vm.deal(alice, PROPOSER_BOND);
+        vm.prank(alice);
+        vm.expectRevert(IOutputOracle.NotProposer.selector);
+        oracle.propose{value: PROPOSER_BOND}(2, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+        vm.warp(block.timestamp + 1);
+        uint256 idx = _propose(alice, 2, 0);
+        assertEq(oracle.getOutput(idx).proposer, alice);
+        // the timeout restarts from that proposal
+        vm.deal(bob, PROPOSER_BOND);
+        vm.prank(bob);
+        vm.expectRevert(IOutputOracle.NotProposer.selector);
+        oracle.propose{value: PROPOSER_BOND}(3, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_anyoneAfterTimeoutSinceInit_succeeds() public {
+        vm.warp(START_TIME + PROPOSER_TIMEOUT);
+        _propose(alice, 1, 0);
+        assertEq(oracle.outputCount(), 1);
+    }
+
+    function test_propose_wrongBond_reverts() public {
+        vm.deal(proposer, 2 ether);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.WrongBond.selector, PROPOSER_BOND - 1, PROPOSER_BOND)
+        );
+        oracle.propose{value: PROPOSER_BOND - 1}(1, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.WrongBond.selector, PROPOSER_BOND + 1, PROPOSER_BOND)
+        );
+        oracle.propose{value: PROPOSER_BOND + 1}(1, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_zeroBlockHash_reverts() public {
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(IOutputOracle.ZeroRoot.selector);
+        oracle.propose{value: PROPOSER_BOND}(1, bytes32(0), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_zeroStateRoot_reverts() public {
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(IOutputOracle.ZeroRoot.selector);
+        oracle.propose{value: PROPOSER_BOND}(1, keccak256("h"), bytes32(0), keccak256("w"), 0);
+    }
+
+    function test_propose_zeroWithdrawalRoot_reverts() public {
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(IOutputOracle.ZeroRoot.selector);
+        oracle.propose{value: PROPOSER_BOND}(1, keccak256("h"), keccak256("s"), bytes32(0), 0);
+    }
+
+    function test_propose_firstBlockZero_reverts() public {
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.BlockNumberNotIncreasing.selector, uint64(0), uint64(0))
+        );
+        oracle.propose{value: PROPOSER_BOND}(0, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_blockNumberNotIncreasing_reverts() public {
+        _propose(proposer, 10, 0);
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.BlockNumberNotIncreasing.selector, uint64(10), uint64(10))
+        );
+        oracle.propose{value: PROPOSER_BOND}(10, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    function test_propose_messagesProcessedDecreasing_reverts() public {
+        depositETH(alice, alice, 1 ether);
+        depositETH(alice, alice, 1 ether);
+        _propose(proposer, 1, 2);
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.MessagesProcessedDecreasing.selector, uint64(1), uint64(2))
+        );
+        oracle.propose{value: PROPOSER_BOND}(2, keccak256("h"), keccak256("s"), keccak256("w"), 1);
+    }
+
+    function test_propose_messagesProcessedTooHigh_reverts() public {
+        depositETH(alice, alice, 1 ether);
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOutputOracle.MessagesProcessedTooHigh.selector, uint64(2), uint64(1))
+        );
+        oracle.propose{value: PROPOSER_BOND}(1, keccak256("h"), keccak256("s"), keccak256("w"), 2);
+    }
+
+    function test_propose_messagesProcessedEqualToSent_succeeds() public {
+        depositETH(alice, alice, 1 ether);
+        _propose(proposer, 1, 1);
+        assertEq(oracle.getOutput(0).l1MessagesProcessed, 1);
+    }
+
+    function test_propose_bridgeFrozen_reverts() public {
+        uint256 word = uint256(vm.load(address(l1), L1_STORAGE));
+        vm.store(address(l1), L1_STORAGE, bytes32(word | (uint256(1) << 248)));
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        vm.expectRevert(IOutputOracle.BridgeFrozen.selector);
+        oracle.propose{value: PROPOSER_BOND}(1, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // challenge and the exact window boundary
+    // ------------------------------------------------------------------------------------------------
+
+    function test_challenge_insideWindow_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD - 1); // last second of the window
+        vm.deal(challenger, CHALLENGER_BOND);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.OutputChallenged(idx, challenger);
+        vm.prank(challenger);
+        oracle.challenge{value: CHALLENGER_BOND}(idx);
+        IOutputOracle.Output memory o = oracle.getOutput(idx);
+        assertEq(uint256(o.status), uint256(IOutputOracle.OutputStatus.Challenged));
+        assertEq(o.challenger, challenger);
+        (bool exists, uint256 first) = oracle.firstOpenDispute();
+        assertTrue(exists);
+        assertEq(first, idx);
+    }
+
+    function test_challenge_atWindowBoundary_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        vm.deal(challenger, CHALLENGER_BOND);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.ChallengeWindowClosed.selector, idx));
+        oracle.challenge{value: CHALLENGER_BOND}(idx);
+    }
+
+    function test_isFinal_windowBoundary_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD - 1);
+        assertFalse(oracle.isFinal(idx), "one second early");
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, idx));
+        oracle.finalWithdrawalRoot(idx);
+        vm.warp(block.timestamp + 1);
+        assertTrue(oracle.isFinal(idx), "on time");
+        assertEq(oracle.finalWithdrawalRoot(idx), keccak256(abi.encode(uint64(1))));
+    }
+
+    function testFuzz_challengeWindow_boundaryExact(uint64 period, uint64 elapsed) public {
+        period = uint64(bound(period, 1, 365 days));
+        elapsed = uint64(bound(elapsed, 0, 2 * uint256(period)));
+        // a fresh oracle with this challenge period
+        IOutputOracle.InitParams memory p = oracleParams(address(l1));
+        p.challengePeriod = period;
+        OutputOracle o = OutputOracle(
+            address(
+                new ERC1967Proxy(address(new OutputOracle()), abi.encodeCall(OutputOracle.initialize, (p)))
+            )
+        );
+        vm.deal(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        uint256 idx = o.propose{value: PROPOSER_BOND}(1, keccak256("h"), keccak256("s"), keccak256("w"), 0);
+        vm.warp(block.timestamp + elapsed);
+        bool inWindow = elapsed < period;
+        assertEq(o.isFinal(idx), !inWindow, "final exactly from the boundary on");
+        vm.deal(challenger, CHALLENGER_BOND);
+        vm.prank(challenger);
+        if (!inWindow) {
+            vm.expectRevert(abi.encodeWithSelector(IOutputOracle.ChallengeWindowClosed.selector, idx));
+        }
+        o.challenge{value: CHALLENGER_BOND}(idx);
+    }
+
+    function test_challengeWindow_boundaryExact_succeeds() public {
+        testFuzz_challengeWindow_boundaryExact(1 hours, 1 hours - 1);
+        testFuzz_challengeWindow_boundaryExact(1 hours, 1 hours);
+    }
+
+    function test_challenge_unknownOutput_reverts() public {
+        vm.deal(challenger, CHALLENGER_BOND);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.UnknownOutput.selector, 0));
+        oracle.challenge{value: CHALLENGER_BOND}(0);
+    }
+
+    function test_challenge_twice_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        _challenge(challenger, idx);
+        vm.deal(challenger2, CHALLENGER_BOND);
+        vm.prank(challenger2);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.AlreadyChallenged.selector, idx));
+        oracle.challenge{value: CHALLENGER_BOND}(idx);
+    }
+
+    function test_challenge_upheldOutput_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        _challenge(challenger, idx);
+        _resolve(idx, true);
+        vm.deal(challenger2, CHALLENGER_BOND);
+        vm.prank(challenger2);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.AlreadyChallenged.selector, idx));
+        oracle.challenge{value: CHALLENGER_BOND}(idx);
+    }
+
+    function test_challenge_wrongBond_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.deal(challenger, 1 ether);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.WrongBond.selector, 1, CHALLENGER_BOND));
+        oracle.challenge{value: 1}(idx);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // resolveDispute
+    // ------------------------------------------------------------------------------------------------
+
+    function test_resolveDispute_notCouncil_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        _challenge(challenger, idx);
+        vm.prank(governance);
+        vm.expectRevert(IOutputOracle.NotCouncil.selector);
+        oracle.resolveDispute(idx, true);
+    }
+
+    function test_resolveDispute_unknownOutput_reverts() public {
+        vm.prank(council);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.UnknownOutput.selector, 3));
+        oracle.resolveDispute(3, true);
+    }
+
+    function test_resolveDispute_notChallenged_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.prank(council);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotChallenged.selector, idx));
+        oracle.resolveDispute(idx, false);
+    }
+
+    function test_resolveDispute_valid_upholdsAndPaysProposer_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        _challenge(challenger, idx);
+        assertFalse(oracle.isFinal(idx));
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.DisputeResolved(idx, true);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.BondCredited(proposer, CHALLENGER_BOND);
+        _resolve(idx, true);
+        assertTrue(oracle.isFinal(idx), "upheld is final at once");
+        assertEq(uint256(oracle.getOutput(idx).status), uint256(IOutputOracle.OutputStatus.Upheld));
+        assertEq(oracle.bondCredit(proposer), CHALLENGER_BOND);
+        assertEq(oracle.bondCredit(challenger), 0);
+        (bool exists,) = oracle.firstOpenDispute();
+        assertFalse(exists);
+        // the proposer's own bond comes back through releaseBond
+        oracle.releaseBond(idx);
+        assertEq(oracle.bondCredit(proposer), CHALLENGER_BOND + PROPOSER_BOND);
+    }
+
+    function test_resolveDispute_invalid_deletesOutputAndLater_succeeds() public {
+        _propose(proposer, 1, 0); // 0
+        uint256 bad = _propose(proposer, 2, 0); // 1
+        _propose(proposer, 3, 0); // 2
+        _propose(proposer, 4, 0); // 3
+        _challenge(challenger, bad);
+        _challenge(challenger2, 3);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.DisputeResolved(bad, false);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.OutputsDeleted(bad, 3);
+        _resolve(bad, false);
+        assertEq(oracle.outputCount(), 1);
+        assertEq(oracle.bondCredit(challenger), CHALLENGER_BOND + PROPOSER_BOND, "challenger gets both bonds");
+        assertEq(oracle.bondCredit(proposer), 2 * PROPOSER_BOND, "later outputs' bonds back");
+        assertEq(oracle.bondCredit(challenger2), CHALLENGER_BOND, "later challenger's bond back");
+        (bool exists,) = oracle.firstOpenDispute();
+        assertFalse(exists);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.UnknownOutput.selector, 1));
+        oracle.getOutput(1);
+        // the deleted index is reused; block numbers continue from the last remaining output
+        uint256 again = _propose(proposer, 2, 0);
+        assertEq(again, 1);
+        IOutputOracle.Output memory o = oracle.getOutput(1);
+        assertEq(uint256(o.status), uint256(IOutputOracle.OutputStatus.Proposed));
+        assertEq(o.challenger, address(0));
+        // solvency: every bond is either credited or still held for a live output
+        assertEq(
+            address(oracle).balance,
+            oracle.bondCredit(challenger) + oracle.bondCredit(proposer) + oracle.bondCredit(challenger2) + 2
+                * PROPOSER_BOND
+        );
+    }
+
+    function test_resolveDispute_invalidWithLowerOpenDispute_keepsIt_succeeds() public {
+        _propose(proposer, 1, 0);
+        _propose(proposer, 2, 0);
+        _challenge(challenger, 0);
+        _challenge(challenger2, 1);
+        _resolve(1, false);
+        (bool exists, uint256 first) = oracle.firstOpenDispute();
+        assertTrue(exists);
+        assertEq(first, 0);
+        assertEq(oracle.outputCount(), 1);
+    }
+
+    function test_resolveDispute_upheldLaterOutputDeleted_refundsItsBond_succeeds() public {
+        _propose(proposer, 1, 0);
+        vm.prank(governance);
+        oracle.setProposer(proposer2);
+        _propose(proposer2, 2, 0);
+        _challenge(challenger2, 1);
+        _resolve(1, true); // output 1 upheld (final: no lower dispute)
+        assertTrue(oracle.isFinal(1));
+        _challenge(challenger, 0); // output 0 still in its window
+        assertFalse(oracle.isFinal(1), "a lower open dispute blocks finality");
+        _resolve(0, false);
+        assertEq(oracle.outputCount(), 0);
+        assertEq(oracle.bondCredit(proposer2), CHALLENGER_BOND + PROPOSER_BOND, "upheld output's bond back");
+    }
+
+    function test_resolveDispute_releasedBondNotRefundedTwice_succeeds() public {
+        _propose(proposer, 1, 0);
+        vm.prank(governance);
+        oracle.setProposer(proposer2);
+        _propose(proposer2, 2, 0);
+        _challenge(challenger2, 1);
+        _resolve(1, true);
+        oracle.releaseBond(1);
+        _challenge(challenger, 0);
+        _resolve(0, false);
+        assertEq(oracle.bondCredit(proposer2), CHALLENGER_BOND + PROPOSER_BOND, "released once, not again");
+    }
+
+    function test_resolveDispute_lowerDisputeBlocksLaterFinality_succeeds() public {
+        _propose(proposer, 1, 0);
+        _propose(proposer, 2, 0);
+        _propose(proposer, 3, 0);
+        _challenge(challenger, 1);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        assertTrue(oracle.isFinal(0), "below the dispute");
+        assertFalse(oracle.isFinal(1), "disputed");
+        assertFalse(oracle.isFinal(2), "above the dispute");
+        assertEq(oracle.latestFinalIndex(), 0);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, 2));
+        oracle.finalWithdrawalRoot(2);
+        _resolve(1, true);
+        assertTrue(oracle.isFinal(2));
+        assertEq(oracle.latestFinalIndex(), 2);
+    }
+
+    function test_resolveDispute_validMovesFirstDisputeToNext_succeeds() public {
+        _propose(proposer, 1, 0);
+        _propose(proposer, 2, 0);
+        _propose(proposer, 3, 0);
+        _challenge(challenger, 2);
+        _challenge(challenger2, 0);
+        (, uint256 first) = oracle.firstOpenDispute();
+        assertEq(first, 0);
+        _resolve(0, true);
+        (bool exists, uint256 next) = oracle.firstOpenDispute();
+        assertTrue(exists);
+        assertEq(next, 2);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        assertTrue(oracle.isFinal(1));
+        assertFalse(oracle.isFinal(2));
+        _resolve(2, true);
+        (exists,) = oracle.firstOpenDispute();
+        assertFalse(exists);
+        assertTrue(oracle.isFinal(2));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // bonds
+    // ------------------------------------------------------------------------------------------------
+
+    function test_releaseBond_finalOutput_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.BondReleased(idx, proposer, PROPOSER_BOND);
+        vm.prank(alice); // anyone
+        oracle.releaseBond(idx);
+        assertEq(oracle.bondCredit(proposer), PROPOSER_BOND);
+    }
+
+    function test_releaseBond_notFinal_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, idx));
+        oracle.releaseBond(idx);
+    }
+
+    function test_releaseBond_unknownOutput_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.UnknownOutput.selector, 0));
+        oracle.releaseBond(0);
+    }
+
+    function test_releaseBond_twice_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        oracle.releaseBond(idx);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.BondAlreadyReleased.selector, idx));
+        oracle.releaseBond(idx);
+    }
+
+    function test_withdrawBond_paysCredit_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        oracle.releaseBond(idx);
+        uint256 before = proposer.balance;
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.BondWithdrawn(proposer, PROPOSER_BOND);
+        vm.prank(proposer);
+        oracle.withdrawBond();
+        assertEq(proposer.balance - before, PROPOSER_BOND);
+        assertEq(oracle.bondCredit(proposer), 0);
+    }
+
+    function test_withdrawBond_nothing_reverts() public {
+        vm.prank(alice);
+        vm.expectRevert(IOutputOracle.NothingToWithdraw.selector);
+        oracle.withdrawBond();
+    }
+
+    function test_withdrawBond_recipientRejects_reverts() public {
+        RejectETH rejecter = new RejectETH();
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.deal(address(rejecter), CHALLENGER_BOND);
+        rejecter.call{value: CHALLENGER_BOND}(address(oracle), abi.encodeCall(oracle.challenge, (idx)));
+        _resolve(idx, false); // a rejecting challenger cannot block the verdict
+        assertEq(oracle.bondCredit(address(rejecter)), CHALLENGER_BOND + PROPOSER_BOND);
+        vm.expectRevert(IOutputOracle.TransferFailed.selector);
+        rejecter.call(address(oracle), abi.encodeCall(oracle.withdrawBond, ()));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // views
+    // ------------------------------------------------------------------------------------------------
+
+    function test_latestFinalIndex_none_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, 0));
+        oracle.latestFinalIndex();
+        _propose(proposer, 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, 0));
+        oracle.latestFinalIndex();
+    }
+
+    function test_latestFinalIndex_newestFinal_succeeds() public {
+        _propose(proposer, 1, 0);
+        vm.warp(block.timestamp + 10 minutes);
+        _propose(proposer, 2, 0);
+        vm.warp(block.timestamp + CHALLENGE_PERIOD - 10 minutes);
+        _propose(proposer, 3, 0);
+        assertEq(oracle.latestFinalIndex(), 0);
+        vm.warp(block.timestamp + 10 minutes);
+        assertEq(oracle.latestFinalIndex(), 1);
+    }
+
+    function test_getOutput_unknown_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.UnknownOutput.selector, 0));
+        oracle.getOutput(0);
+    }
+
+    function test_finalWithdrawalRootInfo_settled_succeeds() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        _challenge(challenger, idx);
+        _resolve(idx, true);
+        (bytes32 root, bool settled) = oracle.finalWithdrawalRootInfo(idx);
+        assertEq(root, keccak256(abi.encode(uint64(1))));
+        assertFalse(settled, "upheld inside its window");
+        vm.warp(block.timestamp + CHALLENGE_PERIOD);
+        (, settled) = oracle.finalWithdrawalRootInfo(idx);
+        assertTrue(settled);
+    }
+
+    function test_finalWithdrawalRootInfo_notFinal_reverts() public {
+        uint256 idx = _propose(proposer, 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, idx));
+        oracle.finalWithdrawalRootInfo(idx);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // governance
+    // ------------------------------------------------------------------------------------------------
+
+    function test_setCouncil_byGovernance_succeeds() public {
+        vm.expectEmit(address(oracle));
+        emit IOutputOracle.CouncilChanged(bob);
+        vm.prank(governance);
+        oracle.setCouncil(bob);
+        assertEq(oracle.council(), bob);
+    }
+
+    function test_setCouncil_notGovernance_reverts() public {
+        vm.prank(council);
+        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        oracle.setCouncil(bob);
+    }
+
+    function test_setCouncil_zero_reverts() public {
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "council"));
+        oracle.setCouncil(address(0));
+    }
+
+    function test_setProposer_byGovernance_succeeds() public {
+        vm.prank(governance);
+        oracle.setProposer(bob);
+        assertEq(oracle.proposer(), bob);
+        _propose(bob, 1, 0);
+    }
+
+    function test_setProposer_notGovernance_reverts() public {
+        vm.prank(proposer);
+        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        oracle.setProposer(bob);
+    }
+
+    function test_setProposer_zero_reverts() public {
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "proposer"));
+        oracle.setProposer(address(0));
+    }
+
+    function test_setGovernance_byGovernance_succeeds() public {
+        vm.prank(governance);
+        oracle.setGovernance(bob);
+        assertEq(oracle.governance(), bob);
+    }
+
+    function test_setGovernance_notGovernance_reverts() public {
+        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        oracle.setGovernance(bob);
+    }
+
+    function test_setGovernance_zero_reverts() public {
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "governance"));
+        oracle.setGovernance(address(0));
+    }
+
+    function test_upgradeToAndCall_byGovernance_succeeds() public {
+        _propose(proposer, 1, 0);
+        address impl = address(new OutputOracle());
+        vm.prank(governance);
+        oracle.upgradeToAndCall(impl, "");
+        assertEq(oracle.outputCount(), 1);
+    }
+
+    function test_upgradeToAndCall_notGovernance_reverts() public {
+        address impl = address(new OutputOracle());
+        vm.prank(council);
+        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        oracle.upgradeToAndCall(impl, "");
+    }
+}
