@@ -30,6 +30,11 @@ interface Vm {
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function addr(uint256 privateKey) external pure returns (address keyAddr);
 
+    function record() external;
+    function accesses(address target)
+        external
+        returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
+
     // callers
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;
