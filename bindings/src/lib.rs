@@ -35,3 +35,66 @@ sol!(
     IL1RootOracle,
     "artifacts/IL1RootOracle.json"
 );
+
+/// Implementation contracts: creation bytecode, initializers and the functions beyond the
+/// interfaces. Each sits in its own module because its ABI re-declares the interface's structs.
+pub mod implementations {
+    pub mod l1_bridge {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            L1Bridge,
+            "artifacts/L1Bridge.json"
+        );
+    }
+    pub mod output_oracle {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            OutputOracle,
+            "artifacts/OutputOracle.json"
+        );
+    }
+    pub mod l2_bridge {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            L2Bridge,
+            "artifacts/L2Bridge.json"
+        );
+    }
+    pub mod l1_root_oracle {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            L1RootOracle,
+            "artifacts/L1RootOracle.json"
+        );
+    }
+    pub mod bridged_token {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            BridgedToken,
+            "artifacts/BridgedToken.json"
+        );
+    }
+    pub mod test_token {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            TestToken,
+            "artifacts/TestToken.json"
+        );
+    }
+    pub mod erc1967_proxy {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            ERC1967Proxy,
+            "artifacts/ERC1967Proxy.json"
+        );
+    }
+}
+
+pub use implementations::{l1_bridge::L1Bridge, output_oracle::OutputOracle, l2_bridge::L2Bridge, l1_root_oracle::L1RootOracle, bridged_token::BridgedToken, test_token::TestToken, erc1967_proxy::ERC1967Proxy};

@@ -9,7 +9,7 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use drawbridge_bindings::{ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken};
+use drawbridge_bindings::{ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken, implementations};
 use tracing::info;
 
 use crate::{Deployment, DeploymentError, L1Side, L2Side, Params, Roles};
@@ -109,7 +109,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let (l1_bridge_impl, _) = create(&l1, "L1Bridge implementation", L1Bridge::BYTECODE.clone()).await?;
     let (oracle_impl, _) = create(&l1, "OutputOracle implementation", OutputOracle::BYTECODE.clone()).await?;
     let l1_init = L1Bridge::initializeCall {
-        params: L1Bridge::InitParams {
+        p: implementations::l1_bridge::IL1Bridge::InitParams {
             governance: request.roles.governance,
             pauser: request.roles.council,
             outputOracle: output_oracle,
@@ -122,7 +122,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     .abi_encode();
     let (bridge_proxy, l1_deploy_block) = create(&l1, "L1Bridge proxy", proxy_code(l1_bridge_impl, l1_init)).await?;
     let oracle_init = OutputOracle::initializeCall {
-        params: OutputOracle::InitParams {
+        p: implementations::output_oracle::IOutputOracle::InitParams {
             governance: request.roles.governance,
             council: request.roles.council,
             proposer: request.roles.proposer,
@@ -153,7 +153,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let (root_proxy, l2_deploy_block) =
         create(&l2, "L1RootOracle proxy", proxy_code(root_oracle_impl, root_init)).await?;
     let l2_init = L2Bridge::initializeCall {
-        params: L2Bridge::InitParams {
+        p: implementations::l2_bridge::IL2Bridge::InitParams {
             governance: request.roles.governance,
             rootOracle: root_oracle,
             l1ChainId: alloy::primitives::U256::from(l1_chain_id),

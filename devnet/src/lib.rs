@@ -96,7 +96,7 @@ fn start_anvil(chain: &'static str, chain_id: u64, port: Option<u16>, block_time
     if !path.exists() {
         return Err(DevnetError::AnvilMissing(path));
     }
-    let mut anvil = Anvil::at(path).chain_id(chain_id).block_time(block_time).arg("--silent");
+    let mut anvil = Anvil::at(path).chain_id(chain_id).block_time(block_time);
     if let Some(port) = port {
         anvil = anvil.port(port);
     }
