@@ -97,4 +97,8 @@ pub mod implementations {
     }
 }
 
-pub use implementations::{l1_bridge::L1Bridge, output_oracle::OutputOracle, l2_bridge::L2Bridge, l1_root_oracle::L1RootOracle, bridged_token::BridgedToken, test_token::TestToken, erc1967_proxy::ERC1967Proxy};
+pub use implementations::{
+    bridged_token::BridgedToken, erc1967_proxy::ERC1967Proxy, l1_bridge::L1Bridge,
+    l1_root_oracle::L1RootOracle, l2_bridge::L2Bridge, output_oracle::OutputOracle,
+    test_token::TestToken,
+};

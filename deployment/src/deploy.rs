@@ -4,12 +4,14 @@
 //! checked after.
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::primitives::{Address, Bytes};
+use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolCall;
-use drawbridge_bindings::{ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken, implementations};
+use alloy::sol_types::{SolCall, SolConstructor};
+use drawbridge_bindings::{
+    ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken, implementations,
+};
 use tracing::info;
 
 use crate::{Deployment, DeploymentError, L1Side, L2Side, Params, Roles};
@@ -37,30 +39,78 @@ fn chain_err(step: impl Into<String>) -> impl FnOnce(String) -> DeploymentError 
 }
 
 fn connect(url: &str, signer: &PrivateKeySigner) -> Result<DynProvider, DeploymentError> {
-    let url = url
-        .parse()
-        .map_err(|e| DeploymentError::InvalidParameter { name: "rpcUrl", reason: format!("{url:?}: {e}") })?;
-    Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer.clone())).connect_http(url).erased())
+    let url = url.parse().map_err(|e| DeploymentError::InvalidParameter {
+        name: "rpcUrl",
+        reason: format!("{url:?}: {e}"),
+    })?;
+    Ok(ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer.clone()))
+        .connect_http(url)
+        .erased())
 }
 
-/// Sends a contract creation and returns the created address and the block it landed in.
-async fn create(provider: &DynProvider, what: &str, code: Bytes) -> Result<(Address, u64), DeploymentError> {
-    let tx = TransactionRequest::default().with_deploy_code(code);
-    let receipt = provider
-        .send_transaction(tx)
-        .await
-        .map_err(|e| chain_err(format!("sending {what}"))(e.to_string()))?
-        .get_receipt()
-        .await
-        .map_err(|e| chain_err(format!("waiting for {what}"))(e.to_string()))?;
-    if !receipt.status() {
-        return Err(chain_err(format!("deploying {what}"))("transaction reverted".into()));
+/// Gas limit of one creation: set explicitly because a proxy's initializer calls an implementation
+/// that is still pending in the same batch, which gas estimation cannot see.
+const CREATE_GAS: u64 = 8_000_000;
+
+/// One chain's contract creations, sent back to back with consecutive nonces (so they can share a
+/// block) and then awaited in order.
+struct Batch<'a> {
+    provider: &'a DynProvider,
+    next_nonce: u64,
+    pending: Vec<(
+        &'static str,
+        alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
+    )>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(provider: &'a DynProvider, nonce: u64) -> Self {
+        Self {
+            provider,
+            next_nonce: nonce,
+            pending: Vec::new(),
+        }
     }
-    let address = receipt
-        .contract_address
-        .ok_or_else(|| chain_err(format!("deploying {what}"))("receipt has no contract address".into()))?;
-    info!(%address, what, "deployed");
-    Ok((address, receipt.block_number.unwrap_or_default()))
+
+    async fn create(&mut self, what: &'static str, code: Bytes) -> Result<(), DeploymentError> {
+        let tx = TransactionRequest::default()
+            .with_deploy_code(code)
+            .with_nonce(self.next_nonce)
+            .with_gas_limit(CREATE_GAS);
+        let pending = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .map_err(|e| chain_err(format!("sending {what}"))(e.to_string()))?;
+        self.next_nonce += 1;
+        self.pending.push((what, pending));
+        Ok(())
+    }
+
+    /// Waits for every creation; returns the created addresses and the block of the last one.
+    async fn finish(self) -> Result<(Vec<Address>, u64), DeploymentError> {
+        let mut addresses = Vec::new();
+        let mut block = 0;
+        for (what, pending) in self.pending {
+            let receipt = pending
+                .get_receipt()
+                .await
+                .map_err(|e| chain_err(format!("waiting for {what}"))(e.to_string()))?;
+            if !receipt.status() {
+                return Err(chain_err(format!("deploying {what}"))(
+                    "transaction reverted".into(),
+                ));
+            }
+            let address = receipt.contract_address.ok_or_else(|| {
+                chain_err(format!("deploying {what}"))("receipt has no contract address".into())
+            })?;
+            info!(%address, what, "deployed");
+            addresses.push(address);
+            block = receipt.block_number.unwrap_or_default();
+        }
+        Ok((addresses, block))
+    }
 }
 
 fn with_args(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
@@ -70,8 +120,11 @@ fn with_args(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
 }
 
 fn proxy_code(implementation: Address, init: Vec<u8>) -> Bytes {
-    use alloy::sol_types::SolConstructor;
-    let args = ERC1967Proxy::constructorCall { implementation, _data: init.into() }.abi_encode();
+    let args = ERC1967Proxy::constructorCall {
+        implementation,
+        _data: init.into(),
+    }
+    .abi_encode();
     with_args(&ERC1967Proxy::BYTECODE, args)
 }
 
@@ -82,8 +135,14 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let l1 = connect(&request.l1_rpc_url, &request.deployer)?;
     let l2 = connect(&request.l2_rpc_url, &request.deployer)?;
     let deployer = request.deployer.address();
-    let l1_chain_id = l1.get_chain_id().await.map_err(|e| chain_err("reading L1 chain id")(e.to_string()))?;
-    let l2_chain_id = l2.get_chain_id().await.map_err(|e| chain_err("reading L2 chain id")(e.to_string()))?;
+    let l1_chain_id = l1
+        .get_chain_id()
+        .await
+        .map_err(|e| chain_err("reading L1 chain id")(e.to_string()))?;
+    let l2_chain_id = l2
+        .get_chain_id()
+        .await
+        .map_err(|e| chain_err("reading L2 chain id")(e.to_string()))?;
     if l1_chain_id == l2_chain_id {
         return Err(DeploymentError::InvalidParameter {
             name: "chainId",
@@ -106,21 +165,23 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let root_oracle = deployer.create(l2_nonce + 2);
     let l2_bridge = deployer.create(l2_nonce + 3);
 
-    let (l1_bridge_impl, _) = create(&l1, "L1Bridge implementation", L1Bridge::BYTECODE.clone()).await?;
-    let (oracle_impl, _) = create(&l1, "OutputOracle implementation", OutputOracle::BYTECODE.clone()).await?;
+    let l1_bridge_impl = deployer.create(l1_nonce);
+    let oracle_impl = deployer.create(l1_nonce + 1);
+    let root_oracle_impl = deployer.create(l2_nonce);
+    let l2_bridge_impl = deployer.create(l2_nonce + 1);
+
     let l1_init = L1Bridge::initializeCall {
         p: implementations::l1_bridge::IL1Bridge::InitParams {
             governance: request.roles.governance,
             pauser: request.roles.council,
             outputOracle: output_oracle,
-            l2ChainId: alloy::primitives::U256::from(l2_chain_id),
+            l2ChainId: U256::from(l2_chain_id),
             l2Bridge: l2_bridge,
             maxPause: params.max_pause,
             pauseCooldown: params.pause_cooldown,
         },
     }
     .abi_encode();
-    let (bridge_proxy, l1_deploy_block) = create(&l1, "L1Bridge proxy", proxy_code(l1_bridge_impl, l1_init)).await?;
     let oracle_init = OutputOracle::initializeCall {
         p: implementations::output_oracle::IOutputOracle::InitParams {
             governance: request.roles.governance,
@@ -134,40 +195,83 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
         },
     }
     .abi_encode();
-    let (oracle_proxy, _) = create(&l1, "OutputOracle proxy", proxy_code(oracle_impl, oracle_init)).await?;
-    let test_token = if request.with_test_token {
-        let args = TestToken::constructorCall { name_: "Drawbridge Test Token".into(), symbol_: "DBT".into() };
-        use alloy::sol_types::SolConstructor;
-        Some(create(&l1, "TestToken", with_args(&TestToken::BYTECODE, args.abi_encode())).await?.0)
-    } else {
-        None
-    };
-
-    let (root_oracle_impl, _) = create(&l2, "L1RootOracle implementation", L1RootOracle::BYTECODE.clone()).await?;
-    let (l2_bridge_impl, _) = create(&l2, "L2Bridge implementation", L2Bridge::BYTECODE.clone()).await?;
     let root_init = L1RootOracle::initializeCall {
         governance_: request.roles.governance,
         publisher_: request.roles.root_publisher,
     }
     .abi_encode();
-    let (root_proxy, l2_deploy_block) =
-        create(&l2, "L1RootOracle proxy", proxy_code(root_oracle_impl, root_init)).await?;
     let l2_init = L2Bridge::initializeCall {
         p: implementations::l2_bridge::IL2Bridge::InitParams {
             governance: request.roles.governance,
             rootOracle: root_oracle,
-            l1ChainId: alloy::primitives::U256::from(l1_chain_id),
+            l1ChainId: U256::from(l1_chain_id),
             l1Bridge: l1_bridge,
         },
     }
     .abi_encode();
-    let (l2_bridge_proxy, _) = create(&l2, "L2Bridge proxy", proxy_code(l2_bridge_impl, l2_init)).await?;
+
+    let deploy_l1 = async {
+        let mut batch = Batch::new(&l1, l1_nonce);
+        batch
+            .create("L1Bridge implementation", L1Bridge::BYTECODE.clone())
+            .await?;
+        batch
+            .create(
+                "OutputOracle implementation",
+                OutputOracle::BYTECODE.clone(),
+            )
+            .await?;
+        batch
+            .create("L1Bridge proxy", proxy_code(l1_bridge_impl, l1_init))
+            .await?;
+        batch
+            .create("OutputOracle proxy", proxy_code(oracle_impl, oracle_init))
+            .await?;
+        if request.with_test_token {
+            let args = TestToken::constructorCall {
+                name_: "Drawbridge Test Token".into(),
+                symbol_: "DBT".into(),
+            };
+            batch
+                .create(
+                    "TestToken",
+                    with_args(&TestToken::BYTECODE, args.abi_encode()),
+                )
+                .await?;
+        }
+        batch.finish().await
+    };
+    let deploy_l2 = async {
+        let mut batch = Batch::new(&l2, l2_nonce);
+        batch
+            .create(
+                "L1RootOracle implementation",
+                L1RootOracle::BYTECODE.clone(),
+            )
+            .await?;
+        batch
+            .create("L2Bridge implementation", L2Bridge::BYTECODE.clone())
+            .await?;
+        batch
+            .create(
+                "L1RootOracle proxy",
+                proxy_code(root_oracle_impl, root_init),
+            )
+            .await?;
+        batch
+            .create("L2Bridge proxy", proxy_code(l2_bridge_impl, l2_init))
+            .await?;
+        batch.finish().await
+    };
+    let ((l1_created, l1_deploy_block), (l2_created, l2_deploy_block)) =
+        tokio::try_join!(deploy_l1, deploy_l2)?;
+    let test_token = l1_created.get(4).copied();
 
     for (what, predicted, actual) in [
-        ("L1Bridge", l1_bridge, bridge_proxy),
-        ("OutputOracle", output_oracle, oracle_proxy),
-        ("L1RootOracle", root_oracle, root_proxy),
-        ("L2Bridge", l2_bridge, l2_bridge_proxy),
+        ("L1Bridge", l1_bridge, l1_created[2]),
+        ("OutputOracle", output_oracle, l1_created[3]),
+        ("L1RootOracle", root_oracle, l2_created[2]),
+        ("L2Bridge", l2_bridge, l2_created[3]),
     ] {
         if predicted != actual {
             return Err(chain_err(format!("deploying {what}"))(format!(

@@ -74,10 +74,15 @@ pub struct Deployment {
 impl Deployment {
     /// Reads and checks a deployment file.
     pub fn load(path: &Path) -> Result<Self, DeploymentError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| DeploymentError::Io { path: path.display().to_string(), source })?;
-        let deployment: Self = serde_json::from_str(&text)
-            .map_err(|source| DeploymentError::Malformed { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| DeploymentError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let deployment: Self =
+            serde_json::from_str(&text).map_err(|source| DeploymentError::Malformed {
+                path: path.display().to_string(),
+                source,
+            })?;
         deployment.params.validate()?;
         if deployment.l1.chain_id == deployment.l2.chain_id {
             return Err(DeploymentError::InvalidParameter {
@@ -90,7 +95,10 @@ impl Deployment {
 
     /// Writes the file atomically (a reader never sees half of it).
     pub fn save(&self, path: &Path) -> Result<(), DeploymentError> {
-        let io = |source| DeploymentError::Io { path: path.display().to_string(), source };
+        let io = |source| DeploymentError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }

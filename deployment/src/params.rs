@@ -118,7 +118,9 @@ impl Params {
 
     /// Checks every parameter invariant of DESIGN.md; the error names the broken one.
     pub fn validate(&self) -> Result<(), DeploymentError> {
-        let bad = |name: &'static str, reason: String| Err(DeploymentError::InvalidParameter { name, reason });
+        let bad = |name: &'static str, reason: String| {
+            Err(DeploymentError::InvalidParameter { name, reason })
+        };
         if self.challenge_period == 0 {
             return bad("challengePeriod", "must be positive".into());
         }
@@ -126,7 +128,10 @@ impl Params {
             return bad("forcedInclusionWindow", "must be positive".into());
         }
         if self.proposer_timeout == 0 || self.proposer_timeout > 365 * DAY {
-            return bad("proposerTimeout", "must be positive and finite (at most a year)".into());
+            return bad(
+                "proposerTimeout",
+                "must be positive and finite (at most a year)".into(),
+            );
         }
         if self.proposer_bond.is_zero() {
             return bad("proposerBond", "bonds must be positive".into());
@@ -145,10 +150,19 @@ impl Params {
             );
         }
         if self.preset == Preset::Mainnet && self.exit_window < 30 * DAY {
-            return bad("exitWindow", format!("{} s is below the mainnet minimum of 30 days", self.exit_window));
+            return bad(
+                "exitWindow",
+                format!(
+                    "{} s is below the mainnet minimum of 30 days",
+                    self.exit_window
+                ),
+            );
         }
         if self.pause_cooldown == 0 {
-            return bad("pauseCooldown", "must be positive so that pauses cannot be chained".into());
+            return bad(
+                "pauseCooldown",
+                "must be positive so that pauses cannot be chained".into(),
+            );
         }
         if self.max_pause == 0 {
             return bad("maxPause", "must be positive".into());
@@ -169,10 +183,16 @@ impl Params {
             return bad("councilThreshold", format!("{t}-of-{n} is not a threshold"));
         }
         if 4 * t < 3 * n {
-            return bad("councilThreshold", format!("{t}-of-{n} is below ceil(0.75 n) = {}", (3 * n).div_ceil(4)));
+            return bad(
+                "councilThreshold",
+                format!("{t}-of-{n} is below ceil(0.75 n) = {}", (3 * n).div_ceil(4)),
+            );
         }
         if self.preset == Preset::Mainnet && n < 8 {
-            return bad("councilSize", format!("{n} members is below the mainnet minimum of 8"));
+            return bad(
+                "councilSize",
+                format!("{n} members is below the mainnet minimum of 8"),
+            );
         }
         Ok(())
     }
@@ -202,11 +222,13 @@ mod tests {
         assert!(broken(|p| p.pause_cooldown = 0).contains("pauseCooldown"));
         assert!(broken(|p| p.max_pause = p.exit_window).contains("maxPause"));
         assert!(broken(|p| p.council_threshold = 8).contains("councilThreshold"));
-        assert!(broken(|p| {
-            p.council_size = 4;
-            p.council_threshold = 3
-        })
-        .contains("councilSize"));
+        assert!(
+            broken(|p| {
+                p.council_size = 4;
+                p.council_threshold = 3
+            })
+            .contains("councilSize")
+        );
         assert!(broken(|p| p.proposer_bond = U256::ZERO).contains("proposerBond"));
         assert!(broken(|p| p.challenger_bond = U256::ZERO).contains("challengerBond"));
         assert!(broken(|p| p.proposer_timeout = u64::MAX).contains("proposerTimeout"));

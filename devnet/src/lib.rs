@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
-use drawbridge_deployment::{DeployRequest, Deployment, DeploymentError, Params, Preset, Roles, deploy};
+use drawbridge_deployment::{
+    DeployRequest, Deployment, DeploymentError, Params, Preset, Roles, deploy,
+};
 
 /// Devnet L1 chain id.
 pub const L1_CHAIN_ID: u64 = 900;
@@ -48,7 +50,12 @@ pub struct DevnetOptions {
 
 impl Default for DevnetOptions {
     fn default() -> Self {
-        Self { l1_port: None, l2_port: None, block_time: 1, params: Params::preset(Preset::Devnet) }
+        Self {
+            l1_port: None,
+            l2_port: None,
+            block_time: 1,
+            params: Params::preset(Preset::Devnet),
+        }
     }
 }
 
@@ -83,15 +90,25 @@ pub struct Devnet {
 
 /// The repository root (where `tools/` lives).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("devnet/ sits in the repository root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("devnet/ sits in the repository root")
+        .to_path_buf()
 }
 
 /// The anvil binary the bootstrap installs.
 pub fn anvil_path() -> PathBuf {
-    std::env::var_os("DRAWBRIDGE_ANVIL").map(PathBuf::from).unwrap_or_else(|| repo_root().join("tools/bin/anvil"))
+    std::env::var_os("DRAWBRIDGE_ANVIL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("tools/bin/anvil"))
 }
 
-fn start_anvil(chain: &'static str, chain_id: u64, port: Option<u16>, block_time: u64) -> Result<AnvilInstance, DevnetError> {
+fn start_anvil(
+    chain: &'static str,
+    chain_id: u64,
+    port: Option<u16>,
+    block_time: u64,
+) -> Result<AnvilInstance, DevnetError> {
     let path = anvil_path();
     if !path.exists() {
         return Err(DevnetError::AnvilMissing(path));
@@ -100,11 +117,19 @@ fn start_anvil(chain: &'static str, chain_id: u64, port: Option<u16>, block_time
     if let Some(port) = port {
         anvil = anvil.port(port);
     }
-    anvil.try_spawn().map_err(|e| DevnetError::Anvil { chain, message: e.to_string() })
+    anvil.try_spawn().map_err(|e| DevnetError::Anvil {
+        chain,
+        message: e.to_string(),
+    })
 }
 
 fn key(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
-    PrivateKeySigner::from(anvil.nth_key(index).expect("anvil starts with ten funded keys").clone())
+    PrivateKeySigner::from(
+        anvil
+            .nth_key(index)
+            .expect("anvil starts with ten funded keys")
+            .clone(),
+    )
 }
 
 impl Devnet {
@@ -134,11 +159,19 @@ impl Devnet {
             with_test_token: true,
         })
         .await?;
-        Ok(Self { l1, l2, deployment, accounts })
+        Ok(Self {
+            l1,
+            l2,
+            deployment,
+            accounts,
+        })
     }
 
     /// The devnet's test token on L1.
     pub fn test_token(&self) -> Address {
-        self.deployment.l1.test_token.expect("the devnet always deploys a test token")
+        self.deployment
+            .l1
+            .test_token
+            .expect("the devnet always deploys a test token")
     }
 }
