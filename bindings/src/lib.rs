@@ -7,7 +7,7 @@
 //! Calls and events go through the interface bindings (`IL1Bridge`, `IOutputOracle`, `IL2Bridge`,
 //! `IL1RootOracle`): they are the stable surface. The implementation bindings are for deployment
 //! (creation bytecode, initializer encoding) and for tests.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::too_many_arguments)]
 
 use alloy::sol;
 
