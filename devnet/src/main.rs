@@ -1,0 +1,212 @@
+//! `drawbridge-devnet`: starts two anvil chains, deploys Drawbridge with devnet parameters, funds
+//! the demo users with test tokens, starts a relayer process, writes the deployment file every
+//! tool reads, prints what to try next, and shuts everything down on Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::U256;
+use alloy::providers::ProviderBuilder;
+use anyhow::{Context, bail};
+use clap::Parser;
+use drawbridge_bindings::TestToken;
+use drawbridge_devnet::{Devnet, DevnetOptions};
+
+/// Two local chains with Drawbridge deployed and a relayer running.
+#[derive(Debug, Parser)]
+#[command(name = "drawbridge-devnet", version)]
+struct Args {
+    /// Directory for the deployment file, the relayer's database and its log. Wiped at start:
+    /// the chains are new every time.
+    #[arg(long, env = "DRAWBRIDGE_DEVNET_DIR", default_value = ".devnet")]
+    state_dir: PathBuf,
+    /// L1 JSON-RPC port.
+    #[arg(long, default_value_t = 8545)]
+    l1_port: u16,
+    /// L2 JSON-RPC port.
+    #[arg(long, default_value_t = 9545)]
+    l2_port: u16,
+    /// Seconds between blocks on both chains.
+    #[arg(long, default_value_t = 1)]
+    block_time: u64,
+    /// Do not start a relayer (run one yourself with the printed command).
+    #[arg(long)]
+    no_relayer: bool,
+}
+
+/// Test tokens minted to each demo user on L1.
+const DEMO_TOKENS: u64 = 1_000_000;
+
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating drawbridge-devnet")?;
+    let path = exe.with_file_name(name);
+    if !path.exists() {
+        bail!(
+            "{} not found next to drawbridge-devnet: build it with `cargo build -p drawbridge-relayer`",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+async fn stop(mut child: tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        // SIGTERM lets the relayer finish the transaction it is recording.
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+    if tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}
+
+fn key_hex(signer: &alloy::signers::local::PrivateKeySigner) -> String {
+    format!("0x{}", hex::encode(signer.to_bytes()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if args.state_dir.exists() {
+        std::fs::remove_dir_all(&args.state_dir)
+            .with_context(|| format!("clearing {}", args.state_dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.state_dir)
+        .with_context(|| format!("creating {}", args.state_dir.display()))?;
+    let state_dir = args.state_dir.canonicalize()?;
+
+    let options = DevnetOptions {
+        l1_port: Some(args.l1_port),
+        l2_port: Some(args.l2_port),
+        block_time: args.block_time,
+        ..DevnetOptions::default()
+    };
+    let devnet = Devnet::start(options)
+        .await
+        .context("starting the devnet")?;
+    let accounts = &devnet.accounts;
+
+    let token = devnet.test_token();
+    let l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(accounts.deployer.clone()))
+        .connect_http(devnet.l1.endpoint_url());
+    let amount = U256::from(DEMO_TOKENS) * U256::from(10).pow(U256::from(18));
+    for user in &accounts.users {
+        TestToken::new(token, &l1)
+            .mint(user.address(), amount)
+            .send()
+            .await?
+            .get_receipt()
+            .await
+            .context("minting demo tokens")?;
+    }
+
+    // Scripts wait for this file as the sign that the chains and contracts are ready; the relayer
+    // catches up from the deploy blocks whenever it starts.
+    let deployment_path = state_dir.join("deployment.json");
+    devnet.deployment.save(&deployment_path)?;
+    let relayer = if args.no_relayer {
+        None
+    } else {
+        let log = std::fs::File::create(state_dir.join("relayer.log"))?;
+        Some(
+            tokio::process::Command::new(sibling_binary("drawbridge-relayer")?)
+                .arg("--deployment")
+                .arg(&deployment_path)
+                .arg("--database-url")
+                .arg(format!(
+                    "sqlite://{}?mode=rwc",
+                    state_dir.join("relayer.sqlite").display()
+                ))
+                .env("DRAWBRIDGE_RELAYER_KEY", key_hex(&accounts.relayer))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .kill_on_drop(true)
+                .spawn()
+                .context("starting the relayer")?,
+        )
+    };
+    print_welcome(&devnet, &deployment_path, &state_dir, relayer.is_some());
+
+    let mut relayer = relayer;
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        status = async { relayer.as_mut().expect("checked").wait().await }, if relayer.is_some() => {
+            eprintln!("the relayer exited ({status:?}); see {}", state_dir.join("relayer.log").display());
+        }
+    }
+    eprintln!("stopping the devnet");
+    if let Some(child) = relayer {
+        stop(child).await;
+    }
+    let _ = std::fs::remove_file(&deployment_path);
+    drop(devnet);
+    Ok(())
+}
+
+fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: bool) {
+    let d = &devnet.deployment;
+    let user = &devnet.accounts.users[0];
+    println!("Drawbridge devnet is up.");
+    println!();
+    println!("  L1  chain {}  {}", d.l1.chain_id, d.l1.rpc_url);
+    println!("  L2  chain {}  {}", d.l2.chain_id, d.l2.rpc_url);
+    println!("  L1Bridge      {}", d.l1.l1_bridge);
+    println!("  OutputOracle  {}", d.l1.output_oracle);
+    println!("  L2Bridge      {}", d.l2.l2_bridge);
+    println!("  L1RootOracle  {}", d.l2.root_oracle);
+    println!(
+        "  TestToken     {} (L1; {DEMO_TOKENS} minted to each demo user)",
+        devnet.test_token()
+    );
+    println!("  deployment    {}", deployment.display());
+    if relayer {
+        println!(
+            "  relayer log   {}",
+            state_dir.join("relayer.log").display()
+        );
+    } else {
+        println!("  relayer       not started (--no-relayer)");
+    }
+    println!(
+        "  windows       challenge {} s, forced inclusion {} s, exit {} s",
+        d.params.challenge_period, d.params.forced_inclusion_window, d.params.exit_window
+    );
+    println!();
+    println!("Try, in another terminal (a well-known anvil test key: never use it elsewhere):");
+    println!("  export DRAWBRIDGE_DEPLOYMENT={}", deployment.display());
+    println!("  export DRAWBRIDGE_PRIVATE_KEY={}", key_hex(user));
+    println!("  alias drawbridge='cargo run -q -p drawbridge-cli --'");
+    println!("  drawbridge deposit --token eth --amount 1");
+    println!(
+        "  drawbridge deposit --token {} --amount 250",
+        devnet.test_token()
+    );
+    println!("  drawbridge status --address {}", user.address());
+    println!("  drawbridge withdraw --token eth --amount 0.25");
+    println!("  drawbridge status --withdrawal 0");
+    println!();
+    println!("Ctrl-C stops everything.");
+}
