@@ -89,7 +89,7 @@ contract BridgedTokenTest is Fixture {
 
     function test_transfer_betweenHolders_succeeds() public {
         vm.prank(alice);
-        weth.transfer(bob, 1 ether);
+        assertTrue(weth.transfer(bob, 1 ether));
         assertEq(weth.balanceOf(bob), 1 ether);
         assertEq(uint256(vm.load(address(weth), keccak256(abi.encode(bob, uint256(0))))), 1 ether);
     }

@@ -85,13 +85,13 @@ contract GasTest is Fixture {
         outputIndex =
             oracle.propose{value: PROPOSER_BOND}(1, bytes32(uint256(1)), bytes32(uint256(2)), root, 3);
         vm.warp(block.timestamp + CHALLENGE_PERIOD);
-        // Nonce 0 (ETH) and 2 (token) paid already: bitmap word 0 is non-zero, the token recipient of
-        // nonce 3 gets its balance from nonce 2's payout... so pay nonce 2 to make recipient 3 a holder.
+        // Pay nonce 0 (ETH) and nonce 2 (token) now so that bitmap word 0 is non-zero; give the recipient
+        // of nonce 3 some tokens so that it already holds the token. GAS_UNCACHED=true skips the root cache.
         if (vm.envOr("GAS_UNCACHED", false) == false) l1.cacheOutputRoot(outputIndex);
         l1.finalizeWithdrawal(ws[0], outputIndex, MerkleRef.proof(leaves, TREE_SIZE, 0));
         l1.finalizeWithdrawal(ws[2], outputIndex, MerkleRef.proof(leaves, TREE_SIZE, 2));
         vm.prank(address(l1));
-        token.transfer(ws[3].recipient, 1); // recipient of nonce 3 already holds the token
+        assertTrue(token.transfer(ws[3].recipient, 1)); // recipient of nonce 3 already holds the token
     }
 
     /// @dev Transaction gas of the last call whose calldata was `data` (see the contract comment).

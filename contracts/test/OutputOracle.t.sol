@@ -606,11 +606,11 @@ contract OutputOracleTest is Fixture {
         RejectETH rejecter = new RejectETH();
         uint256 idx = _propose(proposer, 1, 0);
         vm.deal(address(rejecter), CHALLENGER_BOND);
-        rejecter.call{value: CHALLENGER_BOND}(address(oracle), abi.encodeCall(oracle.challenge, (idx)));
+        rejecter.execute{value: CHALLENGER_BOND}(address(oracle), abi.encodeCall(oracle.challenge, (idx)));
         _resolve(idx, false); // a rejecting challenger cannot block the verdict
         assertEq(oracle.bondCredit(address(rejecter)), CHALLENGER_BOND + PROPOSER_BOND);
         vm.expectRevert(IOutputOracle.TransferFailed.selector);
-        rejecter.call(address(oracle), abi.encodeCall(oracle.withdrawBond, ()));
+        rejecter.execute(address(oracle), abi.encodeCall(oracle.withdrawBond, ()));
     }
 
     // ------------------------------------------------------------------------------------------------

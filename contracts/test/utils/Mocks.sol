@@ -111,7 +111,7 @@ contract RejectETH {
         revert("no ETH");
     }
 
-    function call(address target, bytes calldata data) external payable returns (bytes memory) {
+    function execute(address target, bytes calldata data) external payable returns (bytes memory) {
         (bool ok, bytes memory ret) = target.call{value: msg.value}(data);
         if (!ok) {
             assembly {
