@@ -119,7 +119,8 @@ contract GasTest is Fixture {
         emit log_named_uint(
             string.concat(what, isolated ? " (isolated tx)" : " (execution + intrinsic)"), total
         );
-        assertLe(total, target, string.concat(what, " over target"));
+        // GAS_UNCACHED=true measures the finalization paths without the settled-root cache: report only.
+        if (!vm.envOr("GAS_UNCACHED", false)) assertLe(total, target, string.concat(what, " over target"));
     }
 
     function test_gas_depositETH_succeeds() public {
