@@ -1,0 +1,298 @@
+//! Connections to both chains, bounded log scans and transaction sending with decoded reverts.
+
+use std::fmt;
+use std::time::Duration;
+
+use alloy::contract::{CallBuilder, CallDecoder};
+use alloy::network::{Ethereum, EthereumWallet};
+use alloy::primitives::{Address, B256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{BlockNumberOrTag, Filter, Log, TransactionReceipt};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::Url;
+use drawbridge_deployment::Deployment;
+use serde::Serialize;
+
+use crate::CliError;
+use crate::revert::{Failure, classify};
+
+/// How long to wait for a transaction to be mined.
+pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Largest block range asked of `eth_getLogs` at once; halved on failure.
+pub const LOG_RANGE: u64 = 5_000;
+
+/// Which chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Chain {
+    /// Ethereum.
+    L1,
+    /// The rollup.
+    L2,
+}
+
+impl fmt::Display for Chain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::L1 => "L1",
+            Self::L2 => "L2",
+        })
+    }
+}
+
+/// One chain: its endpoint, a read-only provider and its expected chain id.
+#[derive(Debug, Clone)]
+pub struct ChainClient {
+    /// Which chain.
+    pub chain: Chain,
+    /// The JSON-RPC endpoint.
+    pub url: String,
+    /// Chain id from the deployment file.
+    pub chain_id: u64,
+    /// Read-only provider.
+    pub provider: DynProvider,
+}
+
+impl ChainClient {
+    /// A client for `url` (nothing is contacted yet).
+    pub fn new(chain: Chain, url: &str, chain_id: u64) -> Result<Self, CliError> {
+        let parsed = url.parse::<Url>().map_err(|e| CliError::InvalidRpcUrl {
+            chain,
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
+        let provider = ProviderBuilder::new().connect_http(parsed).erased();
+        Ok(Self {
+            chain,
+            url: url.to_string(),
+            chain_id,
+            provider,
+        })
+    }
+
+    /// A provider that signs with `signer` on this chain.
+    pub fn writer(&self, signer: &PrivateKeySigner) -> Result<DynProvider, CliError> {
+        let parsed = self
+            .url
+            .parse::<Url>()
+            .map_err(|e| CliError::InvalidRpcUrl {
+                chain: self.chain,
+                url: self.url.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(parsed)
+            .erased())
+    }
+
+    /// An RPC error while doing `action`, with the whole chain of causes (so that "connection
+    /// refused" is not hidden behind "error sending request").
+    pub fn transport_error(
+        &self,
+        action: impl Into<String>,
+        error: &(dyn std::error::Error + 'static),
+    ) -> CliError {
+        self.rpc_error(action, error_chain(error))
+    }
+
+    /// An RPC error while doing `action`.
+    pub fn rpc_error(&self, action: impl Into<String>, message: impl fmt::Display) -> CliError {
+        CliError::Rpc {
+            chain: self.chain,
+            url: self.url.clone(),
+            action: action.into(),
+            message: message.to_string(),
+        }
+    }
+
+    /// Maps a contract error: reverts become [`CliError::Reverted`] with the decoded error,
+    /// everything else [`CliError::Rpc`].
+    pub fn contract_error(
+        &self,
+        action: impl Into<String>,
+        error: &alloy::contract::Error,
+    ) -> CliError {
+        let action = action.into();
+        match classify(error) {
+            Failure::Revert(reason) => CliError::Reverted {
+                action,
+                error: reason,
+            },
+            Failure::Transport(message) => self.rpc_error(action, message),
+        }
+    }
+
+    /// Checks that the node is reachable and on the deployment's chain.
+    pub async fn check(&self) -> Result<(), CliError> {
+        let actual = self
+            .provider
+            .get_chain_id()
+            .await
+            .map_err(|e| self.transport_error("reading the chain id", &e))?;
+        if actual != self.chain_id {
+            return Err(CliError::WrongChain {
+                chain: self.chain,
+                url: self.url.clone(),
+                expected: self.chain_id,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// Latest block number.
+    pub async fn head(&self) -> Result<u64, CliError> {
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| self.transport_error("reading the latest block number", &e))
+    }
+
+    /// Timestamp of the latest block: "now" as the contracts see it.
+    pub async fn now(&self) -> Result<u64, CliError> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| self.transport_error("reading the latest block", &e))?
+            .ok_or_else(|| {
+                self.rpc_error("reading the latest block", "the node has no latest block")
+            })?;
+        Ok(block.header.timestamp)
+    }
+
+    /// Native balance of `account`.
+    pub async fn balance(&self, account: Address) -> Result<alloy::primitives::U256, CliError> {
+        self.provider
+            .get_balance(account)
+            .await
+            .map_err(|e| self.transport_error(format!("reading the balance of {account}"), &e))
+    }
+
+    /// Whether there is code at `address`.
+    pub async fn has_code(&self, address: Address) -> Result<bool, CliError> {
+        let code = self
+            .provider
+            .get_code_at(address)
+            .await
+            .map_err(|e| self.transport_error(format!("reading the code at {address}"), &e))?;
+        Ok(!code.is_empty())
+    }
+
+    /// All logs matching `filter` in blocks `from..=to`, asked in ranges of at most
+    /// [`LOG_RANGE`] blocks (halved, down to one block, while the node refuses a range).
+    pub async fn logs(&self, filter: &Filter, from: u64, to: u64) -> Result<Vec<Log>, CliError> {
+        let mut out = Vec::new();
+        let mut start = from;
+        let mut range = LOG_RANGE;
+        while start <= to {
+            let end = to.min(start.saturating_add(range - 1));
+            let f = filter.clone().from_block(start).to_block(end);
+            match self.provider.get_logs(&f).await {
+                Ok(mut logs) => {
+                    out.append(&mut logs);
+                    start = end + 1;
+                }
+                Err(e) if range > 1 && e.as_error_resp().is_some() => range /= 2,
+                Err(e) => {
+                    return Err(
+                        self.transport_error(format!("reading logs of blocks {start}..={end}"), &e)
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends a contract call and waits for its receipt. Reverts found while estimating gas are
+    /// decoded; a mined transaction that failed is reported with its hash.
+    pub async fn send<P: Provider<Ethereum>, D: CallDecoder>(
+        &self,
+        action: &str,
+        call: CallBuilder<P, D, Ethereum>,
+    ) -> Result<TransactionReceipt, CliError> {
+        let pending = call
+            .send()
+            .await
+            .map_err(|e| self.contract_error(action, &e))?;
+        let tx_hash = *pending.tx_hash();
+        let receipt = pending
+            .with_timeout(Some(RECEIPT_TIMEOUT))
+            .get_receipt()
+            .await
+            .map_err(|e| match e {
+                alloy::providers::PendingTransactionError::TxWatcher(_) => CliError::TxTimeout {
+                    action: action.to_string(),
+                    tx_hash,
+                    seconds: RECEIPT_TIMEOUT.as_secs(),
+                },
+                other => {
+                    self.transport_error(format!("{action}: waiting for tx {tx_hash}"), &other)
+                }
+            })?;
+        if !receipt.status() {
+            return Err(CliError::TxFailed {
+                action: action.to_string(),
+                tx_hash,
+            });
+        }
+        Ok(receipt)
+    }
+}
+
+/// Both chains and the deployment.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The deployment file's contents.
+    pub deployment: Deployment,
+    /// L1.
+    pub l1: ChainClient,
+    /// L2.
+    pub l2: ChainClient,
+}
+
+impl Context {
+    /// Builds clients from the deployment, with optional RPC overrides.
+    pub fn new(
+        deployment: Deployment,
+        l1_rpc: Option<&str>,
+        l2_rpc: Option<&str>,
+    ) -> Result<Self, CliError> {
+        let l1_url = l1_rpc.unwrap_or(&deployment.l1.rpc_url).to_string();
+        let l2_url = l2_rpc.unwrap_or(&deployment.l2.rpc_url).to_string();
+        let l1 = ChainClient::new(Chain::L1, &l1_url, deployment.l1.chain_id)?;
+        let l2 = ChainClient::new(Chain::L2, &l2_url, deployment.l2.chain_id)?;
+        Ok(Self { deployment, l1, l2 })
+    }
+
+    /// Checks both chains.
+    pub async fn check_both(&self) -> Result<(), CliError> {
+        self.l1.check().await?;
+        self.l2.check().await
+    }
+}
+
+/// An error and its sources, joined with `: `, without repeating a source that its parent
+/// already printed.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let s = e.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// Block number and transaction hash of a log (both present for mined logs).
+pub fn log_position(log: &Log) -> (u64, B256) {
+    (
+        log.block_number.unwrap_or_default(),
+        log.transaction_hash.unwrap_or_default(),
+    )
+}

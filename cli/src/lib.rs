@@ -1,0 +1,68 @@
+//! The Drawbridge user CLI, as a library; the `drawbridge` binary is a thin wrapper around [`run`].
+//!
+//! Commands (see [`args::Command`]):
+//! - `deposit --token eth|<L1 token> --amount <decimal> [--to <L2 address>]`: ETH through
+//!   `L1Bridge.depositETH`; an ERC-20 through `depositERC20`, approving the bridge first only when
+//!   the allowance does not cover the amount. Prints the message nonce and what happens next.
+//! - `withdraw --token eth|<L1 token> --amount <decimal> [--to <L1 address>]`: burns the bridged
+//!   token on L2 through `L2Bridge.withdraw` and prints the withdrawal nonce.
+//! - `finalize --nonce <n> [--output <index>]`: needs no relayer. Rebuilds the withdrawal tree from
+//!   the L2 bridge's `WithdrawalInitiated` events (from the deployment's L2 deploy block, in bounded
+//!   block ranges), picks the newest final output covering the withdrawal (or the one given),
+//!   checks that the tree of the withdrawals up to the output's L2 block has the output's
+//!   `withdrawalRoot`, builds the short proof (docs/protocol.md, "Proofs are short") and calls
+//!   `L1Bridge.finalizeWithdrawal`.
+//! - `status [--address <a> | --deposit <nonce> | --withdrawal <nonce>]` and `balance`: where
+//!   each message is, what it waits for, and the seconds left where a clock decides.
+//!
+//! Inputs are checked before anything is sent; contract reverts are decoded into the custom
+//! error's name and arguments (`AlreadyFinalized(nonce: 3)`). Keys come from
+//! `DRAWBRIDGE_PRIVATE_KEY` or an encrypted keystore and never appear in output or errors.
+
+pub mod amount;
+pub mod args;
+pub mod chain;
+pub mod commands;
+mod error;
+pub mod keys;
+pub mod query;
+pub mod report;
+pub mod revert;
+pub mod token;
+
+pub use args::{Cli, Command};
+pub use chain::{Chain, Context};
+pub use error::CliError;
+pub use report::Report;
+pub use token::TokenArg;
+
+use drawbridge_deployment::{Deployment, DeploymentError};
+
+/// Loads the deployment file named on the command line.
+pub fn load_deployment(path: &std::path::Path) -> Result<Deployment, CliError> {
+    Deployment::load(path).map_err(|source| {
+        let hint = match &source {
+            DeploymentError::Io { .. } => {
+                " (start a devnet with `bash scripts/devnet.sh`, or pass --deployment PATH / set DRAWBRIDGE_DEPLOYMENT)"
+            }
+            _ => "",
+        };
+        CliError::Deployment { source, hint }
+    })
+}
+
+/// Runs one command line to its report.
+pub async fn run(cli: &Cli) -> Result<Report, CliError> {
+    let deployment = load_deployment(&cli.deployment)?;
+    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?;
+    let keys = keys::KeySource {
+        keystore: cli.keystore.clone(),
+    };
+    Ok(match &cli.command {
+        Command::Deposit(a) => Report::Deposit(commands::deposit(&ctx, &keys, a).await?),
+        Command::Withdraw(a) => Report::Withdraw(commands::withdraw(&ctx, &keys, a).await?),
+        Command::Finalize(a) => Report::Finalize(commands::finalize(&ctx, &keys, a).await?),
+        Command::Status(a) => commands::status(&ctx, &keys, a).await?,
+        Command::Balance(a) => Report::Balance(commands::balance(&ctx, &keys, a).await?),
+    })
+}

@@ -1,0 +1,276 @@
+//! The way back without a relayer: the test plays the relayer's L1->L2 steps and the proposer with
+//! the bindings, the user withdraws and finalizes with the `drawbridge` binary alone.
+
+mod common;
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::Provider;
+use common::{Env, eventually};
+use drawbridge_cli::revert::erc20::IERC20;
+
+#[tokio::test]
+async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
+    let env = Env::start().await;
+    let user = env.user(0);
+    let user_s = user.address().to_string();
+    let token = env.devnet.test_token();
+    let token_s = token.to_string();
+    let unit = U256::from(10u8).pow(U256::from(env.token_decimals().await));
+    env.mint(user.address(), U256::from(50u8) * unit).await;
+
+    // Deposits on L1 through the CLI.
+    env.run(Some(&user), &["deposit", "--token", "eth", "--amount", "2"])
+        .success();
+    env.run(
+        Some(&user),
+        &["deposit", "--token", &token_s, "--amount", "20"],
+    )
+    .success();
+    let st = env
+        .run(None, &["--json", "status", "--deposit", "0"])
+        .success()
+        .json();
+    assert_eq!(st["stage"], "sent");
+
+    // The relayer's part, by hand: commit, publish, relay.
+    env.relay_all().await;
+    for nonce in ["0", "1"] {
+        let st = env
+            .run(None, &["--json", "status", "--deposit", nonce])
+            .success()
+            .json();
+        assert_eq!(st["stage"], "delivered", "{st}");
+        assert!(st["l2TxHash"].as_str().unwrap().starts_with("0x"));
+        assert_eq!(st["timeLeft"], 0);
+    }
+    let text = env.run(None, &["status", "--deposit", "1"]).success();
+    assert!(text.stdout.contains("delivered on L2"), "{}", text.stdout);
+
+    // Withdraw both on L2 to fresh L1 addresses (so balances move by exactly the amounts).
+    let eth_to = Address::repeat_byte(0xe1);
+    let token_to = Address::repeat_byte(0xe2);
+    let w0 = env
+        .run(
+            Some(&user),
+            &[
+                "--json",
+                "withdraw",
+                "--token",
+                "eth",
+                "--amount",
+                "0.5",
+                "--to",
+                &eth_to.to_string(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(w0["nonce"], 0);
+    assert_eq!(w0["amount"]["raw"], "500000000000000000");
+    let w1 = env
+        .run(
+            Some(&user),
+            &[
+                "withdraw",
+                "--token",
+                &token_s,
+                "--amount",
+                "7.25",
+                "--to",
+                &token_to.to_string(),
+            ],
+        )
+        .success();
+    assert!(w1.stdout.contains("withdrawal nonce: 1"), "{}", w1.stdout);
+    assert!(
+        w1.stdout.contains("drawbridge finalize --nonce 1"),
+        "{}",
+        w1.stdout
+    );
+
+    // L2 balances went down.
+    let l2 = env.l2(&user);
+    let l2_bridge = drawbridge_bindings::IL2Bridge::new(env.devnet.deployment.l2.l2_bridge, &l2);
+    let l2_eth = l2_bridge.bridgedToken(Address::ZERO).call().await.unwrap();
+    assert_eq!(
+        IERC20::new(l2_eth, &l2)
+            .balanceOf(user.address())
+            .call()
+            .await
+            .unwrap(),
+        common::ether("1.5")
+    );
+
+    // Not covered by any output yet.
+    let st = env
+        .run(None, &["--json", "status", "--withdrawal", "0"])
+        .success()
+        .json();
+    assert_eq!(st["stage"], "initiated", "{st}");
+    let early = env
+        .run(Some(&user), &["finalize", "--nonce", "0"])
+        .failure();
+    assert!(
+        early.stderr.contains("not yet covered by an output"),
+        "{}",
+        early.stderr
+    );
+
+    // The proposer posts an output at the L2 head.
+    let index = env.propose_output().await;
+    assert_eq!(index, 0);
+    let st = env
+        .run(None, &["--json", "status", "--withdrawal", "1"])
+        .success()
+        .json();
+    if st["stage"] == "covered" {
+        assert_eq!(st["outputIndex"], 0);
+        let left = st["timeLeft"].as_u64().unwrap();
+        assert!(left <= 6, "{st}");
+        if left >= 3 {
+            let early = env
+                .run(Some(&user), &["finalize", "--nonce", "1"])
+                .failure();
+            assert!(early.stderr.contains("not final yet"), "{}", early.stderr);
+            assert!(early.stderr.contains("s left"), "{}", early.stderr);
+        }
+    } else {
+        assert_eq!(st["stage"], "final", "{st}");
+    }
+
+    // Wait out the challenge period (6 s on the devnet).
+    eventually(
+        "the output to become final",
+        Duration::from_secs(60),
+        || async {
+            let st = env
+                .run(None, &["--json", "status", "--withdrawal", "0"])
+                .success()
+                .json();
+            (st["stage"] == "final").then_some(())
+        },
+    )
+    .await;
+    let text = env.run(None, &["status", "--withdrawal", "0"]).success();
+    assert!(text.stdout.contains("ready to finalize"), "{}", text.stdout);
+
+    // Finalize: paid exactly once.
+    let l1 = env.l1(&user);
+    let escrow_eth = env.escrow(Address::ZERO).await;
+    let escrow_token = env.escrow(token).await;
+    let fin = env
+        .run(Some(&user), &["--json", "finalize", "--nonce", "0"])
+        .success()
+        .json();
+    assert_eq!(fin["nonce"], 0);
+    assert_eq!(fin["outputIndex"], 0);
+    assert_eq!(fin["withdrawalsInOutput"], 2);
+    assert_eq!(fin["proofLength"], 1);
+    assert_eq!(l1.get_balance(eth_to).await.unwrap(), common::ether("0.5"));
+    assert_eq!(
+        escrow_eth - env.escrow(Address::ZERO).await,
+        common::ether("0.5")
+    );
+
+    let fin = env
+        .run(Some(&user), &["finalize", "--nonce", "1", "--output", "0"])
+        .success();
+    assert!(
+        fin.stdout.contains("Finalized withdrawal 1"),
+        "{}",
+        fin.stdout
+    );
+    let paid = U256::from(725u16) * unit / U256::from(100u8);
+    assert_eq!(
+        IERC20::new(token, &l1)
+            .balanceOf(token_to)
+            .call()
+            .await
+            .unwrap(),
+        paid
+    );
+    assert_eq!(escrow_token - env.escrow(token).await, paid);
+
+    // A second finalize fails and changes nothing.
+    let nonce_before = env.l1_nonce(user.address()).await;
+    let again = env
+        .run(Some(&user), &["finalize", "--nonce", "0"])
+        .failure();
+    assert!(
+        again.stderr.contains("AlreadyFinalized"),
+        "{}",
+        again.stderr
+    );
+    let again = env
+        .run(
+            Some(&user),
+            &["--json", "finalize", "--nonce", "1", "--output", "0"],
+        )
+        .failure();
+    assert!(
+        again.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("AlreadyFinalized")
+    );
+    assert_eq!(env.l1_nonce(user.address()).await, nonce_before);
+    assert_eq!(l1.get_balance(eth_to).await.unwrap(), common::ether("0.5"));
+    assert_eq!(
+        IERC20::new(token, &l1)
+            .balanceOf(token_to)
+            .call()
+            .await
+            .unwrap(),
+        paid
+    );
+    assert_eq!(
+        escrow_eth - env.escrow(Address::ZERO).await,
+        common::ether("0.5")
+    );
+
+    // Status reports the end of the road.
+    let st = env
+        .run(None, &["--json", "status", "--withdrawal", "0"])
+        .success()
+        .json();
+    assert_eq!(st["stage"], "finalized", "{st}");
+    assert_eq!(st["outputIndex"], 0);
+    assert!(st["finalizedTxHash"].as_str().unwrap().starts_with("0x"));
+    let all = env
+        .run(None, &["--json", "status", "--address", &user_s])
+        .success()
+        .json();
+    assert_eq!(all["deposits"].as_array().unwrap().len(), 2);
+    let withdrawals = all["withdrawals"].as_array().unwrap();
+    assert_eq!(withdrawals.len(), 2);
+    assert!(withdrawals.iter().all(|w| w["stage"] == "finalized"));
+    let text = env.run(None, &["status", "--address", &user_s]).success();
+    assert!(text.stdout.contains("Withdrawals (2):"), "{}", text.stdout);
+    assert!(text.stdout.contains("finalized on L1"), "{}", text.stdout);
+    let balance = env
+        .run(None, &["--json", "balance", "--address", &user_s])
+        .success()
+        .json();
+    let eth = &balance["balances"][0];
+    assert_eq!(eth["token"]["symbol"], "ETH");
+    assert_eq!(eth["l2"]["formatted"], "1.5");
+
+    // A new withdrawal not yet in an output: a newer output that is not final shows time left.
+    env.run(
+        Some(&user),
+        &["withdraw", "--token", "eth", "--amount", "0.1"],
+    )
+    .success();
+    env.propose_output().await;
+    let st = env
+        .run(None, &["--json", "status", "--withdrawal", "2"])
+        .success()
+        .json();
+    assert!(st["stage"] == "covered" || st["stage"] == "final", "{st}");
+    if st["stage"] == "covered" {
+        assert_eq!(st["outputIndex"], 1);
+        assert!(st["finalAt"].as_u64().is_some());
+    }
+}
