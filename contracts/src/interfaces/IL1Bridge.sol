@@ -111,10 +111,15 @@ interface IL1Bridge {
     function pausedUntil() external view returns (uint64);
     /// @notice Escrowed amount per L1 token (`address(0)` for ETH).
     function escrowed(address token) external view returns (uint256);
+    /// @notice The OutputOracle whose final outputs withdrawals are proven against.
     function outputOracle() external view returns (address);
+    /// @notice Chain id of the L2 (the sourceChainId of withdrawal leaves).
     function l2ChainId() external view returns (uint256);
+    /// @notice The L2Bridge (the sourceBridge of withdrawal leaves).
     function l2Bridge() external view returns (address);
+    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
     function governance() external view returns (address);
+    /// @notice The account that may pause (the security council).
     function pauser() external view returns (address);
 
     // ---- Added beyond the original interface (see docs/protocol.md) ----
@@ -137,6 +142,8 @@ interface IL1Bridge {
     function cacheOutputRoot(uint256 outputIndex) external returns (bytes32 withdrawalRoot);
     /// @notice The cached `withdrawalRoot` of output `outputIndex`, zero when not cached.
     function cachedOutputRoot(uint256 outputIndex) external view returns (bytes32);
+    /// @notice Longest pause allowed, in seconds.
     function maxPause() external view returns (uint64);
+    /// @notice Seconds that must pass after a pause ended before the next one.
     function pauseCooldown() external view returns (uint64);
 }

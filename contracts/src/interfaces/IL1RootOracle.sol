@@ -22,8 +22,11 @@ interface IL1RootOracle {
     function publishRoot(bytes32 root, uint64 count) external;
     /// @notice Number of messages `root` covers, zero when unknown.
     function rootCount(bytes32 root) external view returns (uint64);
+    /// @notice Whether `root` was published (`rootCount(root) != 0`).
     function isKnownRoot(bytes32 root) external view returns (bool);
+    /// @notice The published root with the largest count.
     function latestRoot() external view returns (bytes32);
+    /// @notice The only account that may publish roots.
     function publisher() external view returns (address);
 
     // ---- Added beyond the original interface (see docs/protocol.md) ----
@@ -34,5 +37,6 @@ interface IL1RootOracle {
     function setGovernance(address newGovernance) external;
     /// @notice Number of messages covered by `latestRoot()` (the largest published so far).
     function latestCount() external view returns (uint64);
+    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
     function governance() external view returns (address);
 }

@@ -56,14 +56,23 @@ interface IL2Bridge {
     /// @notice Burns `amount` of the bridged `l1Token` and queues a withdrawal to `l1Recipient`.
     function withdraw(address l1Token, address l1Recipient, uint256 amount) external returns (uint64 nonce);
 
+    /// @notice Number of L1 messages processed; the next one to process has this nonce.
     function l1MessagesProcessed() external view returns (uint64);
+    /// @notice Number of withdrawals recorded; the next one gets this nonce.
     function withdrawalCount() external view returns (uint64);
+    /// @notice Root of the withdrawal tree as it stands now (computed on demand).
     function withdrawalRoot() external view returns (bytes32);
+    /// @notice BridgedToken of `l1Token`, zero before its first deposit was processed.
     function bridgedToken(address l1Token) external view returns (address);
+    /// @notice L1 token of a BridgedToken (zero for ETH and for unknown addresses).
     function l1Token(address l2Token) external view returns (address);
+    /// @notice Leaf of `message` under this deployment's L1 chain id and L1 bridge.
     function l1MessageLeaf(L1Message calldata message) external view returns (bytes32);
+    /// @notice The L1RootOracle whose roots messages are proven against.
     function rootOracle() external view returns (address);
+    /// @notice Chain id of L1 (the sourceChainId of L1 message leaves).
     function l1ChainId() external view returns (uint256);
+    /// @notice The L1Bridge.
     function l1Bridge() external view returns (address);
 
     // ---- Added beyond the original interface (see docs/protocol.md) ----
@@ -78,5 +87,6 @@ interface IL2Bridge {
     function predictBridgedToken(address l1Token) external view returns (address);
     /// @notice Hands governance (the upgrade admin) to another account (governance only).
     function setGovernance(address newGovernance) external;
+    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
     function governance() external view returns (address);
 }

@@ -90,20 +90,31 @@ interface IOutputOracle {
     /// @notice Pays out the caller's credited bonds.
     function withdrawBond() external;
 
+    /// @notice Number of live outputs (deleted ones excluded); the next proposal gets this index.
     function outputCount() external view returns (uint256);
+    /// @notice Output `index`; reverts `UnknownOutput` if it does not exist.
     function getOutput(uint256 index) external view returns (Output memory);
+    /// @notice Whether output `index` is final now (see docs/protocol.md "Outputs").
     function isFinal(uint256 index) external view returns (bool);
     /// @notice `withdrawalRoot` of output `index`; reverts with `NotFinal` unless it is final.
     function finalWithdrawalRoot(uint256 index) external view returns (bytes32);
     /// @notice Index of the newest final output; reverts with `NotFinal(0)` when none is.
     function latestFinalIndex() external view returns (uint256);
+    /// @notice Bonds credited to `account`, to be pulled with `withdrawBond`.
     function bondCredit(address account) external view returns (uint256);
+    /// @notice Length of the challenge window, in seconds.
     function challengePeriod() external view returns (uint64);
+    /// @notice Seconds of proposer silence after which anyone may propose.
     function proposerTimeout() external view returns (uint64);
+    /// @notice Exact value `propose` requires.
     function proposerBond() external view returns (uint256);
+    /// @notice Exact value `challenge` requires.
     function challengerBond() external view returns (uint256);
+    /// @notice The configured proposer.
     function proposer() external view returns (address);
+    /// @notice The only account that may resolve disputes.
     function council() external view returns (address);
+    /// @notice Time of the last proposal (initialization time before the first).
     function lastProposedAt() external view returns (uint64);
 
     // ---- Added beyond the original interface (see docs/protocol.md) ----
@@ -123,6 +134,8 @@ interface IOutputOracle {
         external
         view
         returns (bytes32 withdrawalRoot, bool settled);
+    /// @notice The L1Bridge.
     function l1Bridge() external view returns (address);
+    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
     function governance() external view returns (address);
 }
