@@ -96,11 +96,19 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The anvil binary the bootstrap installs.
+/// The anvil binary the bootstrap installs: `$DRAWBRIDGE_ANVIL`, else `tools/bin/anvil` in the
+/// first ancestor of the running executable that has one (binaries and tests live under
+/// `target/`), else the one beside this crate's sources.
 pub fn anvil_path() -> PathBuf {
-    std::env::var_os("DRAWBRIDGE_ANVIL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("tools/bin/anvil"))
+    if let Some(path) = std::env::var_os("DRAWBRIDGE_ANVIL") {
+        return PathBuf::from(path);
+    }
+    let from_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.ancestors()
+            .map(|dir| dir.join("tools/bin/anvil"))
+            .find(|candidate| candidate.exists())
+    });
+    from_exe.unwrap_or_else(|| repo_root().join("tools/bin/anvil"))
 }
 
 fn start_anvil(

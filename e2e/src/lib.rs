@@ -1,0 +1,298 @@
+//! Harness for the end-to-end tests: a fresh devnet per test, the real `drawbridge` CLI and
+//! `drawbridge-relayer` binaries run as processes (so a relayer can be killed with SIGKILL and
+//! restarted on its database), and helpers that read balances and wait for conditions with a
+//! deadline.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use drawbridge_bindings::{IL1Bridge, IL2Bridge, TestToken};
+use drawbridge_devnet::{Devnet, DevnetOptions};
+
+/// One wei-denominated unit of 18-decimal tokens.
+pub fn units(whole: u64) -> U256 {
+    U256::from(whole) * U256::from(10).pow(U256::from(18))
+}
+
+/// `milli / 1000` of an 18-decimal token.
+pub fn milli_units(milli: u64) -> U256 {
+    U256::from(milli) * U256::from(10).pow(U256::from(15))
+}
+
+/// The directory cargo puts binaries in (`target/debug`), found from the test executable.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("executable directory");
+    if deps.ends_with("deps") {
+        deps.parent().expect("target profile dir").to_path_buf()
+    } else {
+        deps.to_path_buf()
+    }
+}
+
+/// Path of a workspace binary; the test suite builds every binary (`cargo nextest run --workspace`).
+pub fn binary(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace binaries first (cargo build --workspace)",
+        path.display()
+    );
+    path
+}
+
+/// Private key of a signer as 0x-hex, for the processes' environment.
+pub fn key_hex(signer: &PrivateKeySigner) -> String {
+    format!("0x{}", hex::encode(signer.to_bytes()))
+}
+
+/// A running devnet plus a scratch directory holding its deployment file and relayer databases.
+pub struct TestBed {
+    /// The chains, contracts and keys.
+    pub devnet: Devnet,
+    /// Scratch directory, removed on drop.
+    pub dir: tempfile::TempDir,
+    /// The deployment file the processes read.
+    pub deployment_path: PathBuf,
+    /// Read-only L1 provider.
+    pub l1: DynProvider,
+    /// Read-only L2 provider.
+    pub l2: DynProvider,
+}
+
+impl TestBed {
+    /// Starts a devnet with default devnet parameters.
+    pub async fn start() -> Self {
+        Self::start_with(DevnetOptions::default()).await
+    }
+
+    /// Starts a devnet with the given options.
+    pub async fn start_with(options: DevnetOptions) -> Self {
+        let devnet = Devnet::start(options).await.expect("devnet starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let deployment_path = dir.path().join("deployment.json");
+        devnet
+            .deployment
+            .save(&deployment_path)
+            .expect("deployment file");
+        let l1 = ProviderBuilder::new()
+            .connect_http(devnet.l1.endpoint_url())
+            .erased();
+        let l2 = ProviderBuilder::new()
+            .connect_http(devnet.l2.endpoint_url())
+            .erased();
+        Self {
+            devnet,
+            dir,
+            deployment_path,
+            l1,
+            l2,
+        }
+    }
+
+    /// An L1 provider that signs as `signer`.
+    pub fn l1_as(&self, signer: &PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(self.devnet.l1.endpoint_url())
+            .erased()
+    }
+
+    /// An L2 provider that signs as `signer`.
+    pub fn l2_as(&self, signer: &PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(self.devnet.l2.endpoint_url())
+            .erased()
+    }
+
+    /// `n`-th demo user.
+    pub fn user(&self, n: usize) -> &PrivateKeySigner {
+        &self.devnet.accounts.users[n]
+    }
+
+    /// Mints devnet test tokens on L1.
+    pub async fn mint_test_tokens(&self, to: Address, amount: U256) {
+        let l1 = self.l1_as(&self.devnet.accounts.deployer);
+        TestToken::new(self.devnet.test_token(), &l1)
+            .mint(to, amount)
+            .send()
+            .await
+            .expect("mint sent")
+            .get_receipt()
+            .await
+            .expect("mint mined");
+    }
+
+    /// Runs the `drawbridge` CLI signing as `signer` (if any).
+    pub fn cli(&self, signer: Option<&PrivateKeySigner>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(binary("drawbridge"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DRAWBRIDGE_DEPLOYMENT", &self.deployment_path)
+            .args(args)
+            .stdin(Stdio::null());
+        if let Some(signer) = signer {
+            cmd.env("DRAWBRIDGE_PRIVATE_KEY", key_hex(signer));
+        }
+        cmd.output().expect("drawbridge runs")
+    }
+
+    /// Runs the CLI with `--json`, asserts success and parses the output.
+    pub fn cli_json(&self, signer: Option<&PrivateKeySigner>, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.cli(signer, &all);
+        assert!(
+            out.status.success(),
+            "drawbridge {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "drawbridge {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Starts a relayer process with its database in the scratch directory under `db_name`.
+    pub fn spawn_relayer(&self, db_name: &str, extra_args: &[&str]) -> RelayerProcess {
+        RelayerProcess::spawn(self, db_name, extra_args)
+    }
+
+    /// L2 balance of the bridged token for `l1_token` (zero before its first deposit).
+    pub async fn l2_balance(&self, l1_token: Address, account: Address) -> U256 {
+        let bridge = IL2Bridge::new(self.devnet.deployment.l2.l2_bridge, &self.l2);
+        let token = bridge
+            .bridgedToken(l1_token)
+            .call()
+            .await
+            .expect("bridgedToken");
+        if self.l2.get_code_at(token).await.expect("code").is_empty() {
+            return U256::ZERO;
+        }
+        TestToken::new(token, &self.l2)
+            .balanceOf(account)
+            .call()
+            .await
+            .expect("balanceOf")
+    }
+
+    /// L1 balance: ETH for `Address::ZERO`, otherwise the ERC-20.
+    pub async fn l1_balance(&self, token: Address, account: Address) -> U256 {
+        if token == Address::ZERO {
+            self.l1.get_balance(account).await.expect("balance")
+        } else {
+            TestToken::new(token, &self.l1)
+                .balanceOf(account)
+                .call()
+                .await
+                .expect("balanceOf")
+        }
+    }
+
+    /// L1 messages processed on L2.
+    pub async fn processed(&self) -> u64 {
+        IL2Bridge::new(self.devnet.deployment.l2.l2_bridge, &self.l2)
+            .l1MessagesProcessed()
+            .call()
+            .await
+            .expect("processed")
+    }
+
+    /// Whether the withdrawal `nonce` is paid on L1.
+    pub async fn is_finalized(&self, nonce: u64) -> bool {
+        IL1Bridge::new(self.devnet.deployment.l1.l1_bridge, &self.l1)
+            .isWithdrawalFinalized(nonce)
+            .call()
+            .await
+            .expect("isWithdrawalFinalized")
+    }
+}
+
+/// Polls `condition` every 500 ms until it holds; panics with `what` after `timeout`.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A relayer running as its own process, killable with SIGKILL.
+pub struct RelayerProcess {
+    child: Child,
+    log: PathBuf,
+}
+
+impl RelayerProcess {
+    fn spawn(bed: &TestBed, db_name: &str, extra_args: &[&str]) -> Self {
+        let db = bed.dir.path().join(db_name);
+        let log = bed.dir.path().join(format!("{db_name}.log"));
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("relayer log");
+        let child = Command::new(binary("drawbridge-relayer"))
+            .arg("--deployment")
+            .arg(&bed.deployment_path)
+            .arg("--database-url")
+            .arg(format!("sqlite://{}?mode=rwc", db.display()))
+            .arg("--poll-interval")
+            .arg("300ms")
+            .args(extra_args)
+            .env(
+                "DRAWBRIDGE_RELAYER_KEY",
+                key_hex(&bed.devnet.accounts.relayer),
+            )
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("relayer starts");
+        Self { child, log }
+    }
+
+    /// SIGKILL: no chance to clean up, as in a crash.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill relayer");
+        self.child.wait().expect("reap relayer");
+    }
+
+    /// The relayer's log so far (for assertion messages).
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+impl Drop for RelayerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
