@@ -19,6 +19,9 @@ use crate::revert::{Failure, classify};
 /// How long to wait for a transaction to be mined.
 pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long one JSON-RPC request may take before the node counts as unreachable.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Largest block range asked of `eth_getLogs` at once; halved on failure.
 pub const LOG_RANGE: u64 = 5_000;
 
@@ -61,7 +64,9 @@ impl ChainClient {
             url: url.to_string(),
             reason: e.to_string(),
         })?;
-        let provider = ProviderBuilder::new().connect_http(parsed).erased();
+        let provider = ProviderBuilder::new()
+            .connect_client(rpc_client(chain, parsed)?)
+            .erased();
         Ok(Self {
             chain,
             url: url.to_string(),
@@ -82,7 +87,7 @@ impl ChainClient {
             })?;
         Ok(ProviderBuilder::new()
             .wallet(EthereumWallet::from(signer.clone()))
-            .connect_http(parsed)
+            .connect_client(rpc_client(self.chain, parsed)?)
             .erased())
     }
 
@@ -239,6 +244,21 @@ impl ChainClient {
         }
         Ok(receipt)
     }
+}
+
+/// An HTTP JSON-RPC client whose requests time out after [`RPC_TIMEOUT`], so that a node that
+/// accepts connections but never answers fails the command instead of hanging it.
+fn rpc_client(chain: Chain, url: Url) -> Result<alloy::rpc::client::RpcClient, CliError> {
+    let http = alloy::transports::http::reqwest::Client::builder()
+        .timeout(RPC_TIMEOUT)
+        .build()
+        .map_err(|e| CliError::Rpc {
+            chain,
+            url: url.to_string(),
+            action: "creating the HTTP client".into(),
+            message: error_chain(&e),
+        })?;
+    Ok(alloy::rpc::client::ClientBuilder::default().http_with_client(http, url))
 }
 
 /// Both chains and the deployment.

@@ -437,6 +437,7 @@ pub async fn finalize(
                     ),
                 });
             }
+            WithdrawalProgress::OutputMismatch { .. } => unreachable!("only status checks roots"),
             WithdrawalProgress::Finalized { .. } => {
                 return Err(CliError::AlreadyFinalized {
                     nonce,
@@ -588,9 +589,12 @@ pub async fn address_status(ctx: &Context, address: Address) -> Result<AddressSt
     let mut outputs = OutputCache::default();
     let mut withdrawals = Vec::new();
     let head = ctx.l2.head().await?;
-    for w in scan_withdrawals(ctx, head).await? {
+    let all = scan_withdrawals(ctx, head).await?;
+    for w in &all {
         if w.withdrawal.sender == address || w.withdrawal.recipient == address {
-            withdrawals.push(withdrawal_status(ctx, &mut outputs, &mut tokens, &w).await?);
+            withdrawals.push(
+                withdrawal_status(ctx, &mut outputs, &mut tokens, w, Some((&all, head))).await?,
+            );
         }
     }
     Ok(AddressStatus {
@@ -637,8 +641,14 @@ pub async fn status(
     if let Some(nonce) = args.withdrawal {
         ctx.check_both().await?;
         let w = find_withdrawal(ctx, nonce).await?;
-        let st =
-            withdrawal_status(ctx, &mut OutputCache::default(), &mut BTreeMap::new(), &w).await?;
+        let st = withdrawal_status(
+            ctx,
+            &mut OutputCache::default(),
+            &mut BTreeMap::new(),
+            &w,
+            None,
+        )
+        .await?;
         return Ok(crate::Report::WithdrawalStatus(st));
     }
     let address = subject(args.address, keys)?;

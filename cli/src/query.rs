@@ -8,7 +8,7 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
-use drawbridge_merkle::Withdrawal;
+use drawbridge_merkle::{MerkleTree, Withdrawal};
 
 use crate::chain::{ChainClient, Context, log_position};
 use crate::report::{
@@ -249,6 +249,7 @@ pub struct OutputCache {
     outputs: BTreeMap<u64, IOutputOracle::Output>,
     count: Option<u64>,
     challenge_period: Option<u64>,
+    matches_l2: BTreeMap<u64, bool>,
 }
 
 impl OutputCache {
@@ -307,6 +308,29 @@ impl OutputCache {
         .await?;
         self.outputs.insert(index, o.clone());
         Ok(o)
+    }
+
+    /// Whether output `index`'s `withdrawalRoot` is the root of the withdrawals in L2 blocks up to
+    /// its `l2BlockNumber`, given every withdrawal scanned up to at least that block.
+    pub async fn matches_l2(
+        &mut self,
+        ctx: &Context,
+        index: u64,
+        withdrawals: &[ScannedWithdrawal],
+    ) -> Result<bool, CliError> {
+        if let Some(m) = self.matches_l2.get(&index) {
+            return Ok(*m);
+        }
+        let output = self.get(ctx, index).await?;
+        let count = withdrawals
+            .iter()
+            .take_while(|w| w.l2_block <= output.l2BlockNumber)
+            .count();
+        let tree = MerkleTree::from_leaves(withdrawals[..count].iter().map(|w| w.leaf))
+            .map_err(|e| CliError::Inconsistent(e.to_string()))?;
+        let matches = tree.root() == output.withdrawalRoot;
+        self.matches_l2.insert(index, matches);
+        Ok(matches)
     }
 
     /// The first output whose L2 block is at or after `l2_block` (outputs' blocks strictly
@@ -468,15 +492,33 @@ pub async fn find_finalization(ctx: &Context, nonce: u64) -> Result<Option<(u64,
     Ok(None)
 }
 
-/// The status of a scanned withdrawal.
+/// The status of a scanned withdrawal. `all` are every withdrawal scanned up to an L2 block
+/// (scanned here when `None` or not far enough and needed): a final output is checked against
+/// them before the withdrawal is called ready, since finalizing against an output that does not
+/// match L2 would fail.
 pub async fn withdrawal_status(
     ctx: &Context,
     outputs: &mut OutputCache,
     tokens: &mut BTreeMap<Address, TokenInfo>,
     w: &ScannedWithdrawal,
+    all: Option<(&[ScannedWithdrawal], u64)>,
 ) -> Result<WithdrawalStatus, CliError> {
-    let (progress, finalized_tx_hash) =
+    let (mut progress, finalized_tx_hash) =
         withdrawal_progress(ctx, outputs, w.withdrawal.nonce, w.l2_block).await?;
+    if let WithdrawalProgress::Final { output_index } = progress {
+        let output_block = outputs.get(ctx, output_index).await?.l2BlockNumber;
+        let scanned;
+        let all = match all {
+            Some((all, scanned_to)) if scanned_to >= output_block => all,
+            _ => {
+                scanned = scan_withdrawals(ctx, ctx.l2.head().await?).await?;
+                &scanned[..]
+            }
+        };
+        if !outputs.matches_l2(ctx, output_index, all).await? {
+            progress = WithdrawalProgress::OutputMismatch { output_index };
+        }
+    }
     let s = progress.summary(w.withdrawal.nonce, w.l2_block);
     let token = token_info_lenient(ctx, tokens, w.withdrawal.l1_token).await;
     Ok(WithdrawalStatus {

@@ -408,6 +408,12 @@ pub enum WithdrawalProgress {
         /// The newest final output.
         output_index: u64,
     },
+    /// The newest final output covers it, but its `withdrawalRoot` is not the root of the L2
+    /// withdrawals up to its block: finalizing against it fails.
+    OutputMismatch {
+        /// The final output that does not match L2.
+        output_index: u64,
+    },
     /// Paid on L1.
     Finalized {
         /// The output it was proven against, when found.
@@ -429,6 +435,8 @@ pub enum WithdrawalStage {
     Disputed,
     /// Covered by a final output; ready to finalize.
     Final,
+    /// The final output covering it does not match L2: it cannot be finalized against it.
+    OutputMismatch,
     /// Paid on L1.
     Finalized,
 }
@@ -513,6 +521,19 @@ impl WithdrawalProgress {
                 output_index: Some(output_index),
                 final_at: None,
                 time_left: Some(0),
+            },
+            Self::OutputMismatch { output_index } => WithdrawalSummary {
+                stage: WithdrawalStage::OutputMismatch,
+                description: format!(
+                    "covered by final output {output_index}, but that output's withdrawal root does not match the withdrawals on L2 (or the L2 node is out of sync)"
+                ),
+                waits_for: Some(
+                    "a correct final output covering it (a wrong output should have been challenged); finalizing against this one would fail"
+                        .into(),
+                ),
+                output_index: Some(output_index),
+                final_at: None,
+                time_left: None,
             },
             Self::Finalized { output_index, .. } => WithdrawalSummary {
                 stage: WithdrawalStage::Finalized,
@@ -825,6 +846,11 @@ mod tests {
         .summary(4, 120);
         assert_eq!(s.stage, WithdrawalStage::Disputed);
         assert!(s.waits_for.unwrap().contains("verdict on output 2"));
+        assert_eq!(s.time_left, None);
+
+        let s = WithdrawalProgress::OutputMismatch { output_index: 5 }.summary(4, 120);
+        assert_eq!(s.stage, WithdrawalStage::OutputMismatch);
+        assert!(s.description.contains("does not match"));
         assert_eq!(s.time_left, None);
 
         let s = WithdrawalProgress::Final { output_index: 5 }.summary(4, 120);

@@ -484,3 +484,107 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
     assert!(!retry.stderr.contains("approval"), "{}", retry.stderr);
     assert_eq!(env.l1_nonce(user.address()).await, nonce);
 }
+
+#[tokio::test]
+async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
+    let env = Env::start().await;
+    let user = env.user(0);
+    let keystore =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/user0.keystore.json");
+    let keystore = keystore.to_str().unwrap();
+    let escrow = env.escrow(Address::ZERO).await;
+
+    // Wrong password, and no password without a terminal: refused, nothing sent, not echoed.
+    let out = env
+        .cli()
+        .env("DRAWBRIDGE_KEYSTORE_PASSWORD", "hunter2-wrong")
+        .args([
+            "--keystore",
+            keystore,
+            "deposit",
+            "--token",
+            "eth",
+            "--amount",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong password"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let out = env
+        .cli()
+        .args([
+            "--keystore",
+            keystore,
+            "deposit",
+            "--token",
+            "eth",
+            "--amount",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DRAWBRIDGE_KEYSTORE_PASSWORD"), "{stderr}");
+    assert_eq!(env.escrow(Address::ZERO).await, escrow);
+
+    // The right password signs as the keystore's account.
+    let out = env
+        .cli()
+        .env("DRAWBRIDGE_KEYSTORE_PASSWORD", "drawbridge test")
+        .args([
+            "--json",
+            "--keystore",
+            keystore,
+            "deposit",
+            "--token",
+            "eth",
+            "--amount",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["sender"].as_str().unwrap().to_lowercase(),
+        user.address().to_string().to_lowercase()
+    );
+    assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
+
+    // The council pauses the bridge: a deposit is refused before anything is sent.
+    let council = env.devnet.accounts.council.clone();
+    let l1 = env.l1(&council);
+    drawbridge_bindings::IL1Bridge::new(env.devnet.deployment.l1.l1_bridge, &l1)
+        .pause(20)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let nonce = env.l1_nonce(user.address()).await;
+    let run = env
+        .run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])
+        .failure();
+    assert!(
+        run.stderr.contains("the bridge is paused until"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("BridgePaused(until: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("s left"), "{}", run.stderr);
+    assert_eq!(env.l1_nonce(user.address()).await, nonce);
+    assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
+}

@@ -274,3 +274,71 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
         assert!(st["finalAt"].as_u64().is_some());
     }
 }
+
+/// An output whose `withdrawalRoot` does not match the L2 withdrawals is refused before anything
+/// is sent, with a message that says so.
+#[tokio::test]
+async fn finalize_refuses_an_output_that_does_not_match_l2() {
+    let env = Env::start().await;
+    let user = env.user(0);
+    env.run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])
+        .success();
+    env.relay_all().await;
+    let to = Address::repeat_byte(0xe3);
+    env.run(
+        Some(&user),
+        &[
+            "withdraw",
+            "--token",
+            "eth",
+            "--amount",
+            "0.5",
+            "--to",
+            &to.to_string(),
+        ],
+    )
+    .success();
+    env.propose_output_with_root(Some(alloy::primitives::B256::repeat_byte(0x11)))
+        .await;
+    let st = eventually(
+        "the output to become final",
+        Duration::from_secs(60),
+        || async {
+            let st = env
+                .run(None, &["--json", "status", "--withdrawal", "0"])
+                .success()
+                .json();
+            (st["stage"] != "covered").then_some(st)
+        },
+    )
+    .await;
+    assert_eq!(st["stage"], "outputMismatch", "{st}");
+    assert!(
+        st["description"]
+            .as_str()
+            .unwrap()
+            .contains("does not match"),
+        "{st}"
+    );
+    let all = env
+        .run(
+            None,
+            &["--json", "status", "--address", &user.address().to_string()],
+        )
+        .success()
+        .json();
+    assert_eq!(all["withdrawals"][0]["stage"], "outputMismatch", "{all}");
+    let nonce = env.l1_nonce(user.address()).await;
+    let run = env
+        .run(Some(&user), &["finalize", "--nonce", "0"])
+        .failure();
+    assert!(
+        run.stderr
+            .contains("output 0 claims withdrawal root 0x1111"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("the output is wrong"), "{}", run.stderr);
+    assert_eq!(env.l1_nonce(user.address()).await, nonce);
+    assert_eq!(env.l1(&user).get_balance(to).await.unwrap(), U256::ZERO);
+}

@@ -220,6 +220,11 @@ impl Env {
 
     /// Proposes an output at the current L2 head as the devnet's proposer; returns its index.
     pub async fn propose_output(&self) -> u64 {
+        self.propose_output_with_root(None).await
+    }
+
+    /// Like [`Env::propose_output`], with a withdrawal root of the test's choosing (a lie).
+    pub async fn propose_output_with_root(&self, fake_root: Option<B256>) -> u64 {
         let relayer = self.devnet.accounts.relayer.clone();
         let d = &self.devnet.deployment;
         let l1 = self.l1(&relayer);
@@ -243,6 +248,7 @@ impl Env {
             .block(number.into())
             .await
             .unwrap();
+        let root = fake_root.unwrap_or(root);
         let oracle = IOutputOracle::new(d.l1.output_oracle, &l1);
         let bond = oracle.proposerBond().call().await.unwrap();
         let receipt = oracle
