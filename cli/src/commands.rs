@@ -14,8 +14,8 @@ use crate::chain::Context;
 use crate::keys::KeySource;
 use crate::query::{
     OutputCache, bridged_token, check_l1_open, deposit_status, find_delivery, find_finalization,
-    find_withdrawal, known_tokens, l1_token_info, pipeline, read, scan_messages, scan_withdrawals,
-    token_info_lenient, withdrawal_progress, withdrawal_status,
+    find_withdrawal, known_tokens, l1_token_info, newest_matching_final, pipeline, read,
+    scan_messages, scan_withdrawals, token_info_lenient, withdrawal_progress, withdrawal_status,
 };
 use crate::report::{
     AddressStatus, Amount, ApprovalReport, BalanceLine, BalanceReport, DepositReport,
@@ -401,7 +401,18 @@ pub async fn finalize(
             .await?
             .0
         {
-            WithdrawalProgress::Final { output_index } => output_index,
+            WithdrawalProgress::Final { output_index } => {
+                newest_matching_final(
+                    ctx,
+                    &mut outputs,
+                    target.l2_block,
+                    output_index,
+                    &withdrawals,
+                )
+                .await?
+                // None matches: the root check below explains why nothing is sent.
+                .unwrap_or(output_index)
+            }
             WithdrawalProgress::Initiated { newest_output } => {
                 return Err(CliError::NotCovered {
                     nonce,

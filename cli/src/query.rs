@@ -469,6 +469,37 @@ pub fn is_challenged(output: &IOutputOracle::Output) -> bool {
 /// `IOutputOracle.OutputStatus.Challenged` (the bindings see the enum as its `uint8`).
 pub const OUTPUT_STATUS_CHALLENGED: u8 = 2;
 
+/// The newest final output at or below `newest_final` that covers L2 block `l2_block` and whose
+/// `withdrawalRoot` matches the L2 withdrawals (`withdrawals`, scanned up to at least the
+/// outputs' blocks): a wrong output that nobody challenged must not stop a user when an older
+/// final output is right. `None` when no covering final output matches.
+pub async fn newest_matching_final(
+    ctx: &Context,
+    outputs: &mut OutputCache,
+    l2_block: u64,
+    newest_final: u64,
+    withdrawals: &[ScannedWithdrawal],
+) -> Result<Option<u64>, CliError> {
+    let Some(first) = outputs.first_covering(ctx, l2_block).await? else {
+        return Ok(None);
+    };
+    let oracle = IOutputOracle::new(ctx.deployment.l1.output_oracle, &ctx.l1.provider);
+    for index in (first..=newest_final).rev() {
+        if outputs.matches_l2(ctx, index, withdrawals).await? {
+            let is_final = read(
+                &ctx.l1,
+                "reading OutputOracle.isFinal",
+                oracle.isFinal(U256::from(index)).call(),
+            )
+            .await?;
+            if is_final {
+                return Ok(Some(index));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Output index and transaction of the `WithdrawalFinalized` event of `nonce`, if found.
 pub async fn find_finalization(ctx: &Context, nonce: u64) -> Result<Option<(u64, B256)>, CliError> {
     let head = ctx.l1.head().await?;
@@ -515,9 +546,12 @@ pub async fn withdrawal_status(
                 &scanned[..]
             }
         };
-        if !outputs.matches_l2(ctx, output_index, all).await? {
-            progress = WithdrawalProgress::OutputMismatch { output_index };
-        }
+        progress = match newest_matching_final(ctx, outputs, w.l2_block, output_index, all).await? {
+            Some(index) => WithdrawalProgress::Final {
+                output_index: index,
+            },
+            None => WithdrawalProgress::OutputMismatch { output_index },
+        };
     }
     let s = progress.summary(w.withdrawal.nonce, w.l2_block);
     let token = token_info_lenient(ctx, tokens, w.withdrawal.l1_token).await;

@@ -275,16 +275,17 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
     }
 }
 
-/// An output whose `withdrawalRoot` does not match the L2 withdrawals is refused before anything
-/// is sent, with a message that says so.
+/// An output whose `withdrawalRoot` does not match the L2 withdrawals is never used: finalize
+/// falls back to an older final output that matches, refuses (sending nothing) when none does, and
+/// status says which case it is.
 #[tokio::test]
-async fn finalize_refuses_an_output_that_does_not_match_l2() {
+async fn finalize_never_uses_an_output_that_does_not_match_l2() {
     let env = Env::start().await;
     let user = env.user(0);
     env.run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])
         .success();
     env.relay_all().await;
-    let to = Address::repeat_byte(0xe3);
+    let (to_a, to_b) = (Address::repeat_byte(0xe3), Address::repeat_byte(0xe4));
     env.run(
         Some(&user),
         &[
@@ -294,18 +295,34 @@ async fn finalize_refuses_an_output_that_does_not_match_l2() {
             "--amount",
             "0.5",
             "--to",
-            &to.to_string(),
+            &to_a.to_string(),
         ],
     )
     .success();
-    env.propose_output_with_root(Some(alloy::primitives::B256::repeat_byte(0x11)))
-        .await;
+    assert_eq!(env.propose_output().await, 0);
+    env.run(
+        Some(&user),
+        &[
+            "withdraw",
+            "--token",
+            "eth",
+            "--amount",
+            "0.25",
+            "--to",
+            &to_b.to_string(),
+        ],
+    )
+    .success();
+    // Output 1 covers both withdrawals but lies about their root.
+    let fake = alloy::primitives::B256::repeat_byte(0x11);
+    assert_eq!(env.propose_output_with_root(Some(fake)).await, 1);
+
     let st = eventually(
-        "the output to become final",
+        "output 1 to become final",
         Duration::from_secs(60),
         || async {
             let st = env
-                .run(None, &["--json", "status", "--withdrawal", "0"])
+                .run(None, &["--json", "status", "--withdrawal", "1"])
                 .success()
                 .json();
             (st["stage"] != "covered").then_some(st)
@@ -313,6 +330,7 @@ async fn finalize_refuses_an_output_that_does_not_match_l2() {
     )
     .await;
     assert_eq!(st["stage"], "outputMismatch", "{st}");
+    assert_eq!(st["outputIndex"], 1, "{st}");
     assert!(
         st["description"]
             .as_str()
@@ -320,6 +338,12 @@ async fn finalize_refuses_an_output_that_does_not_match_l2() {
             .contains("does not match"),
         "{st}"
     );
+    let st = env
+        .run(None, &["--json", "status", "--withdrawal", "0"])
+        .success()
+        .json();
+    assert_eq!(st["stage"], "final", "{st}");
+    assert_eq!(st["outputIndex"], 0, "{st}");
     let all = env
         .run(
             None,
@@ -327,18 +351,34 @@ async fn finalize_refuses_an_output_that_does_not_match_l2() {
         )
         .success()
         .json();
-    assert_eq!(all["withdrawals"][0]["stage"], "outputMismatch", "{all}");
+    assert_eq!(all["withdrawals"][0]["stage"], "final", "{all}");
+    assert_eq!(all["withdrawals"][1]["stage"], "outputMismatch", "{all}");
+
+    // Only the lying output covers withdrawal 1, and it is named explicitly for withdrawal 0:
+    // refused, nothing sent.
     let nonce = env.l1_nonce(user.address()).await;
-    let run = env
-        .run(Some(&user), &["finalize", "--nonce", "0"])
-        .failure();
-    assert!(
-        run.stderr
-            .contains("output 0 claims withdrawal root 0x1111"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("the output is wrong"), "{}", run.stderr);
+    for args in [
+        &["finalize", "--nonce", "1"][..],
+        &["finalize", "--nonce", "0", "--output", "1"][..],
+    ] {
+        let run = env.run(Some(&user), args).failure();
+        assert!(
+            run.stderr
+                .contains("output 1 claims withdrawal root 0x1111"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("the output is wrong"), "{}", run.stderr);
+    }
     assert_eq!(env.l1_nonce(user.address()).await, nonce);
-    assert_eq!(env.l1(&user).get_balance(to).await.unwrap(), U256::ZERO);
+    let l1 = env.l1(&user);
+    assert_eq!(l1.get_balance(to_b).await.unwrap(), U256::ZERO);
+
+    // Withdrawal 0 is finalized against the older, matching output 0.
+    let fin = env
+        .run(Some(&user), &["--json", "finalize", "--nonce", "0"])
+        .success()
+        .json();
+    assert_eq!(fin["outputIndex"], 0, "{fin}");
+    assert_eq!(l1.get_balance(to_a).await.unwrap(), common::ether("0.5"));
 }
