@@ -12,6 +12,13 @@ interface Vm {
         uint64 gasRemaining;
     }
 
+    struct Wallet {
+        address addr;
+        uint256 publicKeyX;
+        uint256 publicKeyY;
+        uint256 privateKey;
+    }
+
     struct Log {
         bytes32[] topics;
         bytes data;
@@ -29,6 +36,7 @@ interface Vm {
     function getNonce(address account) external view returns (uint64 nonce);
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function addr(uint256 privateKey) external pure returns (address keyAddr);
+    function createWallet(uint256 privateKey) external returns (Wallet memory wallet);
 
     function record() external;
     function accesses(address target)
