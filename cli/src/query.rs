@@ -46,14 +46,20 @@ pub async fn l1_token_info(ctx: &Context, token: TokenArg) -> Result<TokenInfo, 
         });
     }
     let erc20 = IERC20::new(address, &ctx.l1.provider);
-    let decimals = erc20
-        .decimals()
-        .call()
-        .await
-        .map_err(|_| CliError::UnknownToken {
-            token: address,
-            reason: "the contract does not answer decimals(): not an ERC-20 token".into(),
-        })?;
+    let decimals =
+        erc20
+            .decimals()
+            .call()
+            .await
+            .map_err(|e| match crate::revert::classify(&e) {
+                crate::revert::Failure::Transport(message) => {
+                    ctx.l1.rpc_error("reading the token's decimals()", message)
+                }
+                crate::revert::Failure::Revert(_) => CliError::UnknownToken {
+                    token: address,
+                    reason: "the contract does not answer decimals(): not an ERC-20 token".into(),
+                },
+            })?;
     let symbol = match erc20.symbol().call().await {
         Ok(s) if !s.trim().is_empty() => s,
         _ => short_symbol(address),

@@ -111,7 +111,7 @@ pub fn decode_revert_data(data: &[u8]) -> String {
 /// What a failed contract call or transaction means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// The contract reverted; the decoded reason.
+    /// The contract reverted (the decoded reason) or gave an answer that cannot be used.
     Revert(String),
     /// The node could not be reached or answered with a non-revert error.
     Transport(String),
@@ -137,7 +137,8 @@ pub fn classify(error: &ContractError) -> Failure {
         ContractError::ZeroData(..) => {
             Failure::Revert("no data returned (is there a contract at that address?)".to_string())
         }
-        other => Failure::Transport(other.to_string()),
+        // Undecodable answers and the like: the contract, not the node, is at fault.
+        other => Failure::Revert(other.to_string()),
     }
 }
 

@@ -200,6 +200,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
     let nonce_l2 = env.l2_nonce(user.address()).await;
     let too_precise = format!("1.{}1", "0".repeat(usize::from(decimals)));
     let no_code = Address::repeat_byte(0x42).to_string();
+    let not_erc20 = env.devnet.deployment.l1.output_oracle.to_string();
 
     let cases: Vec<(Vec<&str>, bool, &str)> = vec![
         (
@@ -251,7 +252,12 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         (
             vec!["deposit", "--token", &no_code, "--amount", "1"],
             true,
-            "unknown token",
+            "there is no contract at this address on L1",
+        ),
+        (
+            vec!["deposit", "--token", &not_erc20, "--amount", "1"],
+            true,
+            "does not answer decimals(): not an ERC-20 token",
         ),
         (
             vec!["deposit", "--token", "btc", "--amount", "1"],
