@@ -1,0 +1,17 @@
+//! Drawbridge security council: FROST(secp256k1, KECCAK256) threshold keys for the
+//! `SecurityCouncil` contract (DESIGN.md "Security council", docs/council.md).
+//!
+//! - [`contract`]: group key and signatures in contract form, the challenge computed exactly as
+//!   docs/council.md says, and a verifier doing the contract's check in plain arithmetic.
+//! - [`signing`]: trusted-dealer key generation (devnets) and signing ceremonies.
+//! - [`nonces`]: single-use nonces on disk, marked used before a share leaves the process.
+//! - [`vectors`]: the shared test vectors file read by the Solidity tests.
+
+pub mod contract;
+pub mod error;
+pub mod nonces;
+pub mod signing;
+pub mod vectors;
+
+pub use error::{CouncilError, Result};
+pub use frost_secp256k1_evm as frost;

@@ -1,0 +1,133 @@
+//! Single-use signing nonces persisted on disk.
+//!
+//! Round 1 ([`NonceStore::commit`]) writes the fresh nonces to a file (fsync'd) before the
+//! commitments are returned. Round 2 ([`NonceStore::sign`]) replaces that file with a "used"
+//! tombstone, fsyncs the file and its directory, and only then computes the signature share. A
+//! second share with the same nonces is therefore refused, also after a crash or restart between
+//! the two: at worst a crash loses one share (round 1 is run again), it never reuses a nonce.
+//! Nonce files are named after the Keccak-256 of the commitments, so the signing package selects
+//! them; nothing else identifies them.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use frost::SigningPackage;
+use frost::keys::KeyPackage;
+use frost::round1::{SigningCommitments, SigningNonces};
+use frost::round2::SignatureShare;
+use frost_secp256k1_evm as frost;
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use crate::contract::keccak256;
+use crate::error::{CouncilError, Result};
+use crate::signing::member_id;
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+enum NonceFile {
+    Fresh { member: u16, nonces: String },
+    Used { member: u16 },
+}
+
+/// A directory of single-use nonces of one member.
+#[derive(Debug, Clone)]
+pub struct NonceStore {
+    dir: PathBuf,
+}
+
+/// Writes `bytes` to `path` atomically and durably (temp file, fsync, rename, fsync directory).
+pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(CouncilError::io(&tmp))?;
+        f.write_all(bytes).map_err(CouncilError::io(&tmp))?;
+        f.sync_all().map_err(CouncilError::io(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(CouncilError::io(path))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(CouncilError::io(dir))?;
+    Ok(())
+}
+
+/// Identifier of a set of commitments: hex of the first 16 bytes of their Keccak-256.
+pub fn commitment_id(c: &SigningCommitments) -> Result<String> {
+    Ok(hex::encode(&keccak256(&c.serialize()?)[..16]))
+}
+
+impl NonceStore {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        fs::create_dir_all(&dir).map_err(CouncilError::io(&dir))?;
+        Ok(NonceStore { dir })
+    }
+
+    fn path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.nonce.json"))
+    }
+
+    /// Round 1: draws fresh nonces, persists them durably, returns the commitments to publish.
+    pub fn commit<R: RngCore + CryptoRng>(
+        &self,
+        key_package: &KeyPackage,
+        rng: &mut R,
+    ) -> Result<SigningCommitments> {
+        let member = member_id(key_package.identifier()).unwrap_or(0);
+        let (nonces, commitments) = frost::round1::commit(key_package.signing_share(), rng);
+        let id = commitment_id(&commitments)?;
+        let file = NonceFile::Fresh {
+            member,
+            nonces: hex::encode(nonces.serialize()?),
+        };
+        write_durable(&self.path(&id), &serde_json::to_vec(&file)?)?;
+        Ok(commitments)
+    }
+
+    /// Round 2: finds this member's nonces for the package, marks them used on disk, then
+    /// computes the signature share. Refuses nonces already used ([`CouncilError::NonceReused`]).
+    pub fn sign(
+        &self,
+        package: &SigningPackage,
+        key_package: &KeyPackage,
+    ) -> Result<SignatureShare> {
+        let me = key_package.identifier();
+        let member = member_id(me).unwrap_or(0);
+        let commitments =
+            package
+                .signing_commitment(me)
+                .ok_or_else(|| CouncilError::Misaddressed {
+                    sender: 0,
+                    what: format!("a signing package without member {member}"),
+                })?;
+        let id = commitment_id(&commitments)?;
+        let path = self.path(&id);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CouncilError::UnknownNonce(id));
+            }
+            Err(e) => return Err(CouncilError::io(&path)(e)),
+        };
+        let nonces = match serde_json::from_slice::<NonceFile>(&bytes)? {
+            NonceFile::Used { .. } => return Err(CouncilError::NonceReused(id)),
+            NonceFile::Fresh { nonces, .. } => {
+                let raw = hex::decode(nonces).map_err(|e| CouncilError::Encoding(e.to_string()))?;
+                SigningNonces::deserialize(&raw)?
+            }
+        };
+        if nonces.commitments() != &commitments {
+            return Err(CouncilError::UnknownNonce(id));
+        }
+        write_durable(&path, &serde_json::to_vec(&NonceFile::Used { member })?)?;
+        Ok(frost::round2::sign(package, &nonces, key_package)?)
+    }
+}
