@@ -71,7 +71,7 @@ library FrostVerifier {
     /// must have checked that the key is a curve point (done whenever a key is stored).
     function verify(bytes32 digest, uint256 pkX, uint256 pkParity, uint256 rx, uint256 ry, uint256 z)
         internal
-        view
+        pure
         returns (bool)
     {
         if (z == 0 || z >= N) return false;
