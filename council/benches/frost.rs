@@ -6,7 +6,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_main};
 use drawbridge_council::contract::keccak256;
+use drawbridge_council::dkg;
 use drawbridge_council::frost;
+use drawbridge_council::identity::{AddressBook, MemberSecret};
 use drawbridge_council::signing::{aggregate, signing_package, trusted_dealer};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -47,6 +49,22 @@ fn bench(c: &mut Criterion) {
     c.bench_function("9-of-12 aggregate (with share verification)", |b| {
         b.iter(|| black_box(aggregate(&package, &shares, &keys.public).unwrap()))
     });
+
+    let members: Vec<MemberSecret> = (1..=N)
+        .map(|i| MemberSecret::generate(i, &format!("m{i}"), &mut rng).unwrap())
+        .collect();
+    let book = AddressBook::new(members.iter().map(|m| m.public()).collect()).unwrap();
+    let mut group = c.benchmark_group("dkg");
+    group.sample_size(10);
+    group.bench_function(
+        "9-of-12 whole DKG, all 12 members, signed + encrypted packages",
+        |b| {
+            b.iter(|| {
+                black_box(dkg::run_in_process(&members, &book, "bench", T, &mut rng).unwrap())
+            })
+        },
+    );
+    group.finish();
 }
 
 mod group {

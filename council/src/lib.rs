@@ -6,9 +6,14 @@
 //! - [`signing`]: trusted-dealer key generation (devnets) and signing ceremonies.
 //! - [`nonces`]: single-use nonces on disk, marked used before a share leaves the process.
 //! - [`vectors`]: the shared test vectors file read by the Solidity tests.
+//! - [`identity`], [`dkg`], [`keystore`]: member identities and address book, DKG with signed and
+//!   encrypted packages, secrets encrypted at rest.
 
 pub mod contract;
+pub mod dkg;
 pub mod error;
+pub mod identity;
+pub mod keystore;
 pub mod nonces;
 pub mod signing;
 pub mod vectors;
