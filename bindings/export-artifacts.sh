@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/tools/bootstrap.sh"
 # Interfaces: every call and event. Implementations: bytecode to deploy and initializer encoding.
-contracts=(IL1Bridge IOutputOracle IL2Bridge IL1RootOracle L1Bridge OutputOracle L2Bridge L1RootOracle BridgedToken TestToken ERC1967Proxy)
+contracts=(IL1Bridge IOutputOracle IL2Bridge IL1RootOracle L1Bridge OutputOracle L2Bridge L1RootOracle BridgedToken TestToken ERC1967Proxy SecurityCouncil)
 (cd "$root/contracts" && ../tools/bin/forge build --quiet)
 dest="$root/bindings/artifacts"
 if [ "${1:-}" = "--check" ]; then

@@ -95,10 +95,18 @@ pub mod implementations {
             "artifacts/ERC1967Proxy.json"
         );
     }
+    pub mod security_council {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            SecurityCouncil,
+            "artifacts/SecurityCouncil.json"
+        );
+    }
 }
 
 pub use implementations::{
     bridged_token::BridgedToken, erc1967_proxy::ERC1967Proxy, l1_bridge::L1Bridge,
     l1_root_oracle::L1RootOracle, l2_bridge::L2Bridge, output_oracle::OutputOracle,
-    test_token::TestToken,
+    security_council::SecurityCouncil, test_token::TestToken,
 };

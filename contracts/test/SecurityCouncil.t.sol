@@ -73,7 +73,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_pause_tooLong_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(MAX_PAUSE + 1), 0, d);
         vm.expectRevert(
             abi.encodeWithSelector(SecurityCouncil.PauseTooLong.selector, MAX_PAUSE + 1, MAX_PAUSE)
@@ -82,7 +82,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_pause_zeroDuration_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(0)), 0, d);
         vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.PauseTooLong.selector, uint64(0), MAX_PAUSE));
         sc.pause(0, 0, d, s);
@@ -92,7 +92,7 @@ contract SecurityCouncilTest is CouncilFixture {
         councilPause(MAX_PAUSE);
         uint256 availableAt = block.timestamp + MAX_PAUSE + PAUSE_COOLDOWN;
         vm.warp(availableAt - 1);
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(1 hours)), 1, d);
         vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.PauseCooldown.selector, uint64(availableAt)));
         sc.pause(1 hours, 1, d, s);
@@ -124,7 +124,7 @@ contract SecurityCouncilTest is CouncilFixture {
         assertEq(uint256(l1.pausedUntil()), block.timestamp, "bridge unpaused");
         depositETH(alice, alice, 1 ether);
         // the cooldown runs from the unpause
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(60)), 2, d);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -135,7 +135,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_unpause_notPaused_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(2, address(l1), "", 0, d);
         vm.expectRevert(SecurityCouncil.NotPaused.selector);
         sc.unpause(0, d, s);
@@ -146,7 +146,7 @@ contract SecurityCouncilTest is CouncilFixture {
     // ------------------------------------------------------------------------------------------------
 
     function _pauseSig() internal returns (SecurityCouncil.Signature memory s, uint256 d) {
-        d = deadline();
+        d = soon();
         s = signAction(1, address(l1), abi.encode(uint64(1 hours)), 0, d);
     }
 
@@ -188,14 +188,14 @@ contract SecurityCouncilTest is CouncilFixture {
 
     function test_pause_signatureOverOtherDigest_reverts() public {
         // a valid signature for a 2-hour pause submitted as a 1-hour pause
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(2 hours)), 0, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
         sc.pause(1 hours, 0, d, s);
     }
 
     function test_pause_otherChainId_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         bytes32 digest = digestFor(1, address(sc), 1, address(l1), abi.encode(uint64(1 hours)), 0, d);
         SecurityCouncil.Signature memory s = toSig(FrostSigner.sign(GROUP_SK, digest));
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
@@ -203,7 +203,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_pause_otherContract_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         bytes32 digest =
             digestFor(block.chainid, address(oracle), 1, address(l1), abi.encode(uint64(1 hours)), 0, d);
         SecurityCouncil.Signature memory s = toSig(FrostSigner.sign(GROUP_SK, digest));
@@ -221,7 +221,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_pause_futureNonce_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(1 hours)), 1, d);
         vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.InvalidNonce.selector, 0, 1));
         sc.pause(1 hours, 1, d, s);
@@ -247,7 +247,7 @@ contract SecurityCouncilTest is CouncilFixture {
         (uint256 kx,) = sc.groupKey();
         assertEq(kx, x, "rotated");
         uint256 n = sc.nonce();
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(1 hours)), n, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
         sc.pause(1 hours, n, d, s);
@@ -257,14 +257,14 @@ contract SecurityCouncilTest is CouncilFixture {
 
     function test_pause_wrongTarget_reverts() public {
         // signed with the oracle as target: the contract fills in its own bridge
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(1, address(oracle), abi.encode(uint64(1 hours)), 0, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
         sc.pause(1 hours, 0, d, s);
     }
 
     function test_pause_wrongKind_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(2, address(l1), abi.encode(uint64(1 hours)), 0, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
         sc.pause(1 hours, 0, d, s);
@@ -298,7 +298,7 @@ contract SecurityCouncilTest is CouncilFixture {
 
     function test_resolveDispute_uphold_succeeds() public {
         uint256 index = _challengedOutput();
-        uint256 d = deadline();
+        uint256 d = soon();
         sc.resolveDispute(index, true, 0, d, signAction(3, address(oracle), abi.encode(index, true), 0, d));
         assertEq(uint256(oracle.outputCount()), index + 1, "kept");
         assertTrue(oracle.isFinal(index), "upheld output final");
@@ -306,7 +306,7 @@ contract SecurityCouncilTest is CouncilFixture {
 
     function test_resolveDispute_delete_succeeds() public {
         uint256 index = _challengedOutput();
-        uint256 d = deadline();
+        uint256 d = soon();
         vm.expectEmit(address(sc));
         emit SecurityCouncil.DisputeResolved(index, false);
         sc.resolveDispute(index, false, 0, d, signAction(3, address(oracle), abi.encode(index, false), 0, d));
@@ -315,7 +315,7 @@ contract SecurityCouncilTest is CouncilFixture {
 
     function test_resolveDispute_verdictSwapped_reverts() public {
         uint256 index = _challengedOutput();
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(3, address(oracle), abi.encode(index, true), 0, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
         sc.resolveDispute(index, false, 0, d, s);
@@ -377,7 +377,7 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_cancel_unknown_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         bytes32 id = keccak256("nothing");
         SecurityCouncil.Signature memory s = signAction(5, address(sc), abi.encode(id), 0, d);
         vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.UnknownOperation.selector, id));
@@ -385,14 +385,14 @@ contract SecurityCouncilTest is CouncilFixture {
     }
 
     function test_schedule_zeroTarget_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s = signAction(4, address(0), abi.encode(address(0), ""), 0, d);
         vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "target"));
         sc.schedule(address(0), "", 0, d, s);
     }
 
     function test_schedule_otherCall_reverts() public {
-        uint256 d = deadline();
+        uint256 d = soon();
         bytes memory call = abi.encodeCall(L1Bridge.setPauser, (alice));
         SecurityCouncil.Signature memory s = signAction(4, address(l1), abi.encode(address(l1), call), 0, d);
         vm.expectRevert(SecurityCouncil.InvalidSignature.selector);
@@ -677,7 +677,7 @@ contract SecurityCouncilTest is CouncilFixture {
     function test_l2Instance_noTargetsAndOwnDomain_succeeds() public {
         onL2();
         SecurityCouncil l2c = deployCouncil(address(0), address(0), pkX, pkY);
-        uint256 d = deadline();
+        uint256 d = soon();
         SecurityCouncil.Signature memory s =
             signActionWith(GROUP_SK, l2c, 1, address(0), abi.encode(uint64(60)), 0, d);
         vm.expectRevert(SecurityCouncil.NoTarget.selector);
@@ -697,4 +697,50 @@ contract SecurityCouncilTest is CouncilFixture {
         assertEq(l2c.nonce(), 1, "nonce");
         onL1();
     }
+}
+
+/// @notice Pins the SecurityCouncil slots of STORAGE.md.
+contract SecurityCouncilStorageTest is CouncilFixture {
+    bytes32 internal constant BASE = 0xff878c3904d589126962bd253ae9ae96422bd55d742cbc227beaf5f741689700;
+
+    function _at(uint256 n) internal view returns (uint256) {
+        return uint256(vm.load(address(sc), bytes32(uint256(BASE) + n)));
+    }
+
+    function test_storage_layout_pinned() public {
+        assertEq(
+            BASE,
+            keccak256(abi.encode(uint256(keccak256("drawbridge.storage.SecurityCouncil")) - 1))
+                & ~bytes32(uint256(0xff)),
+            "base"
+        );
+        councilPause(60);
+        uint256 s0 = _at(0);
+        assertEq(s0 & type(uint64).max, 1, "nonce");
+        assertEq((s0 >> 64) & 0xff, pkY & 1, "parity");
+        assertEq((s0 >> 72) & type(uint64).max, block.timestamp + 60, "pausedUntil");
+        assertEq((s0 >> 136) & type(uint64).max, MAX_PAUSE, "maxPause");
+        assertEq((s0 >> 200) & type(uint48).max, PAUSE_COOLDOWN, "pauseCooldown");
+        assertEq(_at(1), pkX, "keyX");
+        assertEq(address(uint160(_at(2))), address(l1), "l1Bridge");
+        assertEq(_at(2) >> 160, UPGRADE_DELAY, "upgradeDelay");
+        uint256 s3 = _at(3);
+        assertEq(address(uint160(s3)), address(oracle), "outputOracle");
+        assertEq((s3 >> 160) & 0xffff, 9, "threshold");
+        assertEq((s3 >> 176) & 0xffff, 12, "members");
+        assertEq((s3 >> 192) & 0xff, 0, "mainnet");
+        uint256 s4 = _at(4);
+        assertEq(s4 & type(uint64).max, CHALLENGE_PERIOD, "challengePeriod");
+        assertEq((s4 >> 64) & type(uint64).max, FORCED_INCLUSION_WINDOW, "forcedInclusionWindow");
+        assertEq((s4 >> 128) & type(uint64).max, EXIT_WINDOW, "exitWindow");
+        bytes32 id = councilSchedule(address(l1), abi.encodeCall(L1BridgeLike.setPauser, (alice)));
+        bytes32 o = keccak256(abi.encode(id, uint256(BASE) + 5));
+        uint256 o0 = uint256(vm.load(address(sc), o));
+        assertEq(address(uint160(o0)), address(l1), "op target");
+        assertEq(o0 >> 160, block.timestamp + UPGRADE_DELAY, "op eta");
+    }
+}
+
+interface L1BridgeLike {
+    function setPauser(address) external;
 }

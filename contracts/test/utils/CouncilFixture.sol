@@ -133,32 +133,32 @@ abstract contract CouncilFixture is Fixture {
         );
     }
 
-    function deadline() internal view returns (uint256) {
+    function soon() internal view returns (uint256) {
         return block.timestamp + DEADLINE_IN;
     }
 
     function councilPause(uint64 duration) internal {
         uint256 n = sc.nonce();
-        uint256 d = deadline();
+        uint256 d = soon();
         sc.pause(duration, n, d, signAction(1, address(l1), abi.encode(duration), n, d));
     }
 
     function councilUnpause() internal {
         uint256 n = sc.nonce();
-        uint256 d = deadline();
+        uint256 d = soon();
         sc.unpause(n, d, signAction(2, address(l1), "", n, d));
     }
 
     function councilSchedule(address target, bytes memory call) internal returns (bytes32 id) {
         uint256 n = sc.nonce();
-        uint256 d = deadline();
+        uint256 d = soon();
         id = sc.schedule(target, call, n, d, signAction(4, target, abi.encode(target, call), n, d));
         assertEq(id, keccak256(abi.encode(target, call, n)), "id");
     }
 
     function councilCancel(bytes32 id) internal {
         uint256 n = sc.nonce();
-        uint256 d = deadline();
+        uint256 d = soon();
         sc.cancel(id, n, d, signAction(5, address(sc), abi.encode(id), n, d));
     }
 
