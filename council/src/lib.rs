@@ -8,10 +8,12 @@
 //! - [`vectors`]: the shared test vectors file read by the Solidity tests.
 //! - [`identity`], [`dkg`], [`keystore`]: member identities and address book, DKG with signed and
 //!   encrypted packages, secrets encrypted at rest.
+//! - [`files`]: file mode, every ceremony step reading and writing JSON files.
 
 pub mod contract;
 pub mod dkg;
 pub mod error;
+pub mod files;
 pub mod identity;
 pub mod keystore;
 pub mod nonces;

@@ -39,7 +39,10 @@ pub struct NonceStore {
 
 /// Writes `bytes` to `path` atomically and durably (temp file, fsync, rename, fsync directory).
 pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = path.with_extension("tmp");
     {
         let mut f = OpenOptions::new()

@@ -1,0 +1,194 @@
+//! File mode: a whole 2-of-3 DKG and a signing ceremony through JSON files in a temp dir.
+
+use std::path::PathBuf;
+
+use drawbridge_council::CouncilError;
+use drawbridge_council::contract::keccak256;
+use drawbridge_council::files::{self, PublicFile, Secrets};
+use drawbridge_council::keystore::KdfParams;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+const PASS: &str = "tr0ub4dor";
+
+fn secrets() -> Secrets<'static> {
+    Secrets {
+        passphrase: PASS,
+        params: KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        },
+    }
+}
+
+#[test]
+fn dkg_and_signing_through_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut rng = ChaCha20Rng::from_seed([42; 32]);
+    let s = secrets();
+    let member = |i: u16| d.join(format!("member-{i}"));
+    let mut publics: Vec<PathBuf> = Vec::new();
+    for i in 1..=3u16 {
+        files::new_identity(
+            i,
+            &format!("m{i}"),
+            &s,
+            &member(i).join("identity.json"),
+            &member(i).join("public-entry.json"),
+            &mut rng,
+        )
+        .unwrap();
+        publics.push(member(i).join("public-entry.json"));
+    }
+    let book = d.join("book.json");
+    files::address_book(&publics, &book).unwrap();
+    let session = "dkg-2026-11";
+    for i in 1..=3u16 {
+        files::dkg_part1(
+            &member(i).join("identity.json"),
+            &s,
+            &book,
+            session,
+            2,
+            &member(i).join("state1.json"),
+            &d.join("round1").join(format!("{i}.json")),
+            &mut rng,
+        )
+        .unwrap();
+    }
+    for i in 1..=3u16 {
+        files::dkg_part2(
+            &member(i).join("identity.json"),
+            &s,
+            &book,
+            session,
+            &member(i).join("state1.json"),
+            &d.join("round1"),
+            &member(i).join("state2.json"),
+            &d.join("round2"),
+            &mut rng,
+        )
+        .unwrap();
+    }
+    // Round-2 files carry no plaintext share and the state files are encrypted.
+    let state = std::fs::read_to_string(member(1).join("state2.json")).unwrap();
+    assert!(state.contains("argon2id") && state.contains("ciphertext"));
+    for i in 1..=3u16 {
+        files::dkg_part3(
+            &member(i).join("identity.json"),
+            &s,
+            &book,
+            session,
+            &member(i).join("state2.json"),
+            &d.join("round1"),
+            &d.join("round2"),
+            &member(i).join("key.json"),
+            &member(i).join("public.json"),
+            &mut rng,
+        )
+        .unwrap();
+    }
+    let p1: PublicFile = files::read_json(&member(1).join("public.json")).unwrap();
+    let p3: PublicFile = files::read_json(&member(3).join("public.json")).unwrap();
+    assert_eq!(p1.group_key, p3.group_key);
+
+    // Wrong passphrase on the key package: clear error naming the file.
+    let wrong = Secrets {
+        passphrase: "nope",
+        params: s.params,
+    };
+    match wrong.key_package(&member(1).join("key.json")) {
+        Err(e @ CouncilError::WrongPassphrase(_)) => {
+            assert!(e.to_string().contains("key.json"), "{e}")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+
+    // Signing by members 1 and 3.
+    let sess = "sign-1";
+    for i in [1u16, 3] {
+        files::sign_commit(
+            &member(i).join("identity.json"),
+            &member(i).join("key.json"),
+            &s,
+            &member(i).join("nonces"),
+            sess,
+            &d.join("commitments").join(format!("{i}.json")),
+            &mut rng,
+        )
+        .unwrap();
+    }
+    let digest = keccak256(b"pause 3600");
+    let request = d.join("request.json");
+    files::signing_request(&book, sess, &digest, &d.join("commitments"), &request).unwrap();
+    for i in [1u16, 3] {
+        files::sign_share(
+            &member(i).join("identity.json"),
+            &member(i).join("key.json"),
+            &s,
+            &member(i).join("nonces"),
+            &book,
+            &request,
+            &d.join("shares").join(format!("{i}.json")),
+        )
+        .unwrap();
+    }
+    let sig = files::aggregate_shares(
+        &book,
+        &member(1).join("public.json"),
+        &request,
+        &d.join("shares"),
+        &d.join("signature.json"),
+    )
+    .unwrap();
+    assert_eq!(sig.signers, vec![1, 3]);
+
+    // Signing the same request again: the nonces are used.
+    let err = files::sign_share(
+        &member(3).join("identity.json"),
+        &member(3).join("key.json"),
+        &s,
+        &member(3).join("nonces"),
+        &book,
+        &request,
+        &d.join("again.json"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, CouncilError::NonceReused(_)), "{err}");
+
+    // A share file from a member outside the book, or with a bad signature, names its sender.
+    let mut env: drawbridge_council::identity::Envelope =
+        files::read_json(&d.join("shares").join("1.json")).unwrap();
+    env.payload = env.payload.replace('a', "b");
+    files::write_json(&d.join("shares").join("1.json"), &env).unwrap();
+    let err = files::aggregate_shares(
+        &book,
+        &member(1).join("public.json"),
+        &request,
+        &d.join("shares"),
+        &d.join("signature2.json"),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, CouncilError::BadPackageSignature { sender: 1, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn dealer_files_export_the_group_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha20Rng::from_seed([43; 32]);
+    let gk = files::dealer(2, 3, &secrets(), tmp.path(), &mut rng).unwrap();
+    let p: PublicFile = files::read_json(&tmp.path().join("public.json")).unwrap();
+    assert_eq!(p.group_key, gk);
+    assert_eq!(p.package().unwrap().verifying_key().serialize().unwrap(), {
+        hex::decode(gk.compressed.trim_start_matches("0x")).unwrap()
+    });
+    let kp = secrets()
+        .key_package(&tmp.path().join("key-2.json"))
+        .unwrap();
+    assert_eq!(kp.min_signers(), &2);
+}
