@@ -62,6 +62,30 @@ contract FrostVerifierTest is Test {
         }
     }
 
+    /// @dev The council crate's shared vectors (docs/council.md), written by
+    /// `cargo run -p drawbridge-council -- vectors --out contracts/test/vectors/frost-vectors.json` from the
+    /// repository root. Fails if the file is missing (vm.readFile reverts) or empty.
+    function test_councilCrateVectors_verify_succeeds() public {
+        string memory json = vm.readFile("test/vectors/frost-vectors.json");
+        assertEq(vm.parseJsonUint(json, ".version"), 1, "version");
+        _load("test/vectors/frost-vectors.json");
+        assertTrue(vecs.length > 0, "no signatures");
+        assertTrue(pkX < N, "key x < n");
+        assertTrue(FrostVerifier.isOnCurve(pkX, pkY), "key on curve");
+        bytes memory compressed = vm.parseJsonBytes(json, ".groupKey.compressed");
+        assertEq(compressed, abi.encodePacked(uint8(2 + (pkY & 1)), pkX), "compressed key");
+        uint256 t = vm.parseJsonUint(json, ".threshold");
+        for (uint256 i = 0; i < vecs.length; i++) {
+            assertTrue(_verify(vecs[i]), string.concat("council crate signature ", vm.toString(i)));
+            // and each one fails once tampered
+            Vec memory v = vecs[i];
+            v.z = addmod(v.z, 1, N);
+            assertTrue(!_verify(v), "tampered");
+            uint256[] memory signers = vm.parseJsonUintArray(json, _key(i, ".signers"));
+            assertTrue(signers.length >= t, "at least t signers");
+        }
+    }
+
     function test_verify_zZero_fails() public view {
         Vec memory v = vecs[0];
         v.z = 0;
