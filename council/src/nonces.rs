@@ -1,8 +1,10 @@
 //! Single-use signing nonces persisted on disk.
 //!
 //! Round 1 ([`NonceStore::commit`]) writes the fresh nonces to a file (fsync'd) before the
-//! commitments are returned. Round 2 ([`NonceStore::sign`]) replaces that file with a "used"
-//! tombstone, fsyncs the file and its directory, and only then computes the signature share. A
+//! commitments are returned. Round 2 ([`NonceStore::sign`]) first claims the nonces by creating a
+//! `<id>.used` marker with `O_CREAT|O_EXCL` (fsync of marker and directory; of two concurrent
+//! signers exactly one wins), then replaces the nonce file with a "used" tombstone (wiping the
+//! secret nonces), and only then computes the signature share. A
 //! second share with the same nonces is therefore refused, also after a crash or restart between
 //! the two: at worst a crash loses one share (round 1 is run again), it never reuses a nonce.
 //! Nonce files are named after the Keccak-256 of the commitments, so the signing package selects
@@ -113,13 +115,31 @@ impl NonceStore {
                 })?;
         let id = commitment_id(&commitments)?;
         let path = self.path(&id);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CouncilError::UnknownNonce(id));
+        if !path.exists() {
+            return Err(CouncilError::UnknownNonce(id));
+        }
+        // Claim the nonces: creating the marker is atomic (O_CREAT|O_EXCL), so of two
+        // concurrent signers (threads or processes) exactly one gets them.
+        let marker = self.dir.join(format!("{id}.used"));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&marker)
+        {
+            Ok(mut f) => {
+                f.write_all(member.to_string().as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(CouncilError::io(&marker))?;
+                File::open(&self.dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(CouncilError::io(&self.dir))?;
             }
-            Err(e) => return Err(CouncilError::io(&path)(e)),
-        };
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(CouncilError::NonceReused(id));
+            }
+            Err(e) => return Err(CouncilError::io(&marker)(e)),
+        }
+        let bytes = fs::read(&path).map_err(CouncilError::io(&path))?;
         let nonces = match serde_json::from_slice::<NonceFile>(&bytes)? {
             NonceFile::Used { .. } => return Err(CouncilError::NonceReused(id)),
             NonceFile::Fresh { nonces, .. } => {
@@ -130,6 +150,7 @@ impl NonceStore {
         if nonces.commitments() != &commitments {
             return Err(CouncilError::UnknownNonce(id));
         }
+        // Wipe the secret nonces from disk (the marker already forbids their reuse).
         write_durable(&path, &serde_json::to_vec(&NonceFile::Used { member })?)?;
         Ok(frost::round2::sign(package, &nonces, key_package)?)
     }

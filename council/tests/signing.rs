@@ -151,8 +151,9 @@ fn ceremony_with_nonce_store_refuses_reuse_also_after_restart() {
     ));
     // No secret material is left in used nonce files.
     for entry in std::fs::read_dir(dir.path().join("1")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        assert!(text.contains("\"used\"") && !text.contains("nonces"));
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("nonces"), "{}", path.display());
     }
 }
 
@@ -193,4 +194,58 @@ fn committed_vectors_are_regenerated_exactly() {
     );
     let v: vectors::Vectors = serde_json::from_str(&committed).unwrap();
     assert_eq!((v.threshold, v.members, v.version), (9, 12, 1));
+}
+
+#[test]
+fn concurrent_signers_with_the_same_nonces_get_one_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rng(5);
+    let keys = trusted_dealer(2, 2, &mut rng).unwrap();
+    let store = NonceStore::open(dir.path()).unwrap();
+    let mut commitments = BTreeMap::new();
+    commitments.insert(1, store.commit(&keys.key_packages[&1], &mut rng).unwrap());
+    commitments.insert(
+        2,
+        frost::round1::commit(keys.key_packages[&2].signing_share(), &mut rng).1,
+    );
+    let package = signing_package(&commitments, &keccak256(b"race")).unwrap();
+    let results: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let store = NonceStore::open(dir.path()).unwrap();
+                let (package, kp) = (&package, &keys.key_packages[&1]);
+                s.spawn(move || store.sign(package, kp).is_ok())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1);
+}
+
+#[test]
+fn crash_after_claiming_nonces_never_reuses_them() {
+    // Simulates a crash after the claim marker was made durable but before the nonce file was
+    // wiped and before the share left the process: the nonce file is still "fresh" on disk.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rng(6);
+    let keys = trusted_dealer(2, 2, &mut rng).unwrap();
+    let store = NonceStore::open(dir.path()).unwrap();
+    let mut commitments = BTreeMap::new();
+    for id in [1u16, 2] {
+        commitments.insert(id, store.commit(&keys.key_packages[&id], &mut rng).unwrap());
+    }
+    let package = signing_package(&commitments, &keccak256(b"crash")).unwrap();
+    let id1 = drawbridge_council::nonces::commitment_id(&commitments[&1]).unwrap();
+    let fresh = std::fs::read(dir.path().join(format!("{id1}.nonce.json"))).unwrap();
+    store.sign(&package, &keys.key_packages[&1]).unwrap();
+    // Put the fresh nonce file back, as if the wipe had not happened before the crash.
+    std::fs::write(dir.path().join(format!("{id1}.nonce.json")), fresh).unwrap();
+    drop(store);
+    let reopened = NonceStore::open(dir.path()).unwrap();
+    assert!(matches!(
+        reopened.sign(&package, &keys.key_packages[&1]),
+        Err(CouncilError::NonceReused(_))
+    ));
+    // Member 2's nonces are untouched and still sign once.
+    reopened.sign(&package, &keys.key_packages[&2]).unwrap();
 }
