@@ -1,0 +1,383 @@
+//! One chain as the relayer sees it: a read provider, the confirmation depth, and local signing so
+//! that every transaction's hash and raw bytes are known (and recorded) before it is broadcast.
+
+use std::time::Duration;
+
+use alloy::eips::BlockNumberOrTag;
+use alloy::eips::eip2718::Encodable2718;
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::{DynProvider, Provider, RootProvider};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::{RpcError, TransportErrorKind};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Role;
+use crate::error::{Error, Result};
+
+/// A call the relayer may send as a transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub to: Address,
+    pub input: Bytes,
+    pub value: U256,
+}
+
+impl Call {
+    pub fn new(to: Address, input: Vec<u8>) -> Self {
+        Self {
+            to,
+            input: input.into(),
+            value: U256::ZERO,
+        }
+    }
+
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+}
+
+/// A locally signed transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Signed {
+    pub hash: B256,
+    pub nonce: u64,
+    pub raw: Vec<u8>,
+}
+
+/// What a receipt said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mined {
+    pub success: bool,
+    pub block: u64,
+}
+
+/// The work a submission does; stored as JSON with the submission so that a restart can tell
+/// whether a reverted or dropped transaction's work was done anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Work {
+    /// `L1Bridge.commitMessageRoot()` when `messages` confirmed messages were not yet covered.
+    CommitRoot { messages: u64 },
+    /// `L1RootOracle.publishRoot(root, count)`.
+    PublishRoot { root: B256, count: u64 },
+    /// `L2Bridge.relayMessages` of nonces `first..=last` against `root`.
+    RelayMessages { root: B256, first: u64, last: u64 },
+    /// `OutputOracle.propose` for L2 block `l2_block`.
+    Propose { l2_block: u64 },
+    /// `OutputOracle.releaseBond(output_index)`.
+    ReleaseBond { output_index: u64 },
+    /// `OutputOracle.withdrawBond()`.
+    WithdrawBond,
+    /// `L1Bridge.finalizeWithdrawals` of `nonces` against output `output_index`.
+    FinalizeWithdrawals { output_index: u64, nonces: Vec<u64> },
+}
+
+impl Work {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::CommitRoot { .. } => "commit_root",
+            Work::PublishRoot { .. } => "publish_root",
+            Work::RelayMessages { .. } => "relay_messages",
+            Work::Propose { .. } => "propose",
+            Work::ReleaseBond { .. } => "release_bond",
+            Work::WithdrawBond => "withdraw_bond",
+            Work::FinalizeWithdrawals { .. } => "finalize_withdrawals",
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        match self {
+            Work::CommitRoot { .. } | Work::PublishRoot { .. } | Work::RelayMessages { .. } => {
+                Role::Deliver
+            }
+            Work::Propose { .. } | Work::ReleaseBond { .. } | Work::WithdrawBond => Role::Propose,
+            Work::FinalizeWithdrawals { .. } => Role::Finalize,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("work always serializes")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::BadRow {
+            what: "submissions.work".into(),
+            reason: format!("{text:?}: {e}"),
+        })
+    }
+}
+
+/// Whether a simulation passed (with its gas estimate) or reverted (with the revert data).
+#[derive(Debug, Clone)]
+pub(crate) enum Simulation {
+    Ok(u64),
+    Revert(Bytes),
+}
+
+/// One chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    /// `L1` or `L2` (logs and errors).
+    pub name: &'static str,
+    /// `l1` or `l2` (database).
+    pub key: &'static str,
+    pub provider: DynProvider,
+    pub chain_id: u64,
+    pub confirmations: u64,
+    pub from: Address,
+    wallet: EthereumWallet,
+    pub tx_timeout: Duration,
+    pub receipt_poll: Duration,
+}
+
+/// Whether an RPC error is an answer from the node (as opposed to the node being unreachable).
+fn node_answered(error: &RpcError<TransportErrorKind>) -> bool {
+    matches!(error, RpcError::ErrorResp(_))
+}
+
+impl Chain {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &'static str,
+        key: &'static str,
+        rpc_url: &str,
+        chain_id: u64,
+        confirmations: u64,
+        signer: &PrivateKeySigner,
+        tx_timeout: Duration,
+        receipt_poll: Duration,
+    ) -> Result<Self> {
+        let url: url::Url = rpc_url.parse().map_err(|e| {
+            Error::config(
+                if key == "l1" {
+                    "l1_rpc_url"
+                } else {
+                    "l2_rpc_url"
+                },
+                format!("{rpc_url:?}: {e}"),
+            )
+        })?;
+        let provider = DynProvider::new(RootProvider::new_http(url));
+        Ok(Self {
+            name,
+            key,
+            provider,
+            chain_id,
+            confirmations,
+            from: signer.address(),
+            wallet: EthereumWallet::from(signer.clone()),
+            tx_timeout,
+            receipt_poll,
+        })
+    }
+
+    pub fn rpc(&self, error: impl std::fmt::Display) -> Error {
+        Error::rpc(self.name, error)
+    }
+
+    /// Latest block number.
+    pub async fn head(&self) -> Result<u64> {
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| self.rpc(format!("eth_blockNumber: {e}")))
+    }
+
+    /// `head - confirmations` (saturating).
+    pub async fn confirmed_head(&self) -> Result<u64> {
+        Ok(self.head().await?.saturating_sub(self.confirmations))
+    }
+
+    /// Hash and state root of block `number`.
+    pub async fn block(&self, number: u64) -> Result<(B256, B256)> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(|e| self.rpc(format!("eth_getBlockByNumber({number}): {e}")))?
+            .ok_or_else(|| self.rpc(format!("block {number} not found")))?;
+        Ok((block.header.hash, block.header.state_root))
+    }
+
+    /// Checks the endpoint serves the expected chain.
+    pub async fn check_chain_id(&self) -> Result<()> {
+        let actual = self
+            .provider
+            .get_chain_id()
+            .await
+            .map_err(|e| self.rpc(format!("eth_chainId: {e}")))?;
+        if actual != self.chain_id {
+            return Err(Error::WrongChain {
+                chain: self.name,
+                expected: self.chain_id,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    fn request(&self, call: &Call) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(call.to)
+            .with_input(call.input.clone())
+            .with_value(call.value)
+    }
+
+    /// Simulates `call` from the relayer's account (`eth_estimateGas` at the latest block).
+    pub async fn simulate(&self, call: &Call) -> Result<Simulation> {
+        match self.provider.estimate_gas(self.request(call)).await {
+            Ok(gas) => Ok(Simulation::Ok(gas)),
+            Err(error) => {
+                if let Some(resp) = error.as_error_resp() {
+                    if let Some(data) = resp.as_revert_data() {
+                        return Ok(Simulation::Revert(data));
+                    }
+                    if resp.message.to_lowercase().contains("revert") {
+                        return Ok(Simulation::Revert(Bytes::new()));
+                    }
+                }
+                Err(self.rpc(format!("eth_estimateGas: {error}")))
+            }
+        }
+    }
+
+    /// Signs `call` with the next nonce; nothing is broadcast.
+    pub async fn sign(&self, call: &Call, gas_estimate: u64) -> Result<Signed> {
+        let nonce = self
+            .provider
+            .get_transaction_count(self.from)
+            .pending()
+            .await
+            .map_err(|e| self.rpc(format!("eth_getTransactionCount: {e}")))?;
+        let fees = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(|e| self.rpc(format!("fee estimation: {e}")))?;
+        let gas = gas_estimate.saturating_mul(5) / 4 + 20_000;
+        let request = self
+            .request(call)
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_gas_limit(gas)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+        let envelope = request
+            .build(&self.wallet)
+            .await
+            .map_err(|e| Error::Transaction {
+                chain: self.name,
+                message: format!("signing: {e}"),
+            })?;
+        Ok(Signed {
+            hash: *envelope.tx_hash(),
+            nonce,
+            raw: envelope.encoded_2718(),
+        })
+    }
+
+    /// Broadcasts a signed transaction. `Ok(true)`: the node has it (now or already). `Ok(false)`:
+    /// the node refused it and does not hold it. `Err`: the node could not be reached.
+    pub async fn broadcast(&self, hash: B256, raw: &[u8]) -> Result<bool> {
+        match self.provider.send_raw_transaction(raw).await {
+            Ok(_) => Ok(true),
+            Err(error) if node_answered(&error) => {
+                // "already known" and friends: ask whether the node holds it or mined it.
+                let known = self
+                    .provider
+                    .get_transaction_by_hash(hash)
+                    .await
+                    .map_err(|e| self.rpc(format!("eth_getTransactionByHash: {e}")))?
+                    .is_some();
+                if !known {
+                    tracing::warn!(chain = self.name, tx = %hash, %error, "node refused the transaction");
+                }
+                Ok(known)
+            }
+            Err(error) => Err(self.rpc(format!("eth_sendRawTransaction: {error}"))),
+        }
+    }
+
+    /// The receipt of `hash`, if mined.
+    pub async fn receipt(&self, hash: B256) -> Result<Option<Mined>> {
+        let receipt = self
+            .provider
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(|e| self.rpc(format!("eth_getTransactionReceipt: {e}")))?;
+        Ok(receipt.map(|r| Mined {
+            success: r.status(),
+            block: r.block_number.unwrap_or_default(),
+        }))
+    }
+
+    /// Polls for the receipt of `hash` up to `tx_timeout`.
+    pub async fn wait_receipt(&self, hash: B256) -> Result<Option<Mined>> {
+        let deadline = tokio::time::Instant::now() + self.tx_timeout;
+        loop {
+            if let Some(mined) = self.receipt(hash).await? {
+                return Ok(Some(mined));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(self.receipt_poll).await;
+        }
+    }
+
+    /// `account`'s nonce at the latest block (transactions mined so far).
+    pub async fn mined_nonce_of(&self, account: Address) -> Result<u64> {
+        self.provider
+            .get_transaction_count(account)
+            .latest()
+            .await
+            .map_err(|e| self.rpc(format!("eth_getTransactionCount: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_json_round_trip() {
+        let works = [
+            Work::CommitRoot { messages: 3 },
+            Work::PublishRoot {
+                root: B256::repeat_byte(1),
+                count: 3,
+            },
+            Work::RelayMessages {
+                root: B256::repeat_byte(2),
+                first: 0,
+                last: 49,
+            },
+            Work::Propose { l2_block: 10 },
+            Work::ReleaseBond { output_index: 2 },
+            Work::WithdrawBond,
+            Work::FinalizeWithdrawals {
+                output_index: 1,
+                nonces: vec![0, 1, 2],
+            },
+        ];
+        for work in works {
+            let json = work.to_json();
+            assert!(json.contains(work.kind()), "{json}");
+            assert_eq!(Work::from_json(&json).unwrap(), work);
+        }
+        assert!(Work::from_json("{\"kind\":\"steal\"}").is_err());
+        assert_eq!(Work::WithdrawBond.role(), Role::Propose);
+        assert_eq!(
+            Work::FinalizeWithdrawals {
+                output_index: 0,
+                nonces: vec![]
+            }
+            .role(),
+            Role::Finalize
+        );
+    }
+}

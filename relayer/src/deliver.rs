@@ -1,0 +1,193 @@
+//! The deliver role: commit L1 message roots, publish them to L2, relay messages in order.
+
+use alloy::primitives::B256;
+use alloy::sol_types::SolCall;
+use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
+use tracing::{debug, error, info, warn};
+
+use crate::chain::{Call, Work};
+use crate::error::{Error, Result};
+use crate::relayer::{Outcome, Relayer, Side, describe_revert};
+
+impl Relayer {
+    /// Follow L1, then commit, publish and relay.
+    pub(crate) async fn deliver_round(&mut self) -> Result<()> {
+        self.follow_l1().await?;
+        self.commit_root().await?;
+        self.publish_root().await?;
+        self.relay_messages().await
+    }
+
+    /// Sends `commitMessageRoot()` when confirmed messages exist beyond the last committed count.
+    async fn commit_root(&self) -> Result<()> {
+        let confirmed = self.messages.len();
+        if confirmed == 0 {
+            return Ok(());
+        }
+        let bridge = self.l1_bridge();
+        let committed = bridge
+            .lastCommittedRoot()
+            .call()
+            .await
+            .map_err(|e| self.l1.rpc(format!("lastCommittedRoot: {e}")))?
+            .count;
+        if committed >= confirmed {
+            return Ok(());
+        }
+        debug!(committed, confirmed, "committing the L1 message root");
+        let call = Call::new(
+            *bridge.address(),
+            IL1Bridge::commitMessageRootCall {}.abi_encode(),
+        );
+        let work = Work::CommitRoot {
+            messages: confirmed,
+        };
+        if let Outcome::WouldRevert(data) = self.submit(Side::L1, work, call).await? {
+            warn!(reason = %describe_revert::<IL1Bridge::IL1BridgeErrors>(&data), "commitMessageRoot would revert");
+        }
+        Ok(())
+    }
+
+    /// Publishes the largest confirmed committed root to `L1RootOracle` when L2 does not know it
+    /// and knows nothing larger, after checking it is the root of the relayer's own tree.
+    async fn publish_root(&self) -> Result<()> {
+        let Some(latest) = self.store.latest_root().await? else {
+            return Ok(());
+        };
+        let oracle = self.root_oracle();
+        let rpc = |e: alloy::contract::Error| self.l2.rpc(format!("L1RootOracle: {e}"));
+        if oracle.rootCount(latest.root).call().await.map_err(rpc)? != 0 {
+            return Ok(());
+        }
+        if oracle.latestCount().call().await.map_err(rpc)? >= latest.count {
+            return Ok(());
+        }
+        if latest.count > self.messages.len() {
+            return Err(Error::Inconsistent(format!(
+                "committed root {} covers {} messages but only {} are confirmed",
+                latest.root,
+                latest.count,
+                self.messages.len()
+            )));
+        }
+        let ours = self.messages.root_at(latest.count)?;
+        if ours != latest.root {
+            error!(committed = %latest.root, ours = %ours, count = latest.count, "ALERT: L1 committed a root that is not the root of the messages it emitted");
+            return Err(Error::Inconsistent(format!(
+                "L1 committed root {} for {} messages, but those messages hash to {ours}: not publishing it",
+                latest.root, latest.count
+            )));
+        }
+        let publisher = oracle.publisher().call().await.map_err(rpc)?;
+        if publisher != self.l2.from {
+            debug!(%publisher, root = %latest.root, "not the root publisher; waiting for it to publish");
+            return Ok(());
+        }
+        let call = Call::new(
+            *oracle.address(),
+            IL1RootOracle::publishRootCall {
+                root: latest.root,
+                count: latest.count,
+            }
+            .abi_encode(),
+        );
+        let work = Work::PublishRoot {
+            root: latest.root,
+            count: latest.count,
+        };
+        if let Outcome::WouldRevert(data) = self.submit(Side::L2, work, call).await? {
+            warn!(reason = %describe_revert::<IL1RootOracle::IL1RootOracleErrors>(&data), "publishRoot would revert");
+        }
+        Ok(())
+    }
+
+    /// Relays messages from `l1MessagesProcessed` up to the count of the newest root L2 knows, in
+    /// batches, each proven against that root.
+    async fn relay_messages(&self) -> Result<()> {
+        let oracle = self.root_oracle();
+        let bridge = self.l2_bridge();
+        let rpc = |e: alloy::contract::Error| self.l2.rpc(e);
+        let root = oracle.latestRoot().call().await.map_err(rpc)?;
+        if root == B256::ZERO {
+            return Ok(());
+        }
+        let count = oracle.rootCount(root).call().await.map_err(rpc)?;
+        if count == 0 {
+            return Ok(());
+        }
+        if count > self.messages.len() {
+            debug!(
+                count,
+                confirmed = self.messages.len(),
+                "L2 knows a root beyond the confirmed messages; waiting"
+            );
+            return Ok(());
+        }
+        let ours = self.messages.root_at(count)?;
+        if ours != root {
+            error!(l2_root = %root, ours = %ours, count, "ALERT: L2's latest L1 root is not the root of the L1 messages");
+            return Err(Error::Inconsistent(format!(
+                "L1RootOracle's latest root {root} for {count} messages differs from the L1 messages' root {ours}: not relaying"
+            )));
+        }
+        let batch = self.config.delivery_batch_size as u64;
+        loop {
+            // Chain state decides where to start, right before each send.
+            let processed = bridge.l1MessagesProcessed().call().await.map_err(rpc)?;
+            if processed >= count {
+                return Ok(());
+            }
+            let end = count.min(processed + batch);
+            let rows = self.store.messages(processed, end).await?;
+            if rows.len() as u64 != end - processed
+                || rows
+                    .iter()
+                    .zip(processed..)
+                    .any(|(row, nonce)| row.message.nonce != nonce)
+            {
+                return Err(Error::Inconsistent(format!(
+                    "the database lacks L1 messages {processed}..{end}"
+                )));
+            }
+            let mut messages = Vec::with_capacity(rows.len());
+            let mut proofs = Vec::with_capacity(rows.len());
+            for row in rows {
+                proofs.push(self.messages.proof(row.message.nonce, count)?);
+                let m = row.message;
+                messages.push(IL2Bridge::L1Message {
+                    kind: m.kind.as_u8(),
+                    nonce: m.nonce,
+                    sender: m.sender,
+                    recipient: m.recipient,
+                    token: m.token,
+                    amount: m.amount,
+                    data: m.data,
+                });
+            }
+            let call = Call::new(
+                *bridge.address(),
+                IL2Bridge::relayMessagesCall {
+                    messages,
+                    root,
+                    proofs,
+                }
+                .abi_encode(),
+            );
+            let work = Work::RelayMessages {
+                root,
+                first: processed,
+                last: end - 1,
+            };
+            match self.submit(Side::L2, work, call).await? {
+                Outcome::Done => {
+                    info!(first = processed, last = end - 1, root = %root, "L1 messages delivered")
+                }
+                Outcome::WouldRevert(data) => {
+                    warn!(first = processed, last = end - 1, reason = %describe_revert::<IL2Bridge::IL2BridgeErrors>(&data), "relayMessages would revert");
+                    return Ok(());
+                }
+                Outcome::Reverted | Outcome::Pending | Outcome::Blocked => return Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The crate's one error type.
+
+use drawbridge_deployment::DeploymentError;
+use drawbridge_merkle::MerkleError;
+
+/// Everything that can go wrong in the relayer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is missing or has an unusable value; `name` is the setting as the config file
+    /// spells it (the flag is `--name-with-dashes`, the variable `DRAWBRIDGE_NAME`).
+    #[error("invalid setting `{name}`: {reason}")]
+    Config {
+        /// The setting.
+        name: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The deployment file could not be loaded.
+    #[error("deployment: {0}")]
+    Deployment(#[from] DeploymentError),
+    /// A database operation failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The database migrations failed.
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database holds something that cannot be read back (a corrupted or hand-edited row).
+    #[error("database row {what}: {reason}")]
+    BadRow {
+        /// Which row.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database was made for another deployment or another chain.
+    #[error("the database belongs to another deployment: {0}")]
+    ForeignDatabase(String),
+    /// An RPC endpoint failed or is unreachable (transient: the relayer backs off and retries).
+    #[error("{chain} RPC: {message}")]
+    Rpc {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// What failed.
+        message: String,
+    },
+    /// An RPC endpoint serves another chain than the deployment names.
+    #[error("{chain} RPC serves chain id {actual}, the deployment expects {expected}")]
+    WrongChain {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// Chain id from the deployment.
+        expected: u64,
+        /// Chain id the endpoint reported.
+        actual: u64,
+    },
+    /// An event's leaf differs from the leaf computed from its fields: the relayer refuses it.
+    #[error(
+        "{chain} event for nonce {nonce} carries leaf {event_leaf} but its fields hash to {computed}: refusing it"
+    )]
+    LeafMismatch {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// Nonce of the message or withdrawal.
+        nonce: u64,
+        /// Leaf in the event.
+        event_leaf: alloy::primitives::B256,
+        /// Leaf computed with drawbridge-merkle.
+        computed: alloy::primitives::B256,
+    },
+    /// What the chain says contradicts what the relayer saw (a nonce gap, a root that is not the
+    /// relayer's own, a reorg deeper than the confirmation depth). The relayer refuses to act on it.
+    #[error("inconsistent state: {0}")]
+    Inconsistent(String),
+    /// A Merkle tree operation failed.
+    #[error("merkle tree: {0}")]
+    Merkle(#[from] MerkleError),
+    /// Building or signing a transaction failed.
+    #[error("{chain} transaction: {message}")]
+    Transaction {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Whether the relayer must stop rather than retry: a misconfiguration that retrying cannot
+    /// fix (wrong chain, foreign database).
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Self::Config { .. }
+                | Self::Deployment(_)
+                | Self::Migrate(_)
+                | Self::ForeignDatabase(_)
+                | Self::WrongChain { .. }
+        )
+    }
+
+    pub(crate) fn config(name: &'static str, reason: impl Into<String>) -> Self {
+        Self::Config {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn rpc(chain: &'static str, error: impl std::fmt::Display) -> Self {
+        Self::Rpc {
+            chain,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Result with the crate's error.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

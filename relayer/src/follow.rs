@@ -1,0 +1,329 @@
+//! Following a chain: scan the bridge's logs up to `head - confirmations` in bounded ranges,
+//! check every leaf, store each range atomically with the cursor, then extend the in-memory tree.
+
+use alloy::primitives::B256;
+use alloy::providers::Provider;
+use alloy::rpc::types::{Filter, Log};
+use alloy::sol_types::SolEvent;
+use drawbridge_bindings::{IL1Bridge, IL2Bridge};
+use drawbridge_merkle::{L1Message, MessageKind, Withdrawal};
+use tracing::{debug, error, warn};
+
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::relayer::{Relayer, Side};
+use crate::store::{Cursor, MessageRow, RootRow, WithdrawalRow};
+
+/// Logs in chain order.
+fn sort_logs(logs: &mut [Log]) {
+    logs.sort_by_key(|log| (log.block_number, log.log_index));
+}
+
+fn position(chain: &Chain, log: &Log) -> Result<(u64, B256, u64)> {
+    match (log.block_number, log.transaction_hash, log.log_index) {
+        (Some(block), Some(tx), Some(index)) => Ok((block, tx, index)),
+        _ => Err(chain.rpc("a log without block number, transaction hash or index")),
+    }
+}
+
+impl Relayer {
+    /// Where scanning of `side` resumes.
+    async fn cursor_of(&self, side: Side) -> Result<Cursor> {
+        let chain = self.chain(side);
+        let deploy_block = match side {
+            Side::L1 => self.config.deployment.l1.deploy_block,
+            Side::L2 => self.config.deployment.l2.deploy_block,
+        };
+        Ok(self.store.cursor(chain.key).await?.unwrap_or(Cursor {
+            next_block: deploy_block,
+            last_block_hash: None,
+        }))
+    }
+
+    /// Refuses to go on when the last scanned block changed hash: a reorg deeper than the
+    /// confirmation depth, which this version does not unwind.
+    async fn check_reorg(&self, side: Side, cursor: &Cursor) -> Result<()> {
+        let chain = self.chain(side);
+        let Some(expected) = cursor.last_block_hash else {
+            return Ok(());
+        };
+        let number = cursor.next_block.saturating_sub(1);
+        let (hash, _) = chain.block(number).await?;
+        if hash != expected {
+            error!(chain = chain.name, block = number, %expected, actual = %hash, "reorg deeper than the confirmation depth");
+            return Err(Error::Inconsistent(format!(
+                "{} block {number} was {expected} when scanned and is {hash} now: a reorg deeper than {} confirmations; \
+                 stopping ingestion from {} (rescan into a fresh database)",
+                chain.name, chain.confirmations, chain.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The next range to scan, `from..=to`, or `None` when caught up with the confirmed head.
+    fn next_range(cursor: &Cursor, target: u64, range: u64) -> Option<(u64, u64)> {
+        let from = cursor.next_block;
+        (from <= target).then(|| (from, target.min(from.saturating_add(range - 1))))
+    }
+
+    /// Fetches logs, halving this chain's range on failure (a node limiting ranges or results)
+    /// down to one block, after which the error is returned.
+    async fn fetch_logs(
+        &mut self,
+        side: Side,
+        filter: &Filter,
+        from: u64,
+        to: u64,
+    ) -> Result<Option<Vec<Log>>> {
+        let chain = self.chain(side).clone();
+        match chain.provider.get_logs(filter).await {
+            Ok(mut logs) => {
+                sort_logs(&mut logs);
+                let max = self.config.max_log_range;
+                let range = match side {
+                    Side::L1 => &mut self.l1_range,
+                    Side::L2 => &mut self.l2_range,
+                };
+                *range = (*range * 2).min(max);
+                Ok(Some(logs))
+            }
+            Err(e) => {
+                let range = match side {
+                    Side::L1 => &mut self.l1_range,
+                    Side::L2 => &mut self.l2_range,
+                };
+                if *range > 1 {
+                    *range = (*range / 2).max(1);
+                    warn!(chain = chain.name, from, to, error = %e, new_range = *range, "eth_getLogs failed; narrowing the range");
+                    Ok(None)
+                } else {
+                    Err(chain.rpc(format!("eth_getLogs({from}..={to}): {e}")))
+                }
+            }
+        }
+    }
+
+    /// Ingests confirmed `MessageSent` and `MessageRootCommitted` events of the L1 bridge.
+    pub(crate) async fn follow_l1(&mut self) -> Result<()> {
+        let chain = self.l1.clone();
+        let target = chain.confirmed_head().await?;
+        let mut cursor = self.cursor_of(Side::L1).await?;
+        self.check_reorg(Side::L1, &cursor).await?;
+        let bridge = self.config.deployment.l1.l1_bridge;
+        let l1_chain_id = self.config.deployment.l1.chain_id;
+        while let Some((from, to)) = Self::next_range(&cursor, target, self.l1_range) {
+            let filter = Filter::new()
+                .address(bridge)
+                .event_signature(vec![
+                    IL1Bridge::MessageSent::SIGNATURE_HASH,
+                    IL1Bridge::MessageRootCommitted::SIGNATURE_HASH,
+                ])
+                .from_block(from)
+                .to_block(to);
+            let Some(logs) = self.fetch_logs(Side::L1, &filter, from, to).await? else {
+                continue;
+            };
+            let (to_hash, _) = chain.block(to).await?;
+            let mut next_nonce = self.messages.len();
+            let mut messages = Vec::new();
+            let mut roots = Vec::new();
+            for log in &logs {
+                let (block, tx, log_index) = position(&chain, log)?;
+                match log.topic0() {
+                    Some(&IL1Bridge::MessageSent::SIGNATURE_HASH) => {
+                        let event = log
+                            .log_decode::<IL1Bridge::MessageSent>()
+                            .map_err(|e| {
+                                chain.rpc(format!("undecodable MessageSent in block {block}: {e}"))
+                            })?
+                            .inner
+                            .data;
+                        let kind = MessageKind::try_from(event.kind).map_err(|_| {
+                            Error::Inconsistent(format!(
+                                "L1 message {} has unknown kind {}",
+                                event.nonce, event.kind
+                            ))
+                        })?;
+                        if event.nonce != next_nonce {
+                            return Err(Error::Inconsistent(format!(
+                                "L1 message nonce {} in block {block} where {next_nonce} was expected",
+                                event.nonce
+                            )));
+                        }
+                        let message = L1Message {
+                            kind,
+                            nonce: event.nonce,
+                            sender: event.sender,
+                            recipient: event.recipient,
+                            token: event.token,
+                            amount: event.amount,
+                            data: event.data,
+                        };
+                        let computed = message.leaf(l1_chain_id, bridge);
+                        if computed != event.leaf {
+                            error!(chain = "L1", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the message");
+                            return Err(Error::LeafMismatch {
+                                chain: "L1",
+                                nonce: event.nonce,
+                                event_leaf: event.leaf,
+                                computed,
+                            });
+                        }
+                        next_nonce += 1;
+                        messages.push(MessageRow {
+                            message,
+                            leaf: computed,
+                            l1_block: block,
+                            l1_tx: tx,
+                            log_index,
+                        });
+                    }
+                    Some(&IL1Bridge::MessageRootCommitted::SIGNATURE_HASH) => {
+                        let event = log
+                            .log_decode::<IL1Bridge::MessageRootCommitted>()
+                            .map_err(|e| {
+                                chain.rpc(format!(
+                                    "undecodable MessageRootCommitted in block {block}: {e}"
+                                ))
+                            })?
+                            .inner
+                            .data;
+                        roots.push(RootRow {
+                            root: event.root,
+                            count: event.count,
+                            l1_block: block,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            let next = Cursor {
+                next_block: to + 1,
+                last_block_hash: Some(to_hash),
+            };
+            self.store.ingest_l1(&messages, &roots, next).await?;
+            for m in &messages {
+                self.messages.push(m.leaf)?;
+            }
+            if !messages.is_empty() || !roots.is_empty() {
+                debug!(
+                    from,
+                    to,
+                    messages = messages.len(),
+                    roots = roots.len(),
+                    total = self.messages.len(),
+                    "L1 range ingested"
+                );
+            }
+            cursor = next;
+        }
+        Ok(())
+    }
+
+    /// Ingests confirmed `WithdrawalInitiated` events of the L2 bridge.
+    pub(crate) async fn follow_l2(&mut self) -> Result<()> {
+        let chain = self.l2.clone();
+        let target = chain.confirmed_head().await?;
+        let mut cursor = self.cursor_of(Side::L2).await?;
+        self.check_reorg(Side::L2, &cursor).await?;
+        let bridge = self.config.deployment.l2.l2_bridge;
+        let l2_chain_id = self.config.deployment.l2.chain_id;
+        while let Some((from, to)) = Self::next_range(&cursor, target, self.l2_range) {
+            let filter = Filter::new()
+                .address(bridge)
+                .event_signature(IL2Bridge::WithdrawalInitiated::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(to);
+            let Some(logs) = self.fetch_logs(Side::L2, &filter, from, to).await? else {
+                continue;
+            };
+            let (to_hash, _) = chain.block(to).await?;
+            let mut next_nonce = self.withdrawals.len();
+            let mut rows = Vec::new();
+            for log in &logs {
+                if log.topic0() != Some(&IL2Bridge::WithdrawalInitiated::SIGNATURE_HASH) {
+                    continue;
+                }
+                let (block, tx, log_index) = position(&chain, log)?;
+                let event = log
+                    .log_decode::<IL2Bridge::WithdrawalInitiated>()
+                    .map_err(|e| {
+                        chain.rpc(format!(
+                            "undecodable WithdrawalInitiated in block {block}: {e}"
+                        ))
+                    })?
+                    .inner
+                    .data;
+                if event.nonce != next_nonce {
+                    return Err(Error::Inconsistent(format!(
+                        "withdrawal nonce {} in L2 block {block} where {next_nonce} was expected",
+                        event.nonce
+                    )));
+                }
+                let withdrawal = Withdrawal {
+                    nonce: event.nonce,
+                    sender: event.sender,
+                    recipient: event.recipient,
+                    l1_token: event.l1Token,
+                    amount: event.amount,
+                };
+                let computed = withdrawal.leaf(l2_chain_id, bridge);
+                if computed != event.leaf {
+                    error!(chain = "L2", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the withdrawal");
+                    return Err(Error::LeafMismatch {
+                        chain: "L2",
+                        nonce: event.nonce,
+                        event_leaf: event.leaf,
+                        computed,
+                    });
+                }
+                next_nonce += 1;
+                rows.push(WithdrawalRow {
+                    withdrawal,
+                    leaf: computed,
+                    l2_block: block,
+                    l2_tx: tx,
+                    log_index,
+                    finalized: false,
+                });
+            }
+            let next = Cursor {
+                next_block: to + 1,
+                last_block_hash: Some(to_hash),
+            };
+            self.store.ingest_l2(&rows, next).await?;
+            for w in &rows {
+                self.withdrawals.push(w.leaf)?;
+            }
+            if !rows.is_empty() {
+                debug!(
+                    from,
+                    to,
+                    withdrawals = rows.len(),
+                    total = self.withdrawals.len(),
+                    "L2 range ingested"
+                );
+            }
+            cursor = next;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_bounded_and_stop_at_the_target() {
+        let at = |next_block| Cursor {
+            next_block,
+            last_block_hash: None,
+        };
+        assert_eq!(Relayer::next_range(&at(0), 10, 4), Some((0, 3)));
+        assert_eq!(Relayer::next_range(&at(8), 10, 4), Some((8, 10)));
+        assert_eq!(Relayer::next_range(&at(10), 10, 1), Some((10, 10)));
+        assert_eq!(Relayer::next_range(&at(11), 10, 4), None);
+        assert_eq!(Relayer::next_range(&at(5), 0, 4), None);
+    }
+}

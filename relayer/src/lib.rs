@@ -1,0 +1,43 @@
+//! The Drawbridge relayer.
+//!
+//! It follows both chains up to `head - confirmations`, keeps what it saw in a database (SQLite
+//! through sqlx, migrations in `relayer/migrations`) and acts in three roles, each of which can be
+//! switched on alone:
+//!
+//! - **deliver**: ingests L1 `MessageSent` and `MessageRootCommitted` events, commits the L1
+//!   message root when confirmed messages are not yet covered, publishes committed roots to the L2
+//!   `L1RootOracle`, and relays L1 messages to `L2Bridge.relayMessages` in nonce order, batched,
+//!   with short Merkle proofs;
+//! - **propose**: every `output_interval` L2 blocks, posts an output of a confirmed L2 block to
+//!   `OutputOracle.propose` with the proposer bond, then releases and withdraws its bonds;
+//! - **finalize**: ingests L2 `WithdrawalInitiated` events and finalizes, batched, every
+//!   withdrawal that the newest final output covers.
+//!
+//! Chain state is the source of truth: before each transaction the relayer re-reads it, and
+//! every transaction is signed locally and recorded (with its hash and raw bytes) in the
+//! `submissions` table **before** it is broadcast, so a restart reconciles it by its receipt and
+//! never skips or double-sends work.
+//!
+//! Use it in-process with [`RelayerConfig`] and [`Relayer`]:
+//!
+//! ```no_run
+//! # async fn demo(config: drawbridge_relayer::RelayerConfig) -> Result<(), drawbridge_relayer::Error> {
+//! let relayer = drawbridge_relayer::Relayer::new(config).await?;
+//! relayer.run(async { tokio::signal::ctrl_c().await.ok(); }).await?;
+//! # Ok(()) }
+//! ```
+
+mod chain;
+pub mod config;
+mod deliver;
+mod error;
+mod finalize;
+mod follow;
+mod propose;
+mod relayer;
+pub mod store;
+
+pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};
+pub use error::Error;
+pub use relayer::Relayer;
+pub use store::{MessageRow, Status, Store, Submission, SubmissionState, WithdrawalRow};

@@ -1,0 +1,512 @@
+//! The relayer's main loop and its exactly-once transaction submission.
+
+use std::future::Future;
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::DynProvider;
+use alloy::sol_types::SolInterface;
+use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
+use drawbridge_merkle::MerkleTree;
+use tracing::{debug, error, info, warn};
+
+use crate::chain::{Call, Chain, Mined, Work};
+use crate::config::{RelayerConfig, Role};
+use crate::error::{Error, Result};
+use crate::store::{NewSubmission, Status, Store, Submission, SubmissionState};
+
+/// Longest pause between two rounds after repeated errors.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Which chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    L1,
+    L2,
+}
+
+/// How a submission of work ended for the role that asked.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    /// Mined successfully, or reverted because the work had been done meanwhile.
+    Done,
+    /// The simulation reverted: nothing was signed or sent.
+    WouldRevert(Bytes),
+    /// Mined, reverted, and the work is still not done.
+    Reverted,
+    /// Broadcast but not mined within `tx_timeout`; it stays in flight for the next round.
+    Pending,
+    /// An earlier transaction on this chain is still in flight: nothing was sent.
+    Blocked,
+}
+
+/// Decodes revert data with an interface's custom errors, for logs.
+pub(crate) fn describe_revert<E: SolInterface + std::fmt::Debug>(data: &[u8]) -> String {
+    match E::abi_decode(data) {
+        Ok(error) => format!("{error:?}"),
+        Err(_) if data.is_empty() => "reverted without data".to_string(),
+        Err(_) => format!("reverted with {}", alloy::hex::encode_prefixed(data)),
+    }
+}
+
+/// A running relayer: configuration, database, both chains and the two Merkle trees it rebuilt
+/// from the database.
+pub struct Relayer {
+    pub(crate) config: RelayerConfig,
+    pub(crate) store: Store,
+    pub(crate) l1: Chain,
+    pub(crate) l2: Chain,
+    /// Leaves of every confirmed L1 message, by nonce.
+    pub(crate) messages: MerkleTree,
+    /// Leaves of every confirmed withdrawal, by nonce.
+    pub(crate) withdrawals: MerkleTree,
+    /// Current `eth_getLogs` range per chain (halved on errors, grown back on success).
+    pub(crate) l1_range: u64,
+    pub(crate) l2_range: u64,
+    chains_checked: bool,
+}
+
+impl std::fmt::Debug for Relayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relayer")
+            .field("config", &self.config)
+            .field("messages", &self.messages.len())
+            .field("withdrawals", &self.withdrawals.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Relayer {
+    /// Validates the configuration, opens and migrates the database, checks it belongs to this
+    /// deployment and rebuilds the Merkle trees from it. Does not contact the chains: an RPC that
+    /// is down is retried by [`Relayer::run`].
+    pub async fn new(config: RelayerConfig) -> Result<Self> {
+        config.validate()?;
+        let store = Store::open(&config.database_url).await?;
+        let d = &config.deployment;
+        for (name, value) in [
+            ("l1_chain_id", d.l1.chain_id.to_string()),
+            ("l1_bridge", d.l1.l1_bridge.to_string()),
+            ("output_oracle", d.l1.output_oracle.to_string()),
+            ("l2_chain_id", d.l2.chain_id.to_string()),
+            ("l2_bridge", d.l2.l2_bridge.to_string()),
+            ("root_oracle", d.l2.root_oracle.to_string()),
+        ] {
+            store.bind_meta(name, &value).await?;
+        }
+        let messages = store.load_message_tree().await?;
+        let withdrawals = store.load_withdrawal_tree().await?;
+        let receipt_poll = config.poll_interval.min(Duration::from_millis(500));
+        let l1 = Chain::new(
+            "L1",
+            "l1",
+            &config.l1_rpc_url,
+            d.l1.chain_id,
+            config.l1_confirmations,
+            &config.signer,
+            config.tx_timeout,
+            receipt_poll,
+        )?;
+        let l2 = Chain::new(
+            "L2",
+            "l2",
+            &config.l2_rpc_url,
+            d.l2.chain_id,
+            config.l2_confirmations,
+            &config.signer,
+            config.tx_timeout,
+            receipt_poll,
+        )?;
+        info!(
+            account = %config.address(),
+            roles = ?config.roles,
+            l1_messages = messages.len(),
+            withdrawals = withdrawals.len(),
+            "relayer state loaded"
+        );
+        Ok(Self {
+            l1_range: config.max_log_range,
+            l2_range: config.max_log_range,
+            config,
+            store,
+            l1,
+            l2,
+            messages,
+            withdrawals,
+            chains_checked: false,
+        })
+    }
+
+    /// The database handle (clone it to query state while the relayer runs).
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &RelayerConfig {
+        &self.config
+    }
+
+    /// The relayer's account.
+    pub fn address(&self) -> Address {
+        self.config.address()
+    }
+
+    /// A summary of the stored state.
+    pub async fn status(&self) -> Result<Status> {
+        self.store.status().await
+    }
+
+    /// Runs rounds of work every `poll_interval` until `shutdown` completes, then closes the
+    /// database. Errors of a round are logged and retried with exponential backoff (up to 30 s);
+    /// only a fatal error (wrong chain, foreign database) ends the run with an error.
+    ///
+    /// Stopping mid-round is safe: every transaction is recorded before broadcast and reconciled
+    /// by its receipt on the next start.
+    pub async fn run<F>(mut self, shutdown: F) -> Result<()>
+    where
+        F: Future<Output = ()>,
+    {
+        tokio::pin!(shutdown);
+        let poll = self.config.poll_interval;
+        let mut backoff = poll;
+        info!(account = %self.address(), "relayer running");
+        loop {
+            let result = tokio::select! {
+                _ = &mut shutdown => break,
+                result = self.round() => result,
+            };
+            let delay = match result {
+                Ok(()) => {
+                    backoff = poll;
+                    poll
+                }
+                Err(error) if error.is_fatal() => {
+                    error!(%error, "relayer stopping on a fatal error");
+                    self.store.close().await;
+                    return Err(error);
+                }
+                Err(_) => {
+                    let delay = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF.max(poll));
+                    debug!(retry_in = ?delay, "round failed; backing off");
+                    delay
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(delay) => {}
+            }
+        }
+        info!("relayer stopping");
+        self.store.close().await;
+        Ok(())
+    }
+
+    /// One round: each switched-on role in turn. A role's error is logged and does not keep the
+    /// other roles from working; the first error is returned (for backoff).
+    pub(crate) async fn round(&mut self) -> Result<()> {
+        if !self.chains_checked {
+            self.check_chains().await?;
+            self.chains_checked = true;
+        }
+        let mut first_error = None;
+        for role in Role::ALL {
+            if !self.config.has_role(role) {
+                continue;
+            }
+            let result = match role {
+                Role::Deliver => self.deliver_round().await,
+                Role::Propose => self.propose_round().await,
+                Role::Finalize => self.finalize_round().await,
+            };
+            if let Err(error) = result {
+                if error.is_fatal() {
+                    return Err(error);
+                }
+                match &error {
+                    Error::Rpc { .. } | Error::Database(_) | Error::Transaction { .. } => {
+                        warn!(%role, %error, "round failed; will retry")
+                    }
+                    _ => error!(%role, %error, "round failed; refusing to act on this"),
+                }
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Checks both endpoints serve the deployment's chains and binds the database to the blocks
+    /// the bridge was deployed in (a database of an earlier devnet is refused).
+    async fn check_chains(&self) -> Result<()> {
+        let d = &self.config.deployment;
+        for (chain, deploy_block, name) in [
+            (&self.l1, d.l1.deploy_block, "l1_deploy_block_hash"),
+            (&self.l2, d.l2.deploy_block, "l2_deploy_block_hash"),
+        ] {
+            chain.check_chain_id().await?;
+            let (hash, _) = chain.block(deploy_block).await?;
+            self.store
+                .bind_meta(name, &format!("{deploy_block}:{hash}"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn chain(&self, side: Side) -> &Chain {
+        match side {
+            Side::L1 => &self.l1,
+            Side::L2 => &self.l2,
+        }
+    }
+
+    pub(crate) fn l1_bridge(&self) -> IL1Bridge::IL1BridgeInstance<DynProvider> {
+        IL1Bridge::new(
+            self.config.deployment.l1.l1_bridge,
+            self.l1.provider.clone(),
+        )
+    }
+
+    pub(crate) fn output_oracle(&self) -> IOutputOracle::IOutputOracleInstance<DynProvider> {
+        IOutputOracle::new(
+            self.config.deployment.l1.output_oracle,
+            self.l1.provider.clone(),
+        )
+    }
+
+    pub(crate) fn l2_bridge(&self) -> IL2Bridge::IL2BridgeInstance<DynProvider> {
+        IL2Bridge::new(
+            self.config.deployment.l2.l2_bridge,
+            self.l2.provider.clone(),
+        )
+    }
+
+    pub(crate) fn root_oracle(&self) -> IL1RootOracle::IL1RootOracleInstance<DynProvider> {
+        IL1RootOracle::new(
+            self.config.deployment.l2.root_oracle,
+            self.l2.provider.clone(),
+        )
+    }
+
+    /// Whether the chain shows `work` as done (so a revert of it counts as success).
+    async fn already_done(&self, work: &Work) -> Result<bool> {
+        let l1 = |e: alloy::contract::Error| self.l1.rpc(e);
+        let l2 = |e: alloy::contract::Error| self.l2.rpc(e);
+        Ok(match work {
+            Work::CommitRoot { messages } => {
+                self.l1_bridge()
+                    .lastCommittedRoot()
+                    .call()
+                    .await
+                    .map_err(l1)?
+                    .count
+                    >= *messages
+            }
+            Work::PublishRoot { root, .. } => {
+                self.root_oracle()
+                    .rootCount(*root)
+                    .call()
+                    .await
+                    .map_err(l2)?
+                    != 0
+            }
+            Work::RelayMessages { last, .. } => {
+                self.l2_bridge()
+                    .l1MessagesProcessed()
+                    .call()
+                    .await
+                    .map_err(l2)?
+                    > *last
+            }
+            Work::Propose { l2_block } => self
+                .last_output_block()
+                .await?
+                .is_some_and(|b| b >= *l2_block),
+            Work::ReleaseBond { .. } => false,
+            Work::WithdrawBond => self
+                .output_oracle()
+                .bondCredit(self.l1.from)
+                .call()
+                .await
+                .map_err(l1)?
+                .is_zero(),
+            Work::FinalizeWithdrawals { nonces, .. } => {
+                let bridge = self.l1_bridge();
+                for nonce in nonces {
+                    if !bridge
+                        .isWithdrawalFinalized(*nonce)
+                        .call()
+                        .await
+                        .map_err(l1)?
+                    {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+        })
+    }
+
+    /// L2 block number of the newest output on L1, if any.
+    pub(crate) async fn last_output_block(&self) -> Result<Option<u64>> {
+        let oracle = self.output_oracle();
+        let count = oracle
+            .outputCount()
+            .call()
+            .await
+            .map_err(|e| self.l1.rpc(format!("outputCount: {e}")))?;
+        if count.is_zero() {
+            return Ok(None);
+        }
+        let output = oracle
+            .getOutput(count - U256::from(1))
+            .call()
+            .await
+            .map_err(|e| self.l1.rpc(format!("getOutput: {e}")))?;
+        Ok(Some(output.l2BlockNumber))
+    }
+
+    /// Records the end of a mined submission and tells the role what happened.
+    async fn settle(
+        &self,
+        submission: B256,
+        work: &Work,
+        chain: &Chain,
+        mined: Mined,
+    ) -> Result<Outcome> {
+        if mined.success {
+            self.store
+                .update_submission(
+                    submission,
+                    SubmissionState::Confirmed,
+                    Some("ok"),
+                    Some(mined.block),
+                )
+                .await?;
+            info!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "confirmed");
+            return Ok(Outcome::Done);
+        }
+        if self.already_done(work).await? {
+            self.store
+                .update_submission(
+                    submission,
+                    SubmissionState::Confirmed,
+                    Some("already-done"),
+                    Some(mined.block),
+                )
+                .await?;
+            info!(chain = chain.name, kind = work.kind(), tx = %submission, "reverted, but the work was already done");
+            return Ok(Outcome::Done);
+        }
+        self.store
+            .update_submission(
+                submission,
+                SubmissionState::Failed,
+                Some("reverted"),
+                Some(mined.block),
+            )
+            .await?;
+        warn!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "transaction reverted");
+        Ok(Outcome::Reverted)
+    }
+
+    /// Resolves every queued or in-flight submission on `side`, re-broadcasting the ones whose
+    /// nonce is still unused. Returns whether the chain is clear for a new transaction.
+    pub(crate) async fn reconcile(&self, side: Side) -> Result<bool> {
+        let chain = self.chain(side);
+        let pending = self.store.pending_submissions(chain.key).await?;
+        for submission in pending {
+            if !self.reconcile_one(chain, &submission).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn reconcile_one(&self, chain: &Chain, s: &Submission) -> Result<bool> {
+        let work = Work::from_json(&s.work)?;
+        // Nonce first, receipt second: a nonce used by the time the receipt is missing means the
+        // transaction was replaced or dropped, never "mined after we looked".
+        let mined_nonce = chain.mined_nonce_of(s.sender).await?;
+        if let Some(mined) = chain.receipt(s.tx_hash).await? {
+            self.settle(s.tx_hash, &work, chain, mined).await?;
+            return Ok(true);
+        }
+        if mined_nonce > s.tx_nonce {
+            self.store
+                .update_submission(s.tx_hash, SubmissionState::Failed, Some("dropped"), None)
+                .await?;
+            warn!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, "transaction was dropped or replaced; its work is re-evaluated");
+            return Ok(true);
+        }
+        info!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, state = s.state.as_str(), "resuming an unfinished transaction");
+        if !chain.broadcast(s.tx_hash, &s.raw_tx).await? {
+            self.store
+                .update_submission(s.tx_hash, SubmissionState::Failed, Some("rejected"), None)
+                .await?;
+            return Ok(true);
+        }
+        if s.state == SubmissionState::Queued {
+            self.store
+                .update_submission(s.tx_hash, SubmissionState::InFlight, None, None)
+                .await?;
+        }
+        match chain.wait_receipt(s.tx_hash).await? {
+            Some(mined) => {
+                self.settle(s.tx_hash, &work, chain, mined).await?;
+                Ok(true)
+            }
+            None => {
+                warn!(chain = chain.name, tx = %s.tx_hash, "still not mined; waiting for it before sending anything else on this chain");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Sends `call` for `work` exactly once: reconciles earlier submissions, simulates, signs,
+    /// records the signed transaction, broadcasts it and waits for its receipt.
+    pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
+        if !self.reconcile(side).await? {
+            return Ok(Outcome::Blocked);
+        }
+        let chain = self.chain(side);
+        let gas = match chain.simulate(&call).await? {
+            crate::chain::Simulation::Ok(gas) => gas,
+            crate::chain::Simulation::Revert(data) => return Ok(Outcome::WouldRevert(data)),
+        };
+        let signed = chain.sign(&call, gas).await?;
+        let work_json = work.to_json();
+        self.store
+            .insert_submission(&NewSubmission {
+                tx_hash: signed.hash,
+                chain: chain.key,
+                role: work.role().as_str(),
+                kind: work.kind(),
+                work: &work_json,
+                sender: chain.from,
+                tx_nonce: signed.nonce,
+                raw_tx: &signed.raw,
+            })
+            .await?;
+        info!(chain = chain.name, role = %work.role(), kind = work.kind(), tx = %signed.hash, nonce = signed.nonce, work = %work_json, "sending");
+        if !chain.broadcast(signed.hash, &signed.raw).await? {
+            self.store
+                .update_submission(signed.hash, SubmissionState::Failed, Some("rejected"), None)
+                .await?;
+            return Err(Error::Transaction {
+                chain: chain.name,
+                message: format!("the node refused {} ({})", signed.hash, work.kind()),
+            });
+        }
+        self.store
+            .update_submission(signed.hash, SubmissionState::InFlight, None, None)
+            .await?;
+        match chain.wait_receipt(signed.hash).await? {
+            Some(mined) => self.settle(signed.hash, &work, chain, mined).await,
+            None => {
+                warn!(chain = chain.name, tx = %signed.hash, timeout = ?chain.tx_timeout, "no receipt yet; leaving it in flight");
+                Ok(Outcome::Pending)
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Shared helpers of the relayer's integration tests: a devnet, a relayer on a SQLite file in a
+//! temporary folder, users sending deposits and withdrawals with the bindings, and wait loops.
+#![allow(dead_code, missing_docs)]
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol;
+use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle};
+use drawbridge_devnet::{Devnet, DevnetOptions};
+use drawbridge_relayer::{Error, Relayer, RelayerConfig, Store, Submission, SubmissionState};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+sol! {
+    #[sol(rpc)]
+    interface ITestToken {
+        function mint(address to, uint256 amount) external;
+        function approve(address spender, uint256 amount) external returns (bool);
+        function balanceOf(address account) external view returns (uint256);
+    }
+}
+
+/// How long a wait loop waits before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+pub fn ether(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("drawbridge_relayer=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
+/// A devnet and a relayer configuration for it with its database in a temporary folder.
+pub struct TestEnv {
+    pub devnet: Devnet,
+    pub dir: TempDir,
+    pub config: RelayerConfig,
+}
+
+pub async fn test_env() -> TestEnv {
+    init_tracing();
+    let devnet = Devnet::start(DevnetOptions::default())
+        .await
+        .expect("devnet starts");
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = RelayerConfig::new(devnet.deployment.clone(), devnet.accounts.relayer.clone());
+    config.database_url = database_url(&dir);
+    config.poll_interval = Duration::from_millis(500);
+    config.tx_timeout = Duration::from_secs(30);
+    TestEnv {
+        devnet,
+        dir,
+        config,
+    }
+}
+
+pub fn database_url(dir: &TempDir) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("relayer.sqlite").display()
+    )
+}
+
+/// A relayer running in a task of this process.
+pub struct Running {
+    handle: JoinHandle<Result<(), Error>>,
+    stop: oneshot::Sender<()>,
+}
+
+pub async fn start(config: RelayerConfig) -> Running {
+    let relayer = Relayer::new(config).await.expect("relayer starts");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(relayer.run(async move {
+        let _ = stopped.await;
+    }));
+    Running { handle, stop }
+}
+
+impl Running {
+    /// Graceful stop; the run must end without error.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(60), self.handle)
+            .await
+            .expect("the relayer stops within a minute")
+            .expect("the relayer task did not panic")
+            .expect("the relayer ran without a fatal error");
+    }
+
+    /// Abrupt stop: the task is dropped wherever it is, as a crash would.
+    pub async fn kill(self) {
+        self.handle.abort();
+        let _ = self.handle.await;
+    }
+}
+
+pub fn provider(url: &str, signer: &PrivateKeySigner) -> DynProvider {
+    ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer.clone()))
+        .connect_http(url.parse().unwrap())
+        .erased()
+}
+
+pub fn l1(devnet: &Devnet, signer: &PrivateKeySigner) -> DynProvider {
+    provider(&devnet.deployment.l1.rpc_url, signer)
+}
+
+pub fn l2(devnet: &Devnet, signer: &PrivateKeySigner) -> DynProvider {
+    provider(&devnet.deployment.l2.rpc_url, signer)
+}
+
+/// Sends ETH deposits `(recipient, amount)` from `user` with consecutive account nonces (so they
+/// land in as few blocks as possible) and waits for every receipt.
+pub async fn deposit_eth(devnet: &Devnet, user: &PrivateKeySigner, deposits: &[(Address, U256)]) {
+    let provider = l1(devnet, user);
+    let bridge = IL1Bridge::new(devnet.deployment.l1.l1_bridge, provider.clone());
+    let mut nonce = provider
+        .get_transaction_count(user.address())
+        .pending()
+        .await
+        .unwrap();
+    let mut pending = Vec::new();
+    for (recipient, amount) in deposits {
+        let tx = bridge
+            .depositETH(*recipient)
+            .value(*amount)
+            .nonce(nonce)
+            .gas(300_000)
+            .send()
+            .await
+            .expect("deposit sent");
+        pending.push(tx);
+        nonce += 1;
+    }
+    for tx in pending {
+        let receipt = tx.get_receipt().await.expect("deposit mined");
+        assert!(receipt.status(), "deposit reverted");
+    }
+}
+
+/// Mints the devnet test token to `user`, approves the bridge and deposits `amount` to
+/// `recipient`.
+pub async fn deposit_token(
+    devnet: &Devnet,
+    user: &PrivateKeySigner,
+    recipient: Address,
+    amount: U256,
+) {
+    let provider = l1(devnet, user);
+    let token = ITestToken::new(devnet.test_token(), provider.clone());
+    let bridge_address = devnet.deployment.l1.l1_bridge;
+    let receipt = token
+        .mint(user.address(), amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let receipt = token
+        .approve(bridge_address, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let bridge = IL1Bridge::new(bridge_address, provider);
+    let receipt = bridge
+        .depositERC20(devnet.test_token(), recipient, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "token deposit reverted");
+}
+
+/// Balance of the L2 bridged token of `l1_token` (zero before the token exists on L2).
+pub async fn l2_balance(devnet: &Devnet, l1_token: Address, account: Address) -> U256 {
+    let provider = l2(devnet, &devnet.accounts.challenger);
+    let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, provider.clone());
+    let token = bridge.bridgedToken(l1_token).call().await.unwrap();
+    if token == Address::ZERO {
+        return U256::ZERO;
+    }
+    ITestToken::new(token, provider)
+        .balanceOf(account)
+        .call()
+        .await
+        .unwrap()
+}
+
+pub async fn processed(devnet: &Devnet) -> u64 {
+    let provider = l2(devnet, &devnet.accounts.challenger);
+    IL2Bridge::new(devnet.deployment.l2.l2_bridge, provider)
+        .l1MessagesProcessed()
+        .call()
+        .await
+        .unwrap()
+}
+
+pub async fn message_count(devnet: &Devnet) -> u64 {
+    let provider = l1(devnet, &devnet.accounts.challenger);
+    IL1Bridge::new(devnet.deployment.l1.l1_bridge, provider)
+        .messageCount()
+        .call()
+        .await
+        .unwrap()
+}
+
+pub fn oracle(devnet: &Devnet) -> IOutputOracle::IOutputOracleInstance<DynProvider> {
+    IOutputOracle::new(
+        devnet.deployment.l1.output_oracle,
+        l1(devnet, &devnet.accounts.challenger),
+    )
+}
+
+/// Polls `check` every 500 ms until it returns `Some`, failing the test after [`DEADLINE`].
+pub async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {DEADLINE:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A distinct fresh account for a test.
+pub fn fresh_address(seed: &str) -> Address {
+    Address::from_word(alloy::primitives::keccak256(seed))
+}
+
+/// Nonce ranges of the relay submissions, checked: every relay transaction confirmed with `ok`
+/// (none reverted, none "already done" — which a double send would produce), the ranges disjoint
+/// and together exactly `0..total`.
+pub fn assert_relayed_exactly_once(submissions: &[Submission], total: u64) {
+    let relays: Vec<&Submission> = submissions
+        .iter()
+        .filter(|s| s.kind == "relay_messages")
+        .collect();
+    let mut covered = BTreeSet::new();
+    for s in &relays {
+        assert_eq!(s.state, SubmissionState::Confirmed, "{s:?}");
+        assert_eq!(s.outcome.as_deref(), Some("ok"), "{s:?}");
+        let work: serde_json::Value = serde_json::from_str(&s.work).unwrap();
+        let first = work["first"].as_u64().unwrap();
+        let last = work["last"].as_u64().unwrap();
+        for nonce in first..=last {
+            assert!(
+                covered.insert(nonce),
+                "message {nonce} relayed twice: {relays:?}"
+            );
+        }
+    }
+    assert_eq!(covered, (0..total).collect::<BTreeSet<_>>(), "{relays:?}");
+}
+
+/// No settled submission of any kind failed or was a double send.
+pub fn assert_no_failed_submissions(submissions: &[Submission]) {
+    for s in submissions {
+        if matches!(s.state, SubmissionState::Queued | SubmissionState::InFlight) {
+            continue;
+        }
+        assert!(
+            s.state == SubmissionState::Confirmed && s.outcome.as_deref() == Some("ok"),
+            "unexpected submission {s:?}"
+        );
+    }
+}
+
+/// Waits until L2 processed `total` messages and no transaction is pending on L2 (so every relay
+/// submission is settled in the database).
+pub async fn wait_delivered(devnet: &Devnet, url: &str, total: u64) {
+    let store = Store::open(url).await.unwrap();
+    wait_for(
+        &format!("{total} messages delivered and settled"),
+        || async {
+            let done = processed(devnet).await >= total
+                && store.pending_submissions("l2").await.unwrap().is_empty();
+            done.then_some(())
+        },
+    )
+    .await;
+    store.close().await;
+}
+
+pub async fn submissions(url: &str) -> Vec<Submission> {
+    let store = Store::open(url).await.unwrap();
+    let all = store.submissions().await.unwrap();
+    store.close().await;
+    all
+}
