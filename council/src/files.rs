@@ -273,7 +273,8 @@ pub fn sign_commit<R: RngCore + CryptoRng>(
             me.id
         )));
     }
-    let c = NonceStore::open(nonce_dir)?.commit(&kp, rng)?;
+    let c = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
+        .commit(&kp, rng)?;
     write_json(out, &me.seal(KIND_COMMITMENTS, session, 0, &c.serialize()?))
 }
 
@@ -348,7 +349,8 @@ pub fn sign_share(
     let book = AddressBook::load(book)?;
     let req: SigningRequest = read_json(request)?;
     let package = signing::signing_package(&req.commitments(&book)?, &req.digest()?)?;
-    let share = NonceStore::open(nonce_dir)?.sign(&package, &kp)?;
+    let share = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
+        .sign(&package, &kp)?;
     write_json(
         out,
         &me.seal(KIND_SHARE, &req.session, 0, &share.serialize()),

@@ -24,19 +24,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::keccak256;
 use crate::error::{CouncilError, Result};
+use crate::keystore::{self, KdfParams, Sealed};
 use crate::signing::member_id;
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
 enum NonceFile {
     Fresh { member: u16, nonces: String },
+    Sealed { member: u16, nonces: Sealed },
     Used { member: u16 },
 }
 
 /// A directory of single-use nonces of one member.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NonceStore {
     dir: PathBuf,
+    seal: Option<(String, KdfParams)>,
+}
+
+impl std::fmt::Debug for NonceStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NonceStore")
+            .field("dir", &self.dir)
+            .field("encrypted", &self.seal.is_some())
+            .finish()
+    }
 }
 
 /// Writes `bytes` to `path` atomically and durably (temp file, fsync, rename, fsync directory).
@@ -73,7 +85,19 @@ impl NonceStore {
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(CouncilError::io(&dir))?;
-        Ok(NonceStore { dir })
+        Ok(NonceStore { dir, seal: None })
+    }
+
+    /// Opens the store with nonces encrypted at rest under `passphrase` ([`crate::keystore`]):
+    /// fresh nonces plus a published share would reveal the signing share.
+    pub fn open_encrypted(
+        dir: impl Into<PathBuf>,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<Self> {
+        let mut store = Self::open(dir)?;
+        store.seal = Some((passphrase.to_string(), params));
+        Ok(store)
     }
 
     fn path(&self, id: &str) -> PathBuf {
@@ -89,9 +113,16 @@ impl NonceStore {
         let member = member_id(key_package.identifier()).unwrap_or(0);
         let (nonces, commitments) = frost::round1::commit(key_package.signing_share(), rng);
         let id = commitment_id(&commitments)?;
-        let file = NonceFile::Fresh {
-            member,
-            nonces: hex::encode(nonces.serialize()?),
+        let plain = zeroize::Zeroizing::new(hex::encode(nonces.serialize()?));
+        let file = match &self.seal {
+            None => NonceFile::Fresh {
+                member,
+                nonces: plain.to_string(),
+            },
+            Some((pass, params)) => NonceFile::Sealed {
+                member,
+                nonces: keystore::seal(plain.as_bytes(), pass, *params, rng)?,
+            },
         };
         write_durable(&self.path(&id), &serde_json::to_vec(&file)?)?;
         Ok(commitments)
@@ -115,7 +146,31 @@ impl NonceStore {
                 })?;
         let id = commitment_id(&commitments)?;
         let path = self.path(&id);
-        if !path.exists() {
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CouncilError::UnknownNonce(id));
+            }
+            Err(e) => return Err(CouncilError::io(&path)(e)),
+        };
+        // Decrypt before claiming, so a wrong passphrase does not burn the nonces.
+        let hex_nonces = match serde_json::from_slice::<NonceFile>(&bytes)? {
+            NonceFile::Used { .. } => return Err(CouncilError::NonceReused(id)),
+            NonceFile::Fresh { nonces, .. } => zeroize::Zeroizing::new(nonces.into_bytes()),
+            NonceFile::Sealed { nonces, .. } => {
+                let (pass, _) = self.seal.as_ref().ok_or_else(|| {
+                    CouncilError::Parameters(
+                        "encrypted nonces: open the store with a passphrase".into(),
+                    )
+                })?;
+                keystore::open(&nonces, pass, &path)?
+            }
+        };
+        let raw = zeroize::Zeroizing::new(
+            hex::decode(&*hex_nonces).map_err(|e| CouncilError::Encoding(e.to_string()))?,
+        );
+        let nonces = SigningNonces::deserialize(&raw)?;
+        if nonces.commitments() != &commitments {
             return Err(CouncilError::UnknownNonce(id));
         }
         // Claim the nonces: creating the marker is atomic (O_CREAT|O_EXCL), so of two
@@ -138,17 +193,6 @@ impl NonceStore {
                 return Err(CouncilError::NonceReused(id));
             }
             Err(e) => return Err(CouncilError::io(&marker)(e)),
-        }
-        let bytes = fs::read(&path).map_err(CouncilError::io(&path))?;
-        let nonces = match serde_json::from_slice::<NonceFile>(&bytes)? {
-            NonceFile::Used { .. } => return Err(CouncilError::NonceReused(id)),
-            NonceFile::Fresh { nonces, .. } => {
-                let raw = hex::decode(nonces).map_err(|e| CouncilError::Encoding(e.to_string()))?;
-                SigningNonces::deserialize(&raw)?
-            }
-        };
-        if nonces.commitments() != &commitments {
-            return Err(CouncilError::UnknownNonce(id));
         }
         // Wipe the secret nonces from disk (the marker already forbids their reuse).
         write_durable(&path, &serde_json::to_vec(&NonceFile::Used { member })?)?;

@@ -249,3 +249,48 @@ fn crash_after_claiming_nonces_never_reuses_them() {
     // Member 2's nonces are untouched and still sign once.
     reopened.sign(&package, &keys.key_packages[&2]).unwrap();
 }
+
+#[test]
+fn encrypted_nonces_need_the_passphrase_and_a_typo_does_not_burn_them() {
+    use drawbridge_council::keystore::KdfParams;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rng(7);
+    let keys = trusted_dealer(2, 2, &mut rng).unwrap();
+    let params = KdfParams {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let store = NonceStore::open_encrypted(dir.path(), "right", params).unwrap();
+    let mut commitments = BTreeMap::new();
+    for id in [1u16, 2] {
+        commitments.insert(id, store.commit(&keys.key_packages[&id], &mut rng).unwrap());
+    }
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(
+            text.contains("sealed") && text.contains("argon2id"),
+            "{text}"
+        );
+    }
+    let package = signing_package(&commitments, &keccak256(b"enc")).unwrap();
+    let wrong = NonceStore::open_encrypted(dir.path(), "wrong", params).unwrap();
+    assert!(matches!(
+        wrong.sign(&package, &keys.key_packages[&1]),
+        Err(CouncilError::WrongPassphrase(_))
+    ));
+    let plain = NonceStore::open(dir.path()).unwrap();
+    assert!(matches!(
+        plain.sign(&package, &keys.key_packages[&1]),
+        Err(CouncilError::Parameters(_))
+    ));
+    let mut shares = BTreeMap::new();
+    for id in [1u16, 2] {
+        shares.insert(id, store.sign(&package, &keys.key_packages[&id]).unwrap());
+    }
+    aggregate(&package, &shares, &keys.public).unwrap();
+    assert!(matches!(
+        store.sign(&package, &keys.key_packages[&1]),
+        Err(CouncilError::NonceReused(_))
+    ));
+}
