@@ -93,7 +93,7 @@ async fn sigkilled_relayer_delivers_and_finalizes_everything_exactly_once() {
         let user = bed.user(n).clone();
         let l1 = bed.l1_as(&user);
         let bridge = IL1Bridge::new(d.l1.l1_bridge, &l1);
-        let (asset, amount, tx) = if (i / USERS as u64) % 2 == 0 {
+        let (asset, amount, tx) = if (i / USERS as u64).is_multiple_of(2) {
             let amount = milli_units(10 * (i + 1));
             (
                 Address::ZERO,
