@@ -246,6 +246,47 @@ fn map_frost(e: frost::Error) -> CouncilError {
     }
 }
 
+/// Encrypts a round-2 package to `recipient` (ephemeral X25519 + ChaCha20-Poly1305) and signs
+/// the envelope with `me`'s identity key.
+pub fn seal_round2<R: RngCore + CryptoRng>(
+    me: &MemberSecret,
+    book: &AddressBook,
+    session: &str,
+    recipient: u16,
+    pkg: &round2::Package,
+    rng: &mut R,
+) -> Result<Envelope> {
+    let to = book.member(recipient)?.encryption()?;
+    let eph = StaticSecret::random_from_rng(&mut *rng);
+    let eph_pub = XPublic::from(&eph);
+    let shared = eph.diffie_hellman(&to);
+    let ctx = r2_context(session, me.id, recipient, eph_pub.as_bytes(), to.as_bytes());
+    let key = r2_key(shared.as_bytes(), &ctx);
+    let mut nonce = [0u8; 12];
+    rng.fill_bytes(&mut nonce);
+    let plain = zeroize::Zeroizing::new(pkg.serialize()?);
+    let ct = ChaCha20Poly1305::new(Key::from_slice(&key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &plain,
+                aad: &ctx,
+            },
+        )
+        .map_err(|_| CouncilError::Encoding("encryption failed".into()))?;
+    let payload = Round2Payload {
+        ephemeral: hex::encode(eph_pub.as_bytes()),
+        nonce: hex::encode(nonce),
+        ciphertext: hex::encode(ct),
+    };
+    Ok(me.seal(
+        KIND_ROUND2,
+        session,
+        recipient,
+        &serde_json::to_vec(&payload)?,
+    ))
+}
+
 /// Part 2: verifies all round-1 envelopes (including proofs of knowledge), then produces one
 /// encrypted, signed round-2 envelope per other member.
 pub fn part2<R: RngCore + CryptoRng>(
@@ -261,35 +302,7 @@ pub fn part2<R: RngCore + CryptoRng>(
     let mut envelopes = Vec::new();
     for (id, pkg) in out {
         let recipient = culprit(&id);
-        let to = book.member(recipient)?.encryption()?;
-        let eph = StaticSecret::random_from_rng(&mut *rng);
-        let eph_pub = XPublic::from(&eph);
-        let shared = eph.diffie_hellman(&to);
-        let ctx = r2_context(session, me.id, recipient, eph_pub.as_bytes(), to.as_bytes());
-        let key = r2_key(shared.as_bytes(), &ctx);
-        let mut nonce = [0u8; 12];
-        rng.fill_bytes(&mut nonce);
-        let plain = zeroize::Zeroizing::new(pkg.serialize()?);
-        let ct = ChaCha20Poly1305::new(Key::from_slice(&key))
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &plain,
-                    aad: &ctx,
-                },
-            )
-            .map_err(|_| CouncilError::Encoding("encryption failed".into()))?;
-        let payload = Round2Payload {
-            ephemeral: hex::encode(eph_pub.as_bytes()),
-            nonce: hex::encode(nonce),
-            ciphertext: hex::encode(ct),
-        };
-        envelopes.push(me.seal(
-            KIND_ROUND2,
-            session,
-            recipient,
-            &serde_json::to_vec(&payload)?,
-        ));
+        envelopes.push(seal_round2(me, book, session, recipient, &pkg, rng)?);
     }
     Ok((
         Round2State {

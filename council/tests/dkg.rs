@@ -304,3 +304,28 @@ fn secrets_at_rest_need_the_passphrase() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn wrong_secret_share_is_named() {
+    use drawbridge_council::frost::keys::SigningShare;
+    use drawbridge_council::frost::keys::dkg::round2;
+    let (members, book, mut rng) = council(3, 11);
+    let (states, r1) = round1(&members, &book, &mut rng);
+    let mut states2 = Vec::new();
+    let mut r2 = Vec::new();
+    for (m, s) in members.iter().zip(states) {
+        let (s2, e) = dkg::part2(m, &book, S, s, &r1, &mut rng).unwrap();
+        states2.push(s2);
+        r2.extend(e);
+    }
+    let mut to1: Vec<Envelope> = r2.iter().filter(|e| e.recipient == 1).cloned().collect();
+    // Member 2 sends member 1 a share that does not match its commitment, properly encrypted
+    // and signed.
+    let mut bytes = [0u8; 32];
+    bytes[31] = 5;
+    let bogus = round2::Package::new(SigningShare::deserialize(&bytes).unwrap());
+    let pos = to1.iter().position(|e| e.sender == 2).unwrap();
+    to1[pos] = dkg::seal_round2(&members[1], &book, S, 1, &bogus, &mut rng).unwrap();
+    let err = dkg::part3(&members[0], &book, S, &states2[0], &r1, &to1).unwrap_err();
+    assert!(matches!(err, CouncilError::InvalidSecretShare(2)), "{err}");
+}
