@@ -7,7 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/tools/bootstrap.sh"
 # Interfaces: every call and event. Implementations: bytecode to deploy and initializer encoding.
-contracts=(IL1Bridge IOutputOracle IL2Bridge IL1RootOracle L1Bridge OutputOracle L2Bridge L1RootOracle BridgedToken TestToken ERC1967Proxy SecurityCouncil)
+# An entry is a contract name, or File:Name for a contract in a file of another name.
+contracts=(IL1Bridge IOutputOracle IL2Bridge IL1RootOracle L1Bridge OutputOracle L2Bridge L1RootOracle BridgedToken TestToken TestToken:FeeOnTransferToken ERC1967Proxy SecurityCouncil)
 (cd "$root/contracts" && ../tools/bin/forge build --quiet)
 dest="$root/bindings/artifacts"
 if [ "${1:-}" = "--check" ]; then
@@ -15,8 +16,10 @@ if [ "${1:-}" = "--check" ]; then
   trap 'rm -rf "$dest"' EXIT
 fi
 mkdir -p "$dest"
-for name in "${contracts[@]}"; do
-  src="$(find "$root/contracts/out" -name "$name.json" -path "*/$name.sol/*" | head -1)"
+for entry in "${contracts[@]}"; do
+  file="${entry%%:*}"
+  name="${entry##*:}"
+  src="$(find "$root/contracts/out" -name "$name.json" -path "*/$file.sol/*" | head -1)"
   [ -n "$src" ] || { echo "export-artifacts: no artifact for $name" >&2; exit 1; }
   python3 - "$src" "$dest/$name.json" <<'PY'
 import json, sys

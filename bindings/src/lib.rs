@@ -87,6 +87,14 @@ pub mod implementations {
             "artifacts/TestToken.json"
         );
     }
+    pub mod fee_on_transfer_token {
+        alloy::sol!(
+            #[sol(rpc)]
+            #[derive(Debug, PartialEq, Eq)]
+            FeeOnTransferToken,
+            "artifacts/FeeOnTransferToken.json"
+        );
+    }
     pub mod erc1967_proxy {
         alloy::sol!(
             #[sol(rpc)]
@@ -106,7 +114,8 @@ pub mod implementations {
 }
 
 pub use implementations::{
-    bridged_token::BridgedToken, erc1967_proxy::ERC1967Proxy, l1_bridge::L1Bridge,
-    l1_root_oracle::L1RootOracle, l2_bridge::L2Bridge, output_oracle::OutputOracle,
-    security_council::SecurityCouncil, test_token::TestToken,
+    bridged_token::BridgedToken, erc1967_proxy::ERC1967Proxy,
+    fee_on_transfer_token::FeeOnTransferToken, l1_bridge::L1Bridge, l1_root_oracle::L1RootOracle,
+    l2_bridge::L2Bridge, output_oracle::OutputOracle, security_council::SecurityCouncil,
+    test_token::TestToken,
 };

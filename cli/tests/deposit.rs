@@ -409,18 +409,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
 
     let env = Env::start().await;
     let user = env.user(0);
-    let artifact = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/out/TestToken.sol/FeeOnTransferToken.json");
-    let artifact: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&artifact).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run `forge build` in contracts/)",
-                artifact.display()
-            )
-        }))
-        .unwrap();
-    let mut code =
-        alloy::primitives::hex::decode(artifact["bytecode"]["object"].as_str().unwrap()).unwrap();
+    let mut code = drawbridge_bindings::FeeOnTransferToken::BYTECODE.to_vec();
     code.extend(U256::from(10_000u32).abi_encode()); // a 100% fee: nothing ever arrives
     let l1 = env.l1(&user);
     let receipt = l1
