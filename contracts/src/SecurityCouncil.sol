@@ -150,6 +150,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         $.l1Bridge = p.l1Bridge;
         $.outputOracle = p.outputOracle;
         emit TargetsChanged(p.l1Bridge, p.outputOracle);
+        _checkTargets($);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -246,7 +247,8 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     }
 
     /// @notice Executes the scheduled call `id`; anyone may call it from its `eta` on. Reverts with the
-    /// call's own revert data if the call fails (the operation then stays scheduled).
+    /// call's own revert data if the call fails (the operation then stays scheduled), and with
+    /// `InvalidParameters` if the targets' parameters break an invariant afterwards (see `checkTargets`).
     /// @return result the call's return data.
     function execute(bytes32 id) external returns (bytes memory result) {
         SecurityCouncilStorage storage $ = _s();
@@ -261,6 +263,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
                 revert(add(result, 0x20), mload(result))
             }
         }
+        _checkTargets($);
         emit CallExecuted(id, op.target, op.data);
     }
 
@@ -383,6 +386,31 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
             if (p.members < 8) revert InvalidParameters("mainnet members");
             if (p.exitWindow < 30 days) revert InvalidParameters("mainnet exitWindow");
         }
+    }
+
+    /// @dev The targets' own parameters must fit the council's: the bridge's pause bounds satisfy
+    /// `maxPause + pauseCooldown <= exitWindow` (whoever its pauser is) and the OutputOracle's challenge period
+    /// is at most the council's `challengePeriod` (so `upgradeDelay` still covers it). Targets without code
+    /// yet (predicted addresses at deployment) are skipped; they are checked again after every executed call.
+    function _checkTargets(SecurityCouncilStorage storage $) private view {
+        address bridge = $.l1Bridge;
+        if (bridge.code.length != 0) {
+            uint256 bridgeMax = IL1Bridge(bridge).maxPause();
+            uint256 bridgeCooldown = IL1Bridge(bridge).pauseCooldown();
+            if (bridgeCooldown == 0 || bridgeMax + bridgeCooldown > $.exitWindow) {
+                revert InvalidParameters("bridge pause bounds");
+            }
+        }
+        address oracle = $.outputOracle;
+        if (oracle.code.length != 0 && IOutputOracle(oracle).challengePeriod() > $.challengePeriod) {
+            revert InvalidParameters("oracle challengePeriod");
+        }
+    }
+
+    /// @notice Reverts with `InvalidParameters(reason)` if the targets' parameters break an invariant
+    /// against the council's (see `execute`); view helper for tools.
+    function checkTargets() external view {
+        _checkTargets(_s());
     }
 
     function _s() private pure returns (SecurityCouncilStorage storage $) {

@@ -160,6 +160,9 @@ contract SigNonceOnly {
 }
 
 contract NopBridge {
+    uint64 public constant maxPause = 1 hours;
+    uint64 public constant pauseCooldown = 1 hours;
+
     function pause(uint64) external {}
 }
 

@@ -100,6 +100,8 @@ contract CouncilRustSignaturesTest is CouncilFixture {
 
 contract MockBridge {
     uint64 public lastDuration;
+    uint64 public maxPause = 1 hours;
+    uint64 public pauseCooldown = 1 hours;
 
     function pause(uint64 duration) external {
         lastDuration = duration;

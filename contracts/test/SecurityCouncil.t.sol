@@ -447,6 +447,55 @@ contract SecurityCouncilTest is CouncilFixture {
         sc.execute(id);
     }
 
+    function test_execute_bridgePauseBoundsBreakInvariant_reverts() public {
+        // maxPause + pauseCooldown = 7 days + 1 > exitWindow
+        bytes32 id =
+            councilSchedule(address(l1), abi.encodeCall(L1Bridge.setPauseBounds, (5 days, 2 days + 1)));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "bridge pause bounds")
+        );
+        sc.execute(id);
+    }
+
+    function test_execute_bridgePauseBoundsWithinExitWindow_succeeds() public {
+        councilRun(address(l1), abi.encodeCall(L1Bridge.setPauseBounds, (5 days, 2 days)));
+        assertEq(uint256(l1.maxPause()), 5 days, "bridge maxPause");
+    }
+
+    function test_setParams_shrinksExitWindowBelowBridgeBounds_reverts() public {
+        SecurityCouncil.Params memory p = defaultParams();
+        p.maxPause = 1 hours;
+        p.pauseCooldown = 1 hours;
+        p.exitWindow = 2 days; // the bridge's own bounds are 1 day + 2 days
+        bytes32 id = councilSchedule(address(sc), abi.encodeCall(SecurityCouncil.setParams, (p)));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "bridge pause bounds")
+        );
+        sc.execute(id);
+    }
+
+    function test_setParams_challengePeriodBelowOracle_reverts() public {
+        SecurityCouncil.Params memory p = defaultParams();
+        p.challengePeriod = CHALLENGE_PERIOD - 1;
+        bytes32 id = councilSchedule(address(sc), abi.encodeCall(SecurityCouncil.setParams, (p)));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "oracle challengePeriod")
+        );
+        sc.execute(id);
+    }
+
+    function test_initialize_bridgeBoundsAboveExitWindow_reverts() public {
+        SecurityCouncil.Params memory p = defaultParams();
+        p.maxPause = 1 hours;
+        p.pauseCooldown = 1 hours;
+        p.exitWindow = 2 days;
+        p.upgradeDelay = 4 days;
+        _initReverts(p, "bridge pause bounds");
+    }
+
     function test_setParams_clearMainnet_reverts() public {
         SecurityCouncil.Params memory p = defaultParams();
         p.mainnet = true;
