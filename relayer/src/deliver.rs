@@ -19,7 +19,7 @@ impl Relayer {
     }
 
     /// Sends `commitMessageRoot()` when confirmed messages exist beyond the last committed count.
-    async fn commit_root(&self) -> Result<()> {
+    pub(crate) async fn commit_root(&self) -> Result<()> {
         let confirmed = self.messages.len();
         if confirmed == 0 {
             return Ok(());
@@ -50,7 +50,7 @@ impl Relayer {
 
     /// Publishes the largest confirmed committed root to `L1RootOracle` when L2 does not know it
     /// and knows nothing larger, after checking it is the root of the relayer's own tree.
-    async fn publish_root(&self) -> Result<()> {
+    pub(crate) async fn publish_root(&self) -> Result<()> {
         let Some(latest) = self.store.latest_root().await? else {
             return Ok(());
         };
@@ -138,46 +138,7 @@ impl Relayer {
                 return Ok(());
             }
             let end = count.min(processed + batch);
-            let rows = self.store.messages(processed, end).await?;
-            if rows.len() as u64 != end - processed
-                || rows
-                    .iter()
-                    .zip(processed..)
-                    .any(|(row, nonce)| row.message.nonce != nonce)
-            {
-                return Err(Error::Inconsistent(format!(
-                    "the database lacks L1 messages {processed}..{end}"
-                )));
-            }
-            let mut messages = Vec::with_capacity(rows.len());
-            let mut proofs = Vec::with_capacity(rows.len());
-            for row in rows {
-                proofs.push(self.messages.proof(row.message.nonce, count)?);
-                let m = row.message;
-                messages.push(IL2Bridge::L1Message {
-                    kind: m.kind.as_u8(),
-                    nonce: m.nonce,
-                    sender: m.sender,
-                    recipient: m.recipient,
-                    token: m.token,
-                    amount: m.amount,
-                    data: m.data,
-                });
-            }
-            let call = Call::new(
-                *bridge.address(),
-                IL2Bridge::relayMessagesCall {
-                    messages,
-                    root,
-                    proofs,
-                }
-                .abi_encode(),
-            );
-            let work = Work::RelayMessages {
-                root,
-                first: processed,
-                last: end - 1,
-            };
+            let (work, call) = self.relay_batch(root, count, processed, end).await?;
             match self.submit(Side::L2, work, call).await? {
                 Outcome::Done => {
                     info!(first = processed, last = end - 1, root = %root, "L1 messages delivered")
@@ -189,5 +150,57 @@ impl Relayer {
                 Outcome::Reverted | Outcome::Pending | Outcome::Blocked => return Ok(()),
             }
         }
+    }
+
+    /// The `relayMessages` call of nonces `first..end`, each proven against the root of the first
+    /// `count` messages.
+    pub(crate) async fn relay_batch(
+        &self,
+        root: B256,
+        count: u64,
+        first: u64,
+        end: u64,
+    ) -> Result<(Work, Call)> {
+        let rows = self.store.messages(first, end).await?;
+        if rows.len() as u64 != end - first
+            || rows
+                .iter()
+                .zip(first..)
+                .any(|(row, nonce)| row.message.nonce != nonce)
+        {
+            return Err(Error::Inconsistent(format!(
+                "the database lacks L1 messages {first}..{end}"
+            )));
+        }
+        let mut messages = Vec::with_capacity(rows.len());
+        let mut proofs = Vec::with_capacity(rows.len());
+        for row in rows {
+            proofs.push(self.messages.proof(row.message.nonce, count)?);
+            let m = row.message;
+            messages.push(IL2Bridge::L1Message {
+                kind: m.kind.as_u8(),
+                nonce: m.nonce,
+                sender: m.sender,
+                recipient: m.recipient,
+                token: m.token,
+                amount: m.amount,
+                data: m.data,
+            });
+        }
+        let call = Call::new(
+            self.config.deployment.l2.l2_bridge,
+            IL2Bridge::relayMessagesCall {
+                messages,
+                root,
+                proofs,
+            }
+            .abi_encode(),
+        );
+        let work = Work::RelayMessages {
+            root,
+            first,
+            last: end - 1,
+        };
+        Ok((work, call))
     }
 }

@@ -207,7 +207,12 @@ impl Relayer {
     /// other roles from working; the first error is returned (for backoff).
     pub(crate) async fn round(&mut self) -> Result<()> {
         if !self.chains_checked {
-            self.check_chains().await?;
+            if let Err(error) = self.check_chains().await {
+                if !error.is_fatal() {
+                    warn!(%error, "cannot check the chains yet; will retry");
+                }
+                return Err(error);
+            }
             self.chains_checked = true;
         }
         let mut first_error = None;
@@ -508,5 +513,189 @@ impl Relayer {
                 Ok(Outcome::Pending)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The crash windows of a submission, reproduced exactly: the relayer is dropped after a
+    //! transaction was recorded (and maybe broadcast) but before its outcome was recorded.
+
+    use super::*;
+    use crate::chain::Simulation;
+    use alloy::network::EthereumWallet;
+    use alloy::providers::{Provider, ProviderBuilder};
+    use drawbridge_devnet::{Devnet, DevnetOptions};
+
+    async fn deposit(devnet: &Devnet, count: u64) {
+        let user = &devnet.accounts.users[0];
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(user.clone()))
+            .connect_http(devnet.deployment.l1.rpc_url.parse().unwrap());
+        let bridge = IL1Bridge::new(devnet.deployment.l1.l1_bridge, provider);
+        for _ in 0..count {
+            let receipt = bridge
+                .depositETH(user.address())
+                .value(U256::from(1_000u64))
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            assert!(receipt.status());
+        }
+    }
+
+    /// Follows L1, commits and publishes until L2 knows a root of `count` messages.
+    async fn publish(relayer: &mut Relayer, count: u64) -> B256 {
+        let oracle = relayer.root_oracle();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            relayer.follow_l1().await.unwrap();
+            relayer.commit_root().await.unwrap();
+            relayer.publish_root().await.unwrap();
+            if oracle.latestCount().call().await.unwrap() >= count {
+                return oracle.latestRoot().call().await.unwrap();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "root never published"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Signs and records the relay of `first..end` as `submit` does, optionally broadcasts it,
+    /// and "crashes" (returns without recording anything more).
+    async fn record_and_crash(
+        relayer: &Relayer,
+        root: B256,
+        count: u64,
+        first: u64,
+        end: u64,
+        broadcast: bool,
+    ) -> B256 {
+        let (work, call) = relayer.relay_batch(root, count, first, end).await.unwrap();
+        let Simulation::Ok(gas) = relayer.l2.simulate(&call).await.unwrap() else {
+            panic!("relay would revert");
+        };
+        let signed = relayer.l2.sign(&call, gas).await.unwrap();
+        relayer
+            .store
+            .insert_submission(&NewSubmission {
+                tx_hash: signed.hash,
+                chain: "l2",
+                role: "deliver",
+                kind: work.kind(),
+                work: &work.to_json(),
+                sender: relayer.l2.from,
+                tx_nonce: signed.nonce,
+                raw_tx: &signed.raw,
+            })
+            .await
+            .unwrap();
+        if broadcast {
+            assert!(
+                relayer
+                    .l2
+                    .broadcast(signed.hash, &signed.raw)
+                    .await
+                    .unwrap()
+            );
+        }
+        signed.hash
+    }
+
+    async fn processed(relayer: &Relayer) -> u64 {
+        relayer
+            .l2_bridge()
+            .l1MessagesProcessed()
+            .call()
+            .await
+            .unwrap()
+    }
+
+    /// Runs a fresh relayer on the same database until `count` messages are processed.
+    async fn resume(config: &RelayerConfig, count: u64) {
+        let relayer = Relayer::new(config.clone()).await.unwrap();
+        let bridge = relayer.l2_bridge();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(relayer.run(async move {
+            let _ = stopped.await;
+        }));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        while bridge.l1MessagesProcessed().call().await.unwrap() < count {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "messages never delivered"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        // Let the round that sent the last batch record its outcome.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_submission_interrupted_before_or_after_broadcast_lands_exactly_once() {
+        let devnet = Devnet::start(DevnetOptions::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config =
+            RelayerConfig::new(devnet.deployment.clone(), devnet.accounts.relayer.clone());
+        config.database_url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("r.sqlite").display()
+        );
+        config.roles = [Role::Deliver].into_iter().collect();
+        config.poll_interval = Duration::from_millis(500);
+
+        // Crash 1: recorded, never broadcast (killed between the INSERT and eth_sendRawTransaction).
+        deposit(&devnet, 3).await;
+        let mut relayer = Relayer::new(config.clone()).await.unwrap();
+        let root = publish(&mut relayer, 3).await;
+        let never_sent = record_and_crash(&relayer, root, 3, 0, 3, false).await;
+        assert_eq!(processed(&relayer).await, 0);
+        relayer.store.close().await;
+        drop(relayer);
+        resume(&config, 3).await;
+
+        // Crash 2: recorded and broadcast, outcome never recorded.
+        deposit(&devnet, 2).await;
+        let mut relayer = Relayer::new(config.clone()).await.unwrap();
+        let root = publish(&mut relayer, 5).await;
+        let sent = record_and_crash(&relayer, root, 5, 3, 5, true).await;
+        relayer.store.close().await;
+        drop(relayer);
+        resume(&config, 5).await;
+
+        let store = Store::open(&config.database_url).await.unwrap();
+        let relays: Vec<Submission> = store
+            .submissions()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "relay_messages")
+            .collect();
+        // Exactly the two recorded transactions carried the messages; nothing else was sent.
+        assert_eq!(relays.len(), 2, "{relays:?}");
+        assert_eq!(relays[0].tx_hash, never_sent);
+        assert_eq!(relays[1].tx_hash, sent);
+        for s in &relays {
+            assert_eq!(s.state, SubmissionState::Confirmed, "{s:?}");
+            assert_eq!(s.outcome.as_deref(), Some("ok"), "{s:?}");
+        }
+        let l2 = ProviderBuilder::new().connect_http(devnet.deployment.l2.rpc_url.parse().unwrap());
+        for hash in [never_sent, sent] {
+            assert!(
+                l2.get_transaction_receipt(hash)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status()
+            );
+        }
+        store.close().await;
     }
 }
