@@ -1,7 +1,7 @@
 //! Following a chain: scan the bridge's logs up to `head - confirmations` in bounded ranges,
 //! check every leaf, store each range atomically with the cursor, then extend the in-memory tree.
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
@@ -24,6 +24,84 @@ fn position(chain: &Chain, log: &Log) -> Result<(u64, B256, u64)> {
         (Some(block), Some(tx), Some(index)) => Ok((block, tx, index)),
         _ => Err(chain.rpc("a log without block number, transaction hash or index")),
     }
+}
+
+/// The message of a `MessageSent` event, refused unless its nonce is the next one, its kind is
+/// known and the leaf computed from its fields equals the event's leaf.
+pub(crate) fn checked_message(
+    event: IL1Bridge::MessageSent,
+    expected_nonce: u64,
+    l1_chain_id: u64,
+    l1_bridge: Address,
+    block: u64,
+) -> Result<L1Message> {
+    let kind = MessageKind::try_from(event.kind).map_err(|_| {
+        Error::Inconsistent(format!(
+            "L1 message {} has unknown kind {}",
+            event.nonce, event.kind
+        ))
+    })?;
+    if event.nonce != expected_nonce {
+        return Err(Error::Inconsistent(format!(
+            "L1 message nonce {} in block {block} where {expected_nonce} was expected",
+            event.nonce
+        )));
+    }
+    let message = L1Message {
+        kind,
+        nonce: event.nonce,
+        sender: event.sender,
+        recipient: event.recipient,
+        token: event.token,
+        amount: event.amount,
+        data: event.data,
+    };
+    let computed = message.leaf(l1_chain_id, l1_bridge);
+    if computed != event.leaf {
+        error!(chain = "L1", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the message");
+        return Err(Error::LeafMismatch {
+            chain: "L1",
+            nonce: event.nonce,
+            event_leaf: event.leaf,
+            computed,
+        });
+    }
+    Ok(message)
+}
+
+/// The withdrawal of a `WithdrawalInitiated` event, refused unless its nonce is the next one and
+/// the leaf computed from its fields equals the event's leaf.
+pub(crate) fn checked_withdrawal(
+    event: &IL2Bridge::WithdrawalInitiated,
+    expected_nonce: u64,
+    l2_chain_id: u64,
+    l2_bridge: Address,
+    block: u64,
+) -> Result<Withdrawal> {
+    if event.nonce != expected_nonce {
+        return Err(Error::Inconsistent(format!(
+            "withdrawal nonce {} in L2 block {block} where {expected_nonce} was expected",
+            event.nonce
+        )));
+    }
+    let withdrawal = Withdrawal {
+        nonce: event.nonce,
+        sender: event.sender,
+        recipient: event.recipient,
+        l1_token: event.l1Token,
+        amount: event.amount,
+    };
+    let computed = withdrawal.leaf(l2_chain_id, l2_bridge);
+    if computed != event.leaf {
+        error!(chain = "L2", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the withdrawal");
+        return Err(Error::LeafMismatch {
+            chain: "L2",
+            nonce: event.nonce,
+            event_leaf: event.leaf,
+            computed,
+        });
+    }
+    Ok(withdrawal)
 }
 
 impl Relayer {
@@ -138,37 +216,9 @@ impl Relayer {
                             })?
                             .inner
                             .data;
-                        let kind = MessageKind::try_from(event.kind).map_err(|_| {
-                            Error::Inconsistent(format!(
-                                "L1 message {} has unknown kind {}",
-                                event.nonce, event.kind
-                            ))
-                        })?;
-                        if event.nonce != next_nonce {
-                            return Err(Error::Inconsistent(format!(
-                                "L1 message nonce {} in block {block} where {next_nonce} was expected",
-                                event.nonce
-                            )));
-                        }
-                        let message = L1Message {
-                            kind,
-                            nonce: event.nonce,
-                            sender: event.sender,
-                            recipient: event.recipient,
-                            token: event.token,
-                            amount: event.amount,
-                            data: event.data,
-                        };
+                        let message =
+                            checked_message(event, next_nonce, l1_chain_id, bridge, block)?;
                         let computed = message.leaf(l1_chain_id, bridge);
-                        if computed != event.leaf {
-                            error!(chain = "L1", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the message");
-                            return Err(Error::LeafMismatch {
-                                chain: "L1",
-                                nonce: event.nonce,
-                                event_leaf: event.leaf,
-                                computed,
-                            });
-                        }
                         next_nonce += 1;
                         messages.push(MessageRow {
                             message,
@@ -254,29 +304,9 @@ impl Relayer {
                     })?
                     .inner
                     .data;
-                if event.nonce != next_nonce {
-                    return Err(Error::Inconsistent(format!(
-                        "withdrawal nonce {} in L2 block {block} where {next_nonce} was expected",
-                        event.nonce
-                    )));
-                }
-                let withdrawal = Withdrawal {
-                    nonce: event.nonce,
-                    sender: event.sender,
-                    recipient: event.recipient,
-                    l1_token: event.l1Token,
-                    amount: event.amount,
-                };
-                let computed = withdrawal.leaf(l2_chain_id, bridge);
-                if computed != event.leaf {
-                    error!(chain = "L2", nonce = event.nonce, event_leaf = %event.leaf, %computed, "ALERT: leaf mismatch; refusing the withdrawal");
-                    return Err(Error::LeafMismatch {
-                        chain: "L2",
-                        nonce: event.nonce,
-                        event_leaf: event.leaf,
-                        computed,
-                    });
-                }
+                let withdrawal =
+                    checked_withdrawal(&event, next_nonce, l2_chain_id, bridge, block)?;
+                let computed = event.leaf;
                 next_nonce += 1;
                 rows.push(WithdrawalRow {
                     withdrawal,
@@ -313,6 +343,97 @@ impl Relayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sent(nonce: u64, kind: u8) -> IL1Bridge::MessageSent {
+        let message = L1Message {
+            kind: MessageKind::Deposit,
+            nonce,
+            sender: Address::repeat_byte(0xaa),
+            recipient: Address::repeat_byte(0xbb),
+            token: Address::ZERO,
+            amount: alloy::primitives::U256::from(5u64),
+            data: alloy::primitives::Bytes::from(vec![1, 2]),
+        };
+        IL1Bridge::MessageSent {
+            nonce,
+            kind,
+            sender: message.sender,
+            recipient: message.recipient,
+            token: message.token,
+            amount: message.amount,
+            data: message.data.clone(),
+            leaf: message.leaf(900, Address::repeat_byte(1)),
+        }
+    }
+
+    #[test]
+    fn l1_messages_are_checked_before_ingestion() {
+        let bridge = Address::repeat_byte(1);
+        let m = checked_message(sent(3, 1), 3, 900, bridge, 10).unwrap();
+        assert_eq!(m.nonce, 3);
+        assert_eq!(m.leaf(900, bridge), sent(3, 1).leaf);
+        // A leaf that does not match the fields is refused.
+        let mut forged = sent(3, 1);
+        forged.amount = alloy::primitives::U256::from(6u64);
+        assert!(matches!(
+            checked_message(forged, 3, 900, bridge, 10),
+            Err(Error::LeafMismatch { nonce: 3, .. })
+        ));
+        // Another deployment's leaf (chain id or bridge) is refused.
+        assert!(matches!(
+            checked_message(sent(3, 1), 3, 901, bridge, 10),
+            Err(Error::LeafMismatch { .. })
+        ));
+        assert!(matches!(
+            checked_message(sent(3, 1), 3, 900, Address::repeat_byte(2), 10),
+            Err(Error::LeafMismatch { .. })
+        ));
+        // A gap or a replay in the nonces is refused.
+        assert!(matches!(
+            checked_message(sent(4, 1), 3, 900, bridge, 10),
+            Err(Error::Inconsistent(_))
+        ));
+        assert!(matches!(
+            checked_message(sent(2, 1), 3, 900, bridge, 10),
+            Err(Error::Inconsistent(_))
+        ));
+        // An unknown kind is refused.
+        assert!(matches!(
+            checked_message(sent(3, 7), 3, 900, bridge, 10),
+            Err(Error::Inconsistent(_))
+        ));
+    }
+
+    #[test]
+    fn withdrawals_are_checked_before_ingestion() {
+        let bridge = Address::repeat_byte(3);
+        let w = Withdrawal {
+            nonce: 0,
+            sender: Address::repeat_byte(0xcc),
+            recipient: Address::repeat_byte(0xdd),
+            l1_token: Address::ZERO,
+            amount: alloy::primitives::U256::from(9u64),
+        };
+        let event = IL2Bridge::WithdrawalInitiated {
+            nonce: 0,
+            sender: w.sender,
+            recipient: w.recipient,
+            l1Token: w.l1_token,
+            amount: w.amount,
+            leaf: w.leaf(901, bridge),
+        };
+        assert_eq!(checked_withdrawal(&event, 0, 901, bridge, 5).unwrap(), w);
+        let mut forged = event.clone();
+        forged.recipient = Address::repeat_byte(0xee);
+        assert!(matches!(
+            checked_withdrawal(&forged, 0, 901, bridge, 5),
+            Err(Error::LeafMismatch { chain: "L2", .. })
+        ));
+        assert!(matches!(
+            checked_withdrawal(&event, 1, 901, bridge, 5),
+            Err(Error::Inconsistent(_))
+        ));
+    }
 
     #[test]
     fn ranges_are_bounded_and_stop_at_the_target() {
