@@ -1,0 +1,106 @@
+//! The `drawbridge-devnet` binary comes up with both chains, the contracts and a relayer, and on
+//! Ctrl-C (SIGINT) stops the relayer gracefully, stops both chains and removes its deployment file.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use drawbridge_deployment::Deployment;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn devnet_starts_everything_and_ctrl_c_stops_everything() {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_drawbridge-devnet"));
+    assert!(
+        exe.with_file_name("drawbridge-relayer").exists(),
+        "build the relayer binary first (cargo build --workspace)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (l1_port, l2_port) = (free_port(), free_port());
+    let mut child = Command::new(&exe)
+        .args(["--state-dir", state.to_str().unwrap()])
+        .args([
+            "--l1-port",
+            &l1_port.to_string(),
+            "--l2-port",
+            &l2_port.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deployment_path = state.join("deployment.json");
+    wait_for("the deployment file", Duration::from_secs(60), || {
+        deployment_path.exists()
+    });
+    let deployment = Deployment::load(&deployment_path).unwrap();
+    assert!(
+        deployment.l1.rpc_url.ends_with(&format!(":{l1_port}")),
+        "{}",
+        deployment.l1.rpc_url
+    );
+    assert!(listening(l1_port) && listening(l2_port));
+    // The relayer process is up and working: it proposes outputs from its own log.
+    let log = state.join("relayer.log");
+    wait_for("the relayer's first round", Duration::from_secs(60), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("propose")
+    });
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the devnet did not stop within 30 s of SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(exit.success(), "exit status {exit}");
+    let stdout = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
+    assert!(
+        stdout.contains("Drawbridge devnet is up") && stdout.contains("drawbridge deposit"),
+        "{stdout}"
+    );
+    assert!(
+        !deployment_path.exists(),
+        "the deployment file of a stopped devnet is removed"
+    );
+    wait_for("both chains to stop", Duration::from_secs(10), || {
+        !listening(l1_port) && !listening(l2_port)
+    });
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("relayer stopping"),
+        "the relayer was stopped gracefully: {log}"
+    );
+}
