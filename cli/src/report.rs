@@ -330,16 +330,35 @@ pub struct DepositStatus {
     pub l2_tx_hash: Option<B256>,
 }
 
+/// One line of a deposit or withdrawal: what, to whom, where it is and what it waits for.
+fn status_line(
+    nonce: u64,
+    amount: &Amount,
+    token: &TokenInfo,
+    recipient: Address,
+    description: &str,
+    waits_for: &Option<String>,
+) -> String {
+    let mut s = format!(
+        "#{nonce} {} {} -> {recipient}: {description}",
+        amount.formatted, token.symbol
+    );
+    if let Some(w) = waits_for {
+        s.push_str(&format!("; waits for {w}"));
+    }
+    s
+}
+
 impl DepositStatus {
     fn line(&self) -> String {
-        let mut s = format!(
-            "#{} {} {} -> {}: {}",
-            self.nonce, self.amount.formatted, self.token.symbol, self.recipient, self.description
-        );
-        if let Some(w) = &self.waits_for {
-            s.push_str(&format!("; waits for {w}"));
-        }
-        s
+        status_line(
+            self.nonce,
+            &self.amount,
+            &self.token,
+            self.recipient,
+            &self.description,
+            &self.waits_for,
+        )
     }
 }
 
@@ -595,14 +614,14 @@ pub struct WithdrawalStatus {
 
 impl WithdrawalStatus {
     fn line(&self) -> String {
-        let mut s = format!(
-            "#{} {} {} -> {}: {}",
-            self.nonce, self.amount.formatted, self.token.symbol, self.recipient, self.description
-        );
-        if let Some(w) = &self.waits_for {
-            s.push_str(&format!("; waits for {w}"));
-        }
-        s
+        status_line(
+            self.nonce,
+            &self.amount,
+            &self.token,
+            self.recipient,
+            &self.description,
+            &self.waits_for,
+        )
     }
 }
 
