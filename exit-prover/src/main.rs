@@ -1,0 +1,2 @@
+//! `drawbridge-exit-prover`.
+fn main() {}
