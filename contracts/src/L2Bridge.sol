@@ -116,13 +116,13 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         }
     }
 
-    /// @dev Dispatch on the message kind. Kind 2 (forced withdrawal) lands with the forced-withdrawal issue:
-    /// it will burn `min(amount, balance)` of the sender's bridged token and record a withdrawal through
-    /// `_recordWithdrawal`, and must never revert for a valid message. L1Bridge emits no kind-2 message
-    /// before that, so no valid message can get stuck here.
+    /// @dev Dispatch on the message kind. Neither kind can revert for a message L1Bridge produced, so a
+    /// valid message can never get stuck (L2Bridge has no pause either).
     function _process(L2BridgeStorage storage $, L1Message calldata m) private {
         if (m.kind == Hashing.KIND_DEPOSIT) {
             _processDeposit($, m);
+        } else if (m.kind == Hashing.KIND_FORCED_WITHDRAWAL) {
+            _processForcedWithdrawal($, m);
         } else {
             revert UnknownMessageKind(m.kind);
         }
@@ -133,6 +133,25 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         if (l2Token == address(0)) l2Token = _deployBridgedToken($, m.token, m.data);
         BridgedToken(l2Token).mint(m.recipient, m.amount);
         emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, m.amount);
+    }
+
+    /// @dev Burns `min(amount, balance)` of the sender's bridged token (nothing for a token L2 never saw)
+    /// and records a withdrawal of what was burnt to `recipient` (L1Bridge sets it to the sender) through
+    /// the same path as `withdraw`. Counts as processed either way.
+    function _processForcedWithdrawal(L2BridgeStorage storage $, L1Message calldata m) private {
+        address account = m.sender;
+        address l2Token = $.bridgedToken[m.token];
+        uint256 burnt;
+        if (l2Token != address(0)) {
+            uint256 balance = BridgedToken(l2Token).balanceOf(account);
+            burnt = m.amount < balance ? m.amount : balance;
+            if (burnt != 0) {
+                BridgedToken(l2Token).burn(account, burnt);
+                _recordWithdrawal($, account, m.recipient, m.token, burnt);
+            }
+        }
+        emit ForcedWithdrawalProcessed(m.nonce, account, m.token, m.amount, burnt);
+        emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, burnt);
     }
 
     /// @dev CREATE2 with salt `bytes32(uint256(uint160(l1Token)))`; the token's constructor reads

@@ -347,12 +347,17 @@ contract L2BridgeTest is Fixture {
         l2.relayMessages(new IL2Bridge.L1Message[](0), keccak256("r"), new bytes32[][](0));
     }
 
-    function test_relayMessages_forcedWithdrawalKindNotYet_reverts() public {
-        _synth(2, address(0), alice, 1, "");
+    /// @dev A forced withdrawal of a token L2 never saw burns nothing, records no withdrawal, and still
+    /// counts as processed (L1Bridge refuses such requests; L2 must not get stuck on one either).
+    function test_relayMessages_forcedWithdrawalOfUnknownToken_succeeds() public {
+        _synth(2, address(0x7777), alice, 1, "");
         bytes32 root = _publishSynth(1);
         (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(0, 1, 1);
-        vm.expectRevert(abi.encodeWithSelector(IL2Bridge.UnknownMessageKind.selector, uint8(2)));
+        vm.expectEmit(address(l2));
+        emit IL2Bridge.ForcedWithdrawalProcessed(0, alice, address(0x7777), 1, 0);
         l2.relayMessages(msgs, root, proofs);
+        assertEq(l2.l1MessagesProcessed(), 1);
+        assertEq(l2.withdrawalCount(), 0);
     }
 
     function test_relayMessages_unknownKind_reverts() public {

@@ -179,6 +179,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             l2Bridge: l2_bridge,
             maxPause: params.max_pause,
             pauseCooldown: params.pause_cooldown,
+            forcedInclusionWindow: params.forced_inclusion_window,
         },
     }
     .abi_encode();

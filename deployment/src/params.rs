@@ -124,8 +124,12 @@ impl Params {
         if self.challenge_period == 0 {
             return bad("challengePeriod", "must be positive".into());
         }
-        if self.forced_inclusion_window == 0 {
-            return bad("forcedInclusionWindow", "must be positive".into());
+        if self.forced_inclusion_window == 0 || self.forced_inclusion_window > 365 * DAY {
+            // L1Bridge.initialize refuses the same (MAX_FORCED_INCLUSION_WINDOW).
+            return bad(
+                "forcedInclusionWindow",
+                "must be positive and finite (at most a year)".into(),
+            );
         }
         if self.proposer_timeout == 0 || self.proposer_timeout > 365 * DAY {
             return bad(
@@ -232,6 +236,10 @@ mod tests {
         assert!(broken(|p| p.proposer_bond = U256::ZERO).contains("proposerBond"));
         assert!(broken(|p| p.challenger_bond = U256::ZERO).contains("challengerBond"));
         assert!(broken(|p| p.proposer_timeout = u64::MAX).contains("proposerTimeout"));
+        assert!(broken(|p| p.forced_inclusion_window = 0).contains("forcedInclusionWindow"));
+        assert!(
+            broken(|p| p.forced_inclusion_window = 365 * DAY + 1).contains("forcedInclusionWindow")
+        );
     }
 
     #[test]

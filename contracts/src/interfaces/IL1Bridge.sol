@@ -27,6 +27,20 @@ interface IL1Bridge {
         address l2Bridge;
         uint64 maxPause;
         uint64 pauseCooldown;
+        /// @notice Added: seconds the operator has to process a forced withdrawal (`1..=365 days`).
+        uint64 forcedInclusionWindow;
+    }
+
+    /// @notice An L1->L2 message exactly as hashed into the message tree (same fields and order as
+    /// `IL2Bridge.L1Message`).
+    struct L1Message {
+        uint8 kind;
+        uint64 nonce;
+        address sender;
+        address recipient;
+        address token;
+        uint256 amount;
+        bytes data;
     }
 
     event MessageSent(
@@ -56,6 +70,27 @@ interface IL1Bridge {
     event OutputRootCached(uint256 indexed outputIndex, bytes32 withdrawalRoot);
     /// @notice Added: the governance (upgrade admin) account changed.
     event GovernanceChanged(address governance);
+    /// @notice A forced withdrawal became L1 message `nonce`; anyone may freeze from `freezeAt` on unless a
+    /// final output has processed it by then.
+    event ForcedWithdrawalRequested(
+        uint64 indexed nonce, address indexed account, address indexed token, uint256 amount, uint64 freezeAt
+    );
+    /// @notice The bridge froze because forced withdrawal `forcedNonce` was overdue; the escape output is the
+    /// newest output that was final at that moment (`hasEscapeOutput` false when none ever was).
+    event Frozen(
+        uint64 indexed forcedNonce,
+        bool hasEscapeOutput,
+        uint256 escapeOutputIndex,
+        bytes32 l2StateRoot,
+        bytes32 withdrawalRoot,
+        uint64 l1MessagesProcessed
+    );
+    /// @notice The L2 balance of `account` in the bridged `l1Token` at the escape output was paid on L1.
+    event Escaped(address indexed l1Token, address indexed account, uint256 amount);
+    /// @notice A deposit the escape output had not processed was paid back to its L1 sender.
+    event DepositRefunded(
+        uint64 indexed nonce, address indexed sender, address indexed token, uint256 amount
+    );
 
     error ZeroAmount();
     error ZeroRecipient();
@@ -76,10 +111,32 @@ interface IL1Bridge {
     error NotGovernance();
     /// @notice Added: `cacheOutputRoot` needs a settled output (final and past its challenge window).
     error OutputNotSettled(uint256 outputIndex);
-    /// @notice Added: deposits are refused while the bridge is frozen (the freeze itself lands later).
+    /// @notice Added: deposits and forced withdrawal requests are refused once the bridge is frozen.
     error BridgeFrozen();
     /// @notice Added: a withdrawal asks for more than the bridge holds in escrow for its token.
     error InsufficientEscrow(address token, uint256 amount, uint256 available);
+    /// @notice `freeze`: the forced withdrawal is not overdue (too early, or a final output processed it).
+    error NotOverdue(uint64 forcedNonce);
+    /// @notice `freeze`: message `nonce` is not a forced withdrawal.
+    error NotForcedWithdrawal(uint64 nonce);
+    /// @notice `escape` and `refundDeposit` need a frozen bridge.
+    error NotFrozen();
+    /// @notice `escape`: no output was final when the bridge froze, so there is no L2 state to prove against.
+    error NoEscapeOutput();
+    /// @notice `escape`: this (token, account) was paid already.
+    error AlreadyEscaped(address l1Token, address account);
+    /// @notice `escape`: the proven balance is zero.
+    error NothingToEscape();
+    /// @notice `escape`: the account or storage proof does not prove the balance slot under the escape root.
+    error InvalidStateProof();
+    /// @notice `refundDeposit`: the escape output processed this message on L2.
+    error MessageWasProcessed(uint64 nonce);
+    /// @notice `refundDeposit`: message `nonce` is not a deposit.
+    error NotADeposit(uint64 nonce);
+    /// @notice `refundDeposit`: this deposit was refunded already.
+    error AlreadyRefunded(uint64 nonce);
+    /// @notice Withdrawal finalization after the freeze: only outputs up to the escape output count.
+    error OutputAfterEscape(uint256 outputIndex);
 
     /// @notice Deposits `msg.value` ETH for `l2Recipient`.
     function depositETH(address l2Recipient) external payable returns (uint64 nonce);
@@ -93,6 +150,7 @@ interface IL1Bridge {
     /// @notice Pays many withdrawals proven against one final output.
     function finalizeWithdrawals(WithdrawalClaim[] calldata claims, uint256 outputIndex) external;
     /// @notice Pauses deposits and withdrawal finalization for `duration` seconds (pauser only, bounded).
+    /// Never stops forced withdrawals, freeze, escape, refunds, or finalization after the freeze.
     function pause(uint64 duration) external;
     /// @notice Ends a pause early (pauser only).
     function unpause() external;
@@ -130,7 +188,7 @@ interface IL1Bridge {
     function setPauseBounds(uint64 newMaxPause, uint64 newPauseCooldown) external;
     /// @notice Hands governance (the upgrade admin) to another account (governance only).
     function setGovernance(address newGovernance) external;
-    /// @notice Whether the bridge is frozen (no deposits, no new outputs). Always false until the freeze lands.
+    /// @notice Whether the bridge is frozen (no deposits, no forced requests, no new outputs). Terminal.
     function frozen() external view returns (bool);
     /// @notice The most recently committed message root and the number of messages it covers (zero before any commit).
     function lastCommittedRoot() external view returns (bytes32 root, uint64 count);
@@ -146,4 +204,62 @@ interface IL1Bridge {
     function maxPause() external view returns (uint64);
     /// @notice Seconds that must pass after a pause ended before the next one.
     function pauseCooldown() external view returns (uint64);
+
+    // ---- Forced withdrawal, freeze, escape (docs/protocol.md "Forced withdrawal, freeze and escape") ----
+
+    /// @notice Asks L2 to withdraw up to `amount` of the bridged `token` (`address(0)` = ETH) held by the L2
+    /// account `msg.sender` to the same address on L1, as L1 message of kind 2. Not stopped by a pause;
+    /// reverts `BridgeFrozen` once frozen, `ZeroAmount`, `InvalidToken` for a token never deposited.
+    function requestForcedWithdrawal(address token, uint256 amount) external returns (uint64 nonce);
+    /// @notice `requestedAt + forcedInclusionWindow + OutputOracle.challengePeriod()` of forced withdrawal
+    /// `nonce`; 0 if `nonce` is not a forced withdrawal.
+    function forcedWithdrawalFreezeAt(uint64 nonce) external view returns (uint64);
+    /// @notice Whether `freeze(forcedNonce)` would succeed now.
+    function canFreeze(uint64 forcedNonce) external view returns (bool);
+    /// @notice Freezes the bridge for good once forced withdrawal `forcedNonce` is overdue: its freeze time has
+    /// come and no final output has `l1MessagesProcessed > forcedNonce`. Anyone may call; not stopped by a
+    /// pause. Snapshots the newest final output as the escape output.
+    function freeze(uint64 forcedNonce) external;
+    /// @notice The escape output snapshotted by `freeze` (all zero before the freeze).
+    function escapeOutput()
+        external
+        view
+        returns (
+            bool hasEscapeOutput,
+            uint256 outputIndex,
+            bytes32 l2StateRoot,
+            bytes32 withdrawalRoot,
+            uint64 l1MessagesProcessed
+        );
+    /// @notice Pays `account` on L1 its L2 balance of the bridged `l1Token` at the escape output, proven by
+    /// `eth_getProof`'s account proof of the token contract and storage proof of the balance slot under the
+    /// escape output's `l2StateRoot`. Once per (token, account); anyone may submit; not stopped by a pause.
+    function escape(
+        address l1Token,
+        address account,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external returns (uint256 amount);
+    /// @notice Whether `account`'s balance of `l1Token` was paid by `escape`.
+    function hasEscaped(address l1Token, address account) external view returns (bool);
+    /// @notice After the freeze, pays a deposit the escape output had not processed back to its L1 sender,
+    /// proven against the message tree as it stands (`messageRoot()`). Once per nonce; anyone may submit.
+    function refundDeposit(L1Message calldata message, bytes32[] calldata proof) external;
+    /// @notice Whether deposit `nonce` was refunded.
+    function isRefunded(uint64 nonce) external view returns (bool);
+    /// @notice CREATE2 address of the BridgedToken of `l1Token` on L2, whether deployed yet or not.
+    function l2TokenFor(address l1Token) external view returns (address);
+    /// @notice Seconds the operator has to process a forced withdrawal before the challenge period starts to
+    /// count towards its freeze time.
+    function forcedInclusionWindow() external view returns (uint64);
+    /// @notice Added: the L2 balance of `account` in the bridged `l1Token` proven under `l2StateRoot` (any
+    /// state root, e.g. of a final output before the freeze: an exit prover checks its proofs with it).
+    /// Reverts `InvalidStateProof` (or an RLP decoding error of OpenZeppelin's RLP) for an invalid proof.
+    function verifyL2Balance(
+        bytes32 l2StateRoot,
+        address l1Token,
+        address account,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external view returns (uint256 balance);
 }

@@ -38,6 +38,15 @@ interface IL2Bridge {
 
     /// @notice Added: governance (upgrade admin) changed.
     event GovernanceChanged(address governance);
+    /// @notice Forced withdrawal `nonce` was processed: `burnt = min(requested, balance)` of the bridged
+    /// `l1Token` was burnt from `account` and, when non-zero, recorded as a withdrawal to `account` on L1.
+    event ForcedWithdrawalProcessed(
+        uint64 indexed nonce,
+        address indexed account,
+        address indexed l1Token,
+        uint256 requested,
+        uint256 burnt
+    );
 
     error UnknownRoot(bytes32 root);
     error OutOfOrder(uint64 nonce, uint64 expected);

@@ -27,6 +27,8 @@ abstract contract Fixture is Test {
     uint64 internal constant MAX_PAUSE = 1 days;
     uint64 internal constant PAUSE_COOLDOWN = 2 days;
     uint64 internal constant CHALLENGE_PERIOD = 1 hours;
+    /// @dev The bridge's forcedInclusionWindow (named apart from CouncilFixture's parameter of the same value).
+    uint64 internal constant INCLUSION_WINDOW = 1 days;
     uint64 internal constant PROPOSER_TIMEOUT = 1 days;
     uint256 internal constant PROPOSER_BOND = 1 ether;
     uint256 internal constant CHALLENGER_BOND = 0.5 ether;
@@ -136,7 +138,8 @@ abstract contract Fixture is Test {
             l2ChainId: L2_CHAIN_ID,
             l2Bridge: l2Addr,
             maxPause: MAX_PAUSE,
-            pauseCooldown: PAUSE_COOLDOWN
+            pauseCooldown: PAUSE_COOLDOWN,
+            forcedInclusionWindow: INCLUSION_WINDOW
         });
     }
 
