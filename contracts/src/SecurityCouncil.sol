@@ -130,10 +130,17 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     /// @notice keccak256("Action(uint8 kind,address target,bytes data,uint256 nonce,uint256 deadline)").
     bytes32 public constant ACTION_TYPEHASH =
         0x7906491448458dc89c6988c54235dac361c38049ecfd8c9f598b0ebb1643cb45;
+    // Literal values so inline assembly can use them; test_constants_matchTheirPreimages pins them.
+    // keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
     bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 private constant NAME_HASH = keccak256("Drawbridge Security Council");
-    bytes32 private constant VERSION_HASH = keccak256("1");
+        0x8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f;
+    // keccak256("Drawbridge Security Council")
+    bytes32 private constant NAME_HASH = 0xd775907938de2a0423f99d23bfcab0cf90f1d5e69f009ad1785c4aa0aaa483e2;
+    // keccak256("1")
+    bytes32 private constant VERSION_HASH =
+        0xc89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc6;
+    // keccak256("")
+    bytes32 private constant EMPTY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
@@ -166,7 +173,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         SecurityCouncilStorage storage $ = _s();
         address bridge = $.l1Bridge;
         if (bridge == address(0)) revert NoTarget();
-        _authorize($, KIND_PAUSE, bridge, abi.encode(duration), actionNonce, deadline, sig);
+        _authorize($, KIND_PAUSE, bridge, _hashWord(duration), actionNonce, deadline, sig);
         uint64 max = $.maxPause;
         if (duration == 0 || duration > max) revert PauseTooLong(duration, max);
         uint64 last = $.pausedUntil;
@@ -187,7 +194,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         SecurityCouncilStorage storage $ = _s();
         address bridge = $.l1Bridge;
         if (bridge == address(0)) revert NoTarget();
-        _authorize($, KIND_UNPAUSE, bridge, "", actionNonce, deadline, sig);
+        _authorize($, KIND_UNPAUSE, bridge, EMPTY_HASH, actionNonce, deadline, sig);
         if (block.timestamp >= $.pausedUntil) revert NotPaused();
         $.pausedUntil = uint64(block.timestamp);
         emit Unpaused();
@@ -209,7 +216,13 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         address oracle = $.outputOracle;
         if (oracle == address(0)) revert NoTarget();
         _authorize(
-            $, KIND_RESOLVE_DISPUTE, oracle, abi.encode(outputIndex, valid), actionNonce, deadline, sig
+            $,
+            KIND_RESOLVE_DISPUTE,
+            oracle,
+            keccak256(abi.encode(outputIndex, valid)),
+            actionNonce,
+            deadline,
+            sig
         );
         emit DisputeResolved(outputIndex, valid);
         IOutputOracle(oracle).resolveDispute(outputIndex, valid);
@@ -228,7 +241,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     ) external returns (bytes32 id) {
         if (target == address(0)) revert InvalidParameters("target");
         SecurityCouncilStorage storage $ = _s();
-        _authorize($, KIND_SCHEDULE, target, abi.encode(target, call), actionNonce, deadline, sig);
+        _authorize($, KIND_SCHEDULE, target, keccak256(abi.encode(target, call)), actionNonce, deadline, sig);
         id = keccak256(abi.encode(target, call, actionNonce));
         uint64 eta = uint64(block.timestamp) + $.upgradeDelay;
         $.operations[id] = Operation({target: target, eta: eta, data: call});
@@ -240,7 +253,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     /// @param actionNonce must equal `nonce()`. @param deadline last valid timestamp. @param sig the signature.
     function cancel(bytes32 id, uint256 actionNonce, uint256 deadline, Signature calldata sig) external {
         SecurityCouncilStorage storage $ = _s();
-        _authorize($, KIND_CANCEL, address(this), abi.encode(id), actionNonce, deadline, sig);
+        _authorize($, KIND_CANCEL, address(this), _hashWord(uint256(id)), actionNonce, deadline, sig);
         if ($.operations[id].eta == 0) revert UnknownOperation(id);
         delete $.operations[id];
         emit CallCancelled(id);
@@ -305,41 +318,100 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     // Internals
     // ------------------------------------------------------------------------------------------------
 
+    /// @dev `_verifyAction` and the `ActionAuthorized` event.
     function _authorize(
         SecurityCouncilStorage storage $,
         uint8 kind,
         address target,
-        bytes memory data,
+        bytes32 dataHash,
         uint256 actionNonce,
         uint256 deadline,
         Signature calldata sig
     ) private {
-        if (block.timestamp > deadline) revert ActionExpired(deadline);
-        uint64 expected = $.nonce;
-        if (actionNonce != expected) revert InvalidNonce(expected, actionNonce);
-        bytes32 digest = _digest(kind, target, data, actionNonce, deadline);
-        if (!FrostVerifier.verify(digest, $.keyX, $.keyParity ? 1 : 0, sig.rx, sig.ry, sig.z)) {
-            revert InvalidSignature();
-        }
-        $.nonce = expected + 1;
+        bytes32 digest = _verifyAction($, kind, target, dataHash, actionNonce, deadline, sig);
         emit ActionAuthorized(actionNonce, kind, target, digest);
     }
 
-    function _digest(uint8 kind, address target, bytes memory data, uint256 actionNonce, uint256 deadline)
+    /// @dev The signature check and the nonce of every signed action: deadline, nonce, EIP-712 digest, FROST
+    /// verification under the stored key, nonce + 1. This is the hot path (contracts/README.md "Security
+    /// council" measures it): it touches two storage slots, the hot slot (nonce and key parity, read once and
+    /// written once) and the key's x, and allocates no memory. `dataHash` is `keccak256(data)` of the action.
+    function _verifyAction(
+        SecurityCouncilStorage storage $,
+        uint8 kind,
+        address target,
+        bytes32 dataHash,
+        uint256 actionNonce,
+        uint256 deadline,
+        Signature calldata sig
+    ) internal returns (bytes32 digest) {
+        if (block.timestamp > deadline) revert ActionExpired(deadline);
+        uint256 hot;
+        assembly ("memory-safe") {
+            hot := sload($.slot)
+        }
+        uint256 expected = hot & type(uint64).max;
+        if (actionNonce != expected) revert InvalidNonce(expected, actionNonce);
+        digest = _digest(kind, target, dataHash, actionNonce, deadline);
+        // `keyParity` is the bool at byte 8 of the hot slot.
+        if (!FrostVerifier.verify(digest, $.keyX, (hot >> 64) & 1, sig.rx, sig.ry, sig.z)) {
+            revert InvalidSignature();
+        }
+        // nonce + 1 in place (the nonce is the slot's low 64 bits); 2^64 - 1 actions can never be signed.
+        if (expected == type(uint64).max) revert InvalidNonce(expected, actionNonce);
+        assembly ("memory-safe") {
+            sstore($.slot, add(hot, 1))
+        }
+    }
+
+    /// @dev EIP-712: `keccak256(0x1901 || domainSeparator || keccak256(abi.encode(ACTION_TYPEHASH, kind,
+    /// target, dataHash, nonce, deadline)))`, built in scratch memory above the free pointer (not
+    /// allocated). The domain separator is recomputed (one 160-byte keccak) rather than stored: a storage
+    /// read would cost more, and an immutable cannot hold the proxy's address.
+    function _digest(uint8 kind, address target, bytes32 dataHash, uint256 actionNonce, uint256 deadline)
         private
         view
-        returns (bytes32)
+        returns (bytes32 digest)
     {
-        bytes32 structHash =
-            keccak256(abi.encode(ACTION_TYPEHASH, kind, target, keccak256(data), actionNonce, deadline));
-        return keccak256(abi.encodePacked(hex"1901", _domainSeparator(), structHash));
+        bytes32 domain = _domainSeparator();
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, ACTION_TYPEHASH)
+            // Narrow types may carry dirty high bits in assembly: clean them.
+            mstore(add(m, 0x20), and(kind, 0xff))
+            mstore(add(m, 0x40), and(target, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x60), dataHash)
+            mstore(add(m, 0x80), actionNonce)
+            mstore(add(m, 0xa0), deadline)
+            let structHash := keccak256(m, 0xc0)
+            mstore(m, 0x1901000000000000000000000000000000000000000000000000000000000000)
+            mstore(add(m, 0x02), domain)
+            mstore(add(m, 0x22), structHash)
+            digest := keccak256(m, 0x42)
+        }
     }
 
-    function _domainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    function _domainSeparator() private view returns (bytes32 domain) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, DOMAIN_TYPEHASH)
+            mstore(add(m, 0x20), NAME_HASH)
+            mstore(add(m, 0x40), VERSION_HASH)
+            mstore(add(m, 0x60), chainid())
+            mstore(add(m, 0x80), address())
+            domain := keccak256(m, 0xa0)
+        }
     }
 
-    function _setKey(SecurityCouncilStorage storage $, uint256 x, uint256 y) private {
+    /// @dev `keccak256(abi.encode(word))` without allocating memory.
+    function _hashWord(uint256 word) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, word)
+            h := keccak256(0x00, 0x20)
+        }
+    }
+
+    function _setKey(SecurityCouncilStorage storage $, uint256 x, uint256 y) internal {
         if (x == 0 || x >= FrostVerifier.N || !FrostVerifier.isOnCurve(x, y)) revert InvalidGroupKey();
         $.keyX = x;
         $.keyParity = y & 1 == 1;
@@ -413,7 +485,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         _checkTargets(_s());
     }
 
-    function _s() private pure returns (SecurityCouncilStorage storage $) {
+    function _s() internal pure returns (SecurityCouncilStorage storage $) {
         assembly {
             $.slot := STORAGE_SLOT
         }
@@ -431,7 +503,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         uint256 actionNonce,
         uint256 deadline
     ) external view returns (bytes32) {
-        return _digest(kind, target, data, actionNonce, deadline);
+        return _digest(kind, target, keccak256(data), actionNonce, deadline);
     }
 
     /// @notice The EIP-712 domain separator ("Drawbridge Security Council", "1", chain id, this contract).

@@ -8,11 +8,14 @@ import {FrostVerifier} from "../src/lib/FrostVerifier.sol";
 /// @notice FrostVerifier against signatures made by the Rust crate `frost-secp256k1-evm` 3.0.0.
 /// `test/vectors/frost-selfcheck.json` comes from the generator in `test/vectors/frostgen` (trusted dealer,
 /// 9 of 12, fixed seed): `cargo run --release --manifest-path test/vectors/frostgen/Cargo.toml >
-/// test/vectors/frost-selfcheck.json`.
+/// test/vectors/frost-selfcheck.json`; `test/vectors/frost-selfcheck-100.json` the same with
+/// `FROSTGEN_THRESHOLD=75 FROSTGEN_MEMBERS=100` in the environment.
 contract FrostVerifierTest is Test {
     uint256 private constant N = FrostVerifier.N;
     uint256 private constant P = FrostVerifier.P;
     string private constant SELFCHECK = "test/vectors/frost-selfcheck.json";
+    /// @dev The same generator with `FROSTGEN_THRESHOLD=75 FROSTGEN_MEMBERS=100` (75 of 100).
+    string private constant SELFCHECK_100 = "test/vectors/frost-selfcheck-100.json";
 
     struct Vec {
         bytes32 digest;
@@ -84,6 +87,54 @@ contract FrostVerifierTest is Test {
             uint256[] memory signers = vm.parseJsonUintArray(json, _key(i, ".signers"));
             assertTrue(signers.length >= t, "at least t signers");
         }
+    }
+
+    /// @dev A 75-of-100 council's signatures verify exactly like a 9-of-12 council's: the contract only ever
+    /// sees one group key and one `(R, z)`.
+    function test_rustVectors100Members_verify_succeeds() public {
+        string memory json = vm.readFile(SELFCHECK_100);
+        assertEq(vm.parseJsonUint(json, ".members"), 100, "members");
+        assertEq(vm.parseJsonUint(json, ".threshold"), 75, "threshold");
+        _load(SELFCHECK_100);
+        assertTrue(vecs.length >= 4, "vectors");
+        for (uint256 i = 0; i < vecs.length; i++) {
+            assertTrue(_verify(vecs[i]), "75-of-100 signature");
+            assertEq(vm.parseJsonUintArray(json, _key(i, ".signers")).length, 75, "signers");
+        }
+    }
+
+    /// @dev Verification costs the same gas for a 12-member and a 100-member council (every signature of
+    /// both files, execution only: calldata differs only by the zero bytes of `(rx, ry, z)`).
+    function test_verify_gasIndependentOfCouncilSize_succeeds() public {
+        uint256 gas12 = _verifyGas();
+        _load(SELFCHECK_100);
+        uint256 gas100 = _verifyGas();
+        emit log_named_uint("FrostVerifier.verify, 9 of 12 (execution gas)", gas12);
+        emit log_named_uint("FrostVerifier.verify, 75 of 100 (execution gas)", gas100);
+        assertEq(gas12, gas100, "gas differs with the council size");
+    }
+
+    /// @dev The gas of `verify` on every loaded vector, required to be the same for each. Nothing allocates
+    /// memory between the calls and a first call expands memory, so every measured call starts from the same
+    /// memory size (verify's scratch space sits at the free memory pointer).
+    function _verifyGas() private view returns (uint256) {
+        (uint256 x, uint256 parity) = (pkX, pkY & 1);
+        uint256 count = vecs.length;
+        uint256[] memory used = new uint256[](count);
+        bool[] memory ok = new bool[](count);
+        FrostVerifier.verify(vecs[0].digest, x, parity, vecs[0].rx, vecs[0].ry, vecs[0].z);
+        for (uint256 i = 0; i < count; i++) {
+            (bytes32 d, uint256 rx, uint256 ry, uint256 z) =
+                (vecs[i].digest, vecs[i].rx, vecs[i].ry, vecs[i].z);
+            uint256 before = gasleft();
+            ok[i] = FrostVerifier.verify(d, x, parity, rx, ry, z);
+            used[i] = before - gasleft();
+        }
+        for (uint256 i = 0; i < count; i++) {
+            assertTrue(ok[i], "signature");
+            assertEq(used[i], used[0], "gas differs between signatures");
+        }
+        return used[0];
     }
 
     function test_verify_zZero_fails() public view {

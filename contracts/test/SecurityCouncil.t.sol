@@ -227,6 +227,21 @@ contract SecurityCouncilTest is CouncilFixture {
         sc.pause(1 hours, 1, d, s);
     }
 
+    /// @dev The nonce is incremented in place in the hot slot: at 2^64 - 1 even a valid signature is refused,
+    /// so the increment can never carry into the key parity byte above it.
+    function test_pause_lastNonce_reverts() public {
+        bytes32 hot = bytes32(uint256(0xff878c3904d589126962bd253ae9ae96422bd55d742cbc227beaf5f741689700));
+        uint256 last = type(uint64).max;
+        vm.store(address(sc), hot, bytes32(uint256(vm.load(address(sc), hot)) | last));
+        assertEq(sc.nonce(), last, "nonce");
+        uint256 d = soon();
+        SecurityCouncil.Signature memory s = signAction(1, address(l1), abi.encode(uint64(1 hours)), last, d);
+        vm.expectRevert(abi.encodeWithSelector(SecurityCouncil.InvalidNonce.selector, last, last));
+        sc.pause(1 hours, last, d, s);
+        (, uint8 parity) = sc.groupKey();
+        assertEq(uint256(parity), pkY & 1, "parity intact");
+    }
+
     function test_pause_expiredDeadline_reverts() public {
         (SecurityCouncil.Signature memory s, uint256 d) = _pauseSig();
         vm.warp(d + 1);

@@ -68,27 +68,43 @@ library FrostVerifier {
 
     /// @notice Verifies `(R, z)` over `digest` under the group key `(pkX, parity pkParity)`.
     /// @dev Returns false for `z == 0`, `z >= n`, `R` off the curve, `pkX == 0` or `pkX >= n`. The caller
-    /// must have checked that the key is a curve point (done whenever a key is stored).
+    /// must have checked that the key is a curve point (done whenever a key is stored). The `ecrecover`
+    /// precompile is called directly (no memory allocation): on a malformed input it returns no data, so
+    /// its output word is cleared first and a zero result is refused.
     function verify(bytes32 digest, uint256 pkX, uint256 pkParity, uint256 rx, uint256 ry, uint256 z)
         internal
-        pure
-        returns (bool)
+        view
+        returns (bool ok)
     {
-        if (z == 0 || z >= N) return false;
-        if (pkX == 0 || pkX >= N) return false;
-        if (!isOnCurve(rx, ry)) return false;
+        // One branch for every range check and the curve equation of R: 0 < z < n, 0 < pkX < n (x - 1 < n - 1
+        // unsigned), rx, ry < p, ry^2 == rx^3 + 7.
+        bool valid;
+        assembly ("memory-safe") {
+            valid := and(
+                and(lt(sub(z, 1), sub(N, 1)), lt(sub(pkX, 1), sub(N, 1))),
+                and(
+                    and(lt(rx, P), lt(ry, P)),
+                    eq(mulmod(ry, ry, P), addmod(mulmod(mulmod(rx, rx, P), rx, P), 7, P))
+                )
+            )
+        }
+        if (!valid) return false;
         uint256 c = challenge(rx, ry & 1, pkX, pkParity, digest);
-        // c == 0 would need s = n, which ecrecover rejects (returns zero); z != 0 and pkX != 0 mod the prime
-        // n make h non-zero.
-        uint256 h = N - mulmod(z, pkX, N);
-        uint256 s = N - mulmod(c, pkX, N);
-        address expected;
+        // c == 0 would need s = n, which ecrecover rejects (returns no data); z != 0 and pkX != 0 mod the
+        // prime n make h non-zero.
         assembly ("memory-safe") {
             mstore(0x00, rx)
             mstore(0x20, ry)
-            expected := and(keccak256(0x00, 0x40), 0xffffffffffffffffffffffffffffffffffffffff)
+            let expected := and(keccak256(0x00, 0x40), 0xffffffffffffffffffffffffffffffffffffffff)
+            let m := mload(0x40)
+            mstore(m, sub(N, mulmod(z, pkX, N))) // h
+            mstore(add(m, 0x20), add(27, and(pkParity, 1))) // v
+            mstore(add(m, 0x40), pkX) // r
+            mstore(add(m, 0x60), sub(N, mulmod(c, pkX, N))) // s
+            mstore(0x00, 0)
+            let success := staticcall(gas(), 1, m, 0x80, 0x00, 0x20)
+            let recovered := mload(0x00)
+            ok := and(and(success, iszero(iszero(recovered))), eq(recovered, expected))
         }
-        address recovered = ecrecover(bytes32(h), uint8(27 + (pkParity & 1)), bytes32(pkX), bytes32(s));
-        return recovered != address(0) && recovered == expected;
     }
 }

@@ -1,5 +1,6 @@
 //! Throwaway FROST(secp256k1, KECCAK256) vector generator (trusted dealer, fixed seed).
 //! Usage: frostgen [digest-hex ...]   (default: keccak256("drawbridge frost selfcheck <i>") for i in 0..4)
+//! Council size: FROSTGEN_THRESHOLD and FROSTGEN_MEMBERS (default 9 of 12).
 use frost_secp256k1_evm as frost;
 use k256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 use rand::SeedableRng;
@@ -15,7 +16,10 @@ fn affine(compressed: &[u8]) -> (String, String) {
 
 fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0xd7a3b1d9e);
-    let (t, n) = (9u16, 12u16);
+    let size = |var: &str, default: u16| -> u16 {
+        std::env::var(var).map(|v| v.parse().expect(var)).unwrap_or(default)
+    };
+    let (t, n) = (size("FROSTGEN_THRESHOLD", 9), size("FROSTGEN_MEMBERS", 12));
     let (shares, pubkeys) =
         frost::keys::generate_with_dealer(n, t, frost::keys::IdentifierList::Default, &mut rng).unwrap();
     let mut kps = BTreeMap::new();
