@@ -87,6 +87,8 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         mapping(address l1Token => mapping(address account => bool)) escaped;
         // slot 48: bit (nonce & 255) of word (nonce >> 8) is set once deposit `nonce` is refunded.
         mapping(uint256 word => uint256 bits) refunded;
+        // slot 49: storage roots of bridged tokens proven under the escape state root (see escape).
+        mapping(address l1Token => bytes32 storageRoot) escapeStorageRoots;
     }
 
     // keccak256(abi.encode(uint256(keccak256("drawbridge.storage.L1Bridge")) - 1)) & ~bytes32(uint256(0xff))
@@ -506,6 +508,9 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     /// @dev `NotFrozen`, `NoEscapeOutput`, `AlreadyEscaped`, `InvalidStateProof` (any proof failure,
     /// including RLP the proof libraries cannot decode), `NothingToEscape`, `InsufficientEscrow`,
     /// `EthTransferFailed`. Pays `account` (the L2 account's own address on L1), whoever submits.
+    /// The first escape of a token with a (non-empty, verified) account proof stores the token's storage
+    /// root (`escapeStorageRoot`); later escapes of that token may pass an empty `accountProof`, which halves
+    /// their calldata. A non-empty account proof is always verified.
     function escape(
         address l1Token,
         address account,
@@ -516,10 +521,24 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         if (!$.frozen) revert NotFrozen();
         if (!$.hasEscapeOutput) revert NoEscapeOutput();
         if ($.escaped[l1Token][account]) revert AlreadyEscaped(l1Token, account);
-        // An external self-call so that a revert inside the RLP decoder surfaces as InvalidStateProof too.
-        try this.verifyL2Balance($.escapeStateRoot, l1Token, account, accountProof, storageProof) returns (
-            uint256 balance
-        ) {
+        bytes32 storageRoot = $.escapeStorageRoots[l1Token];
+        // External self-calls, so that a revert inside the RLP decoder surfaces as InvalidStateProof too.
+        if (accountProof.length != 0) {
+            bytes32 proven;
+            try this.l2TokenStorageRoot($.escapeStateRoot, l1Token, accountProof) returns (bytes32 r) {
+                proven = r;
+            } catch {
+                revert InvalidStateProof();
+            }
+            if (storageRoot == bytes32(0)) {
+                $.escapeStorageRoots[l1Token] = proven;
+                emit EscapeStorageRootProven(l1Token, proven);
+            }
+            storageRoot = proven; // equal to a stored root: both were proven under the same state root
+        } else if (storageRoot == bytes32(0)) {
+            revert InvalidStateProof();
+        }
+        try this.l2BalanceUnder(storageRoot, account, storageProof) returns (uint256 balance) {
             amount = balance;
         } catch {
             revert InvalidStateProof();
@@ -532,13 +551,6 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     }
 
     /// @inheritdoc IL1Bridge
-    /// @dev The account proof is `eth_getProof`'s `accountProof` of `l2TokenFor(l1Token)` (trie key
-    /// `keccak256(token)`), its value the RLP list `[nonce, balance, storageRoot, codeHash]`; the storage
-    /// proof is the `storageProof[0].proof` of slot `keccak256(abi.encode(account, uint256(0)))` (trie key
-    /// its keccak256) under that storageRoot, its value the RLP of the balance. OpenZeppelin's TrieProof
-    /// checks every node against its parent's hash and rejects a proof with nodes after the value; the
-    /// decoding here is strict on top of OpenZeppelin's permissive RLP: exactly four account fields, a
-    /// 32-byte storage root, and a canonical integer (no leading zero, no trailing byte).
     function verifyL2Balance(
         bytes32 l2StateRoot,
         address l1Token,
@@ -546,6 +558,36 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         bytes[] calldata accountProof,
         bytes[] calldata storageProof
     ) external view returns (uint256 balance) {
+        return _balanceUnder(_tokenStorageRoot(l2StateRoot, l1Token, accountProof), account, storageProof);
+    }
+
+    /// @inheritdoc IL1Bridge
+    function l2TokenStorageRoot(bytes32 l2StateRoot, address l1Token, bytes[] calldata accountProof)
+        external
+        view
+        returns (bytes32 storageRoot)
+    {
+        return _tokenStorageRoot(l2StateRoot, l1Token, accountProof);
+    }
+
+    /// @inheritdoc IL1Bridge
+    function l2BalanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
+        external
+        pure
+        returns (uint256 balance)
+    {
+        return _balanceUnder(storageRoot, account, storageProof);
+    }
+
+    /// @dev The account proof is `eth_getProof`'s `accountProof` of `l2TokenFor(l1Token)` (trie key
+    /// `keccak256(token)`), its value the RLP list `[nonce, balance, storageRoot, codeHash]`. OpenZeppelin's
+    /// TrieProof checks every node against its parent's reference and rejects nodes after the value; on top
+    /// of OpenZeppelin's permissive RLP the account must have exactly four fields and a 32-byte storage root.
+    function _tokenStorageRoot(bytes32 l2StateRoot, address l1Token, bytes[] calldata accountProof)
+        private
+        view
+        returns (bytes32 storageRoot)
+    {
         address l2Token = _l2TokenFor(_s().l2Bridge, l1Token);
         (bytes memory accountRlp, TrieProof.ProofError err) = TrieProof.tryTraverse(
             l2StateRoot, abi.encodePacked(keccak256(abi.encodePacked(l2Token))), accountProof
@@ -555,13 +597,22 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         if (fields.length != 4 || fields[2].length() != 33 || uint8(bytes1(fields[2].load(0))) != 0xa0) {
             revert InvalidStateProof();
         }
-        bytes32 storageRoot = fields[2].load(1);
+        storageRoot = fields[2].load(1);
+    }
+
+    /// @dev The storage proof is `eth_getProof`'s `storageProof[0].proof` of BridgedToken's balance slot
+    /// `keccak256(abi.encode(account, uint256(0)))` (trie key its keccak256); the value must be a canonical
+    /// RLP integer. A slot that holds zero is absent from the trie, so its (exclusion) proof fails.
+    function _balanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
+        private
+        pure
+        returns (uint256)
+    {
         bytes32 slot = keccak256(abi.encode(account, uint256(0)));
-        bytes memory value;
-        (value, err) =
+        (bytes memory value, TrieProof.ProofError err) =
             TrieProof.tryTraverse(storageRoot, abi.encodePacked(keccak256(abi.encode(slot))), storageProof);
         if (err != TrieProof.ProofError.NO_ERROR) revert InvalidStateProof();
-        balance = _canonicalUint(value);
+        return _canonicalUint(value);
     }
 
     /// @dev Decodes a canonical RLP integer: one byte below 0x80, or `0x80 + n` followed by exactly `n <= 32`
@@ -691,8 +742,11 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         emit GovernanceChanged(newGovernance);
     }
 
-    /// @dev Only governance may upgrade.
-    function _authorizeUpgrade(address) internal view override onlyGovernance {}
+    /// @dev Only governance may upgrade, and never once frozen: the freeze is terminal, so no new code can
+    /// clear it or change what the escape pays (as StarkEx's proxy refuses upgrades once frozen).
+    function _authorizeUpgrade(address) internal view override onlyGovernance {
+        if (_s().frozen) revert BridgeFrozen();
+    }
 
     modifier onlyGovernance() {
         if (msg.sender != _s().governance) revert NotGovernance();
@@ -834,6 +888,11 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     /// @inheritdoc IL1Bridge
     function hasEscaped(address l1Token, address account) external view returns (bool) {
         return _s().escaped[l1Token][account];
+    }
+
+    /// @inheritdoc IL1Bridge
+    function escapeStorageRoot(address l1Token) external view returns (bytes32) {
+        return _s().escapeStorageRoots[l1Token];
     }
 
     /// @inheritdoc IL1Bridge

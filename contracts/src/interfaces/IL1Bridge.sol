@@ -87,6 +87,9 @@ interface IL1Bridge {
     );
     /// @notice The L2 balance of `account` in the bridged `l1Token` at the escape output was paid on L1.
     event Escaped(address indexed l1Token, address indexed account, uint256 amount);
+    /// @notice Added: the first escape of `l1Token` proved its token contract's storage root under the escape
+    /// state root; later escapes of that token may omit the account proof.
+    event EscapeStorageRootProven(address indexed l1Token, bytes32 storageRoot);
     /// @notice A deposit the escape output had not processed was paid back to its L1 sender.
     event DepositRefunded(
         uint64 indexed nonce, address indexed sender, address indexed token, uint256 amount
@@ -262,4 +265,19 @@ interface IL1Bridge {
         bytes[] calldata accountProof,
         bytes[] calldata storageProof
     ) external view returns (uint256 balance);
+    /// @notice Added: the storage root of the bridged `l1Token`'s contract proven by `accountProof` under
+    /// `l2StateRoot` (first half of `verifyL2Balance`).
+    function l2TokenStorageRoot(bytes32 l2StateRoot, address l1Token, bytes[] calldata accountProof)
+        external
+        view
+        returns (bytes32 storageRoot);
+    /// @notice Added: the BridgedToken balance of `account` proven by `storageProof` under a token's
+    /// `storageRoot` (second half of `verifyL2Balance`).
+    function l2BalanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
+        external
+        pure
+        returns (uint256 balance);
+    /// @notice Added: the storage root of the bridged `l1Token` proven under the escape state root by an
+    /// earlier escape (zero before): once set, `escape` of that token accepts an empty `accountProof`.
+    function escapeStorageRoot(address l1Token) external view returns (bytes32);
 }

@@ -216,6 +216,15 @@ abstract contract Fixture is Test {
         _recordSent();
     }
 
+    /// @dev `from` (the L2 account) forces a withdrawal of up to `amount` of `tok` through L1.
+    function requestForced(address from, address tok, uint256 amount) internal returns (uint64 nonce) {
+        onL1();
+        vm.recordLogs();
+        vm.prank(from);
+        nonce = l1.requestForcedWithdrawal(tok, amount);
+        _recordSent();
+    }
+
     /// @dev Commits the L1 message root and publishes it on L2.
     function commitAndPublish() internal returns (bytes32 root, uint64 count) {
         onL1();

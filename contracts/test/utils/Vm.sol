@@ -34,6 +34,7 @@ interface Vm {
     function store(address target, bytes32 slot, bytes32 value) external;
     function label(address account, string calldata newLabel) external;
     function getNonce(address account) external view returns (uint64 nonce);
+    function setNonce(address account, uint64 newNonce) external;
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function addr(uint256 privateKey) external pure returns (address keyAddr);
     function createWallet(uint256 privateKey) external returns (Wallet memory wallet);
@@ -47,6 +48,10 @@ interface Vm {
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
+
+    // scripts (test/vectors/escape: transactions sent to a real anvil)
+    function startBroadcast(uint256 privateKey) external;
+    function stopBroadcast() external;
 
     // expectations
     function expectRevert() external;
@@ -84,6 +89,10 @@ interface Vm {
         returns (uint256[] memory);
     function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytesArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes[] memory);
     function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
     function parseJsonKeys(string calldata json, string calldata key)
         external
