@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Fixture} from "./utils/Fixture.sol";
+import {EscapeFixture} from "./utils/EscapeFixture.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 
 /// @notice Pins the storage layout written down in contracts/STORAGE.md.
@@ -169,5 +170,56 @@ contract StorageTest is Fixture {
         assertEq(_bits(s1, 20, 64), 9, "latestCount");
         assertEq(vm.load(a, _at(ROOT_BASE, 2)), keccak256("r"), "latestRoot");
         assertEq(uint256(vm.load(a, _map(keccak256("r"), ROOT_BASE, 3))), 9, "rootCount");
+    }
+}
+
+/// @notice Pins the L1Bridge slots of the forced withdrawal, freeze and escape (STORAGE.md, base+43..49),
+/// on the real-anvil escape scenario (EscapeFixture).
+contract EscapeStorageTest is EscapeFixture {
+    bytes32 internal constant L1_BASE = 0xb707303b2b5e1d0a3fab0ff3177954319b7d7b0b6cc252c12aeca645d17b4000;
+
+    function _at(uint256 n) internal pure returns (bytes32) {
+        return bytes32(uint256(L1_BASE) + n);
+    }
+
+    function _map(bytes32 key, uint256 n) internal pure returns (bytes32) {
+        return keccak256(abi.encode(key, uint256(L1_BASE) + n));
+    }
+
+    function _bits(bytes32 word, uint256 offsetBytes, uint256 sizeBits) internal pure returns (uint256) {
+        return (uint256(word) >> (offsetBytes * 8)) & ((1 << sizeBits) - 1);
+    }
+
+    function test_l1BridgeEscapeLayout_matchesStorageMd_succeeds() public {
+        sendScenario(4);
+        proposeState("A");
+        sendScenario(9);
+        proposeState("B");
+        vm.warp(l1.forcedWithdrawalFreezeAt(8));
+        l1.freeze(8);
+        (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "tt", "alice");
+        l1.escape(address(token), alice, ap, sp);
+        l1.refundDeposit(sentAsL1(6), messageProof(6));
+        address a = address(l1);
+        assertEq(_bits(vm.load(a, _at(0)), 31, 8), 1, "frozen");
+        bytes32 s43 = vm.load(a, _at(43));
+        assertEq(_bits(s43, 0, 64), INCLUSION_WINDOW, "forcedInclusionWindow");
+        assertEq(_bits(s43, 8, 64), 1, "escapeOutputIndex");
+        assertEq(_bits(s43, 16, 64), 6, "escapeMessagesProcessed");
+        assertEq(_bits(s43, 24, 8), 1, "hasEscapeOutput");
+        assertEq(vm.load(a, _at(44)), stateRootOf("B"), "escapeStateRoot");
+        assertEq(
+            vm.load(a, _at(45)), vm.parseJsonBytes32(vectors, ".B.withdrawalRoot"), "escapeWithdrawalRoot"
+        );
+        assertEq(uint256(vm.load(a, _map(bytes32(uint256(4)), 46))), START_TIME, "forcedRequestedAt[4]");
+        assertEq(uint256(vm.load(a, _map(bytes32(uint256(5)), 46))), 0, "forcedRequestedAt[5] (a deposit)");
+        bytes32 inner = _map(bytes32(uint256(uint160(address(token)))), 47);
+        assertEq(uint256(vm.load(a, keccak256(abi.encode(alice, inner)))), 1, "escaped[token][alice]");
+        assertEq(uint256(vm.load(a, _map(bytes32(0), 48))), 1 << 6, "refunded word 0, bit 6");
+        assertEq(
+            vm.load(a, _map(bytes32(uint256(uint160(address(token)))), 49)),
+            vm.parseJsonBytes32(vectors, ".B.tt.storageHash"),
+            "escapeStorageRoots[token]"
+        );
     }
 }
