@@ -6,6 +6,14 @@
 //! carried by hand) can drop them but forge or read nothing. Each rejection names its culprit:
 //! unknown member, bad package signature, missing or forged proof of knowledge, commitment of the
 //! wrong length, duplicate or zero identifier, undecryptable or invalid secret share.
+//!
+//! Every member must hold the same round-1 set, or members would end up with different group
+//! keys (a member could equivocate, sending different signed round-1 packages to different
+//! members through a colluding relay). Each round-2 package therefore carries its sender's view of
+//! the round-1 set ([`Round1View`]: the Keccak-256 of every member's round-1 payload), signed with
+//! the package; in part 3 each recipient compares every sender's view with its own before using
+//! any share, and names the member whose round-1 package differs
+//! ([`CouncilError::Round1Equivocation`]).
 
 use std::collections::BTreeMap;
 
@@ -41,9 +49,48 @@ pub struct Round1Payload {
     pub proof_of_knowledge: Option<String>,
 }
 
-/// Round-2 payload: a frost round-2 package encrypted to its recipient.
+/// A member's view of the round-1 set: Keccak-256 (0x-hex) of every member's round-1 payload,
+/// by sender.
+pub type Round1View = BTreeMap<u16, String>;
+
+/// The [`Round1View`] of a set of round-1 envelopes (verify them first: [`verify_round1`]).
+pub fn round1_view(envelopes: &[Envelope]) -> Result<Round1View> {
+    let mut view = Round1View::new();
+    for env in envelopes {
+        let payload =
+            hex::decode(&env.payload).map_err(|e| CouncilError::Encoding(e.to_string()))?;
+        if view
+            .insert(env.sender, crate::contract::hex0x(&keccak256(&payload)))
+            .is_some()
+        {
+            return Err(CouncilError::DuplicateIdentifier(env.sender));
+        }
+    }
+    Ok(view)
+}
+
+/// Compares `sender`'s round-1 view with ours; names the member whose package differs.
+fn compare_views(mine: &Round1View, theirs: &Round1View, witness: u16) -> Result<()> {
+    if mine.len() != theirs.len() || mine.keys().ne(theirs.keys()) {
+        return Err(CouncilError::Round1SetMismatch { witness });
+    }
+    for (member, hash) in mine {
+        if theirs.get(member) != Some(hash) {
+            return Err(CouncilError::Round1Equivocation {
+                member: *member,
+                witness,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Round-2 payload: a frost round-2 package encrypted to its recipient, and the sender's view of
+/// the round-1 set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Round2Payload {
+    /// The sender's view of the round-1 set; every recipient compares it with its own.
+    pub round1: Round1View,
     /// Sender's ephemeral X25519 public key, hex.
     pub ephemeral: String,
     /// ChaCha20-Poly1305 nonce, hex.
@@ -156,6 +203,45 @@ pub fn part1<R: RngCore + CryptoRng>(
     ))
 }
 
+/// Checks one round-1 envelope: nonzero known sender, valid signature, this session, a proof of
+/// knowledge, a commitment of `threshold` coefficients that decodes. (The proof itself is verified
+/// by frost in part 2, which names its sender.)
+pub fn open_round1(
+    book: &AddressBook,
+    session: &str,
+    threshold: u16,
+    env: &Envelope,
+) -> Result<round1::Package> {
+    if env.sender == 0 {
+        return Err(CouncilError::ZeroIdentifier);
+    }
+    let bytes = book.open(env, KIND_ROUND1, session, 0)?;
+    let sender = env.sender;
+    let p: Round1Payload = serde_json::from_slice(&bytes)?;
+    let pok = p
+        .proof_of_knowledge
+        .ok_or(CouncilError::MissingProofOfKnowledge(sender))?;
+    if p.commitment.len() != threshold as usize || p.threshold != threshold {
+        return Err(CouncilError::CommitmentLength {
+            sender,
+            got: p.commitment.len(),
+            expected: threshold as usize,
+        });
+    }
+    let coeffs = p
+        .commitment
+        .iter()
+        .map(|c| hex::decode(c).map_err(|e| CouncilError::Encoding(e.to_string())))
+        .collect::<Result<Vec<_>>>()?;
+    let commitment = VerifiableSecretSharingCommitment::deserialize(coeffs)
+        .map_err(|e| CouncilError::Encoding(format!("commitment of member {sender}: {e}")))?;
+    let pok = hex::decode(pok)
+        .ok()
+        .and_then(|b| Signature::deserialize(&b).ok())
+        .ok_or(CouncilError::InvalidProofOfKnowledge(sender))?;
+    Ok(round1::Package::new(commitment, pok))
+}
+
 /// Checks every round-1 envelope and returns the packages of the other members by identifier.
 /// The proof of knowledge itself is verified by frost in part 2 (and mapped to its sender).
 pub fn verify_round1(
@@ -168,40 +254,13 @@ pub fn verify_round1(
     let mut out = BTreeMap::new();
     let mut seen = BTreeMap::new();
     for env in envelopes {
-        if env.sender == 0 {
-            return Err(CouncilError::ZeroIdentifier);
-        }
-        let bytes = book.open(env, KIND_ROUND1, session, 0)?;
+        let package = open_round1(book, session, threshold, env)?;
         if seen.insert(env.sender, ()).is_some() {
             return Err(CouncilError::DuplicateIdentifier(env.sender));
         }
-        if env.sender == me {
-            continue;
+        if env.sender != me {
+            out.insert(identifier(env.sender)?, package);
         }
-        let sender = env.sender;
-        let p: Round1Payload = serde_json::from_slice(&bytes)?;
-        let pok = p
-            .proof_of_knowledge
-            .ok_or(CouncilError::MissingProofOfKnowledge(sender))?;
-        if p.commitment.len() != threshold as usize || p.threshold != threshold {
-            return Err(CouncilError::CommitmentLength {
-                sender,
-                got: p.commitment.len(),
-                expected: threshold as usize,
-            });
-        }
-        let coeffs = p
-            .commitment
-            .iter()
-            .map(|c| hex::decode(c).map_err(|e| CouncilError::Encoding(e.to_string())))
-            .collect::<Result<Vec<_>>>()?;
-        let commitment = VerifiableSecretSharingCommitment::deserialize(coeffs)
-            .map_err(|e| CouncilError::Encoding(format!("commitment of member {sender}: {e}")))?;
-        let pok = hex::decode(pok)
-            .ok()
-            .and_then(|b| Signature::deserialize(&b).ok())
-            .ok_or(CouncilError::InvalidProofOfKnowledge(sender))?;
-        out.insert(identifier(sender)?, round1::Package::new(commitment, pok));
     }
     for m in book.members() {
         if m.id != me && !seen.contains_key(&m.id) {
@@ -247,13 +306,14 @@ fn map_frost(e: frost::Error) -> CouncilError {
 }
 
 /// Encrypts a round-2 package to `recipient` (ephemeral X25519 + ChaCha20-Poly1305) and signs
-/// the envelope with `me`'s identity key.
+/// the envelope, with the sender's view of the round-1 set, with `me`'s identity key.
 pub fn seal_round2<R: RngCore + CryptoRng>(
     me: &MemberSecret,
     book: &AddressBook,
     session: &str,
     recipient: u16,
     pkg: &round2::Package,
+    round1: &Round1View,
     rng: &mut R,
 ) -> Result<Envelope> {
     let to = book.member(recipient)?.encryption()?;
@@ -275,6 +335,7 @@ pub fn seal_round2<R: RngCore + CryptoRng>(
         )
         .map_err(|_| CouncilError::Encoding("encryption failed".into()))?;
     let payload = Round2Payload {
+        round1: round1.clone(),
         ephemeral: hex::encode(eph_pub.as_bytes()),
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(ct),
@@ -298,11 +359,12 @@ pub fn part2<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(Round2State, Vec<Envelope>)> {
     let packages = verify_round1(book, session, state.threshold, me.id, round1_envelopes)?;
+    let view = round1_view(round1_envelopes)?;
     let (secret, out) = frost::keys::dkg::part2(state.secret, &packages).map_err(map_frost)?;
     let mut envelopes = Vec::new();
     for (id, pkg) in out {
         let recipient = culprit(&id);
-        envelopes.push(seal_round2(me, book, session, recipient, &pkg, rng)?);
+        envelopes.push(seal_round2(me, book, session, recipient, &pkg, &view, rng)?);
     }
     Ok((
         Round2State {
@@ -314,8 +376,10 @@ pub fn part2<R: RngCore + CryptoRng>(
     ))
 }
 
-/// Part 3: verifies and decrypts the round-2 envelopes addressed to this member, verifies every
-/// share against its sender's commitment, and returns the key package and public key package.
+/// Part 3: verifies the round-2 envelopes addressed to this member, compares every sender's view
+/// of the round-1 set with this member's own (before using any share), decrypts them, verifies
+/// every share against its sender's commitment, and returns the key package and public key
+/// package.
 /// Refuses a group key with `x >= n` ([`CouncilError::GroupKeyXNotBelowOrder`]): run the DKG
 /// again with a new session.
 pub fn part3(
@@ -327,6 +391,7 @@ pub fn part3(
     round2_envelopes: &[Envelope],
 ) -> Result<(KeyPackage, PublicKeyPackage)> {
     let r1 = verify_round1(book, session, state.threshold, me.id, round1_envelopes)?;
+    let my_view = round1_view(round1_envelopes)?;
     let my_key = me.encryption_secret();
     let my_pub = XPublic::from(my_key);
     let mut r2 = BTreeMap::new();
@@ -345,6 +410,7 @@ pub fn part3(
             recipient: me.id,
         };
         let p: Round2Payload = serde_json::from_slice(&bytes)?;
+        compare_views(&my_view, &p.round1, sender)?;
         let eph = XPublic::from(hex32(&p.ephemeral).map_err(|_| fail())?);
         let nonce: [u8; 12] = hex::decode(&p.nonce)
             .ok()

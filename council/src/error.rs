@@ -75,6 +75,105 @@ pub enum CouncilError {
     /// The group key's x coordinate is not below the curve order n; the contract refuses it.
     #[error("group key x coordinate is >= n; the contract refuses it: generate a new key")]
     GroupKeyXNotBelowOrder,
+    /// An action that does not decode for its kind or is inconsistent with itself.
+    #[error("invalid action: {0}")]
+    InvalidAction(String),
+    /// The coordinator claims a digest that is not the digest of the action it sent.
+    #[error(
+        "the coordinator's digest {claimed} is not the digest of the action it sent ({computed}): refusing"
+    )]
+    DigestMismatch {
+        /// What the coordinator claimed.
+        claimed: String,
+        /// What this member computed from the action's fields.
+        computed: String,
+    },
+    /// A commitment in the signing package was made for another message.
+    #[error(
+        "commitment of member {sender} is for digest {digest}, not for the action confirmed here ({expected}): refusing"
+    )]
+    CommitmentForOtherMessage {
+        /// The member whose commitment it is.
+        sender: u16,
+        /// The digest that commitment is bound to.
+        digest: String,
+        /// The digest of the confirmed action.
+        expected: String,
+    },
+    /// A set of packages relayed back does not carry this member's own package as it was sent
+    /// (signing commitments, DKG round 1).
+    #[error("the coordinator replaced (or dropped) the package member {0} sent: refusing")]
+    OwnCommitmentChanged(u16),
+    /// The signing package's signers are not the session's signer set.
+    #[error("signing package signers {got:?} are not the session's signers {expected:?}")]
+    SignerSet {
+        /// Signers in the package.
+        got: Vec<u16>,
+        /// Signers of the session.
+        expected: Vec<u16>,
+    },
+    /// Fewer signers than the threshold.
+    #[error("{got} signers, fewer than the threshold {threshold}")]
+    NotEnoughSigners {
+        /// Number of signers.
+        got: usize,
+        /// Threshold.
+        threshold: u16,
+    },
+    /// This member is not in the session's signer set.
+    #[error("member {0} is not a signer of this session")]
+    NotASigner(u16),
+    /// The session is for another group key than this member's key package.
+    #[error("session is for group key {session}, this key package is for {mine}")]
+    WrongGroupKey {
+        /// Group key of the session.
+        session: String,
+        /// Group key of the member's key package.
+        mine: String,
+    },
+    /// A member gave different DKG round-1 packages to different members (its packages are signed,
+    /// so this is its doing, or its identity key leaked).
+    #[error(
+        "member {member} sent different DKG round-1 packages: member {witness} saw another one than this member did"
+    )]
+    Round1Equivocation {
+        /// The member whose round-1 package differs between views.
+        member: u16,
+        /// The member whose round-2 package reported the other view.
+        witness: u16,
+    },
+    /// A DKG round-2 package carries a view of the round-1 set of another size or members.
+    #[error("member {witness} saw a different set of DKG round-1 senders")]
+    Round1SetMismatch {
+        /// The member whose round-2 package reported the other view.
+        witness: u16,
+    },
+    /// The member declined at the confirmation prompt.
+    #[error("declined: nothing was signed")]
+    Declined,
+    /// The coordinator answered with an error.
+    #[error("coordinator: {message} (HTTP {status})")]
+    Coordinator {
+        /// HTTP status.
+        status: u16,
+        /// The coordinator's error message.
+        message: String,
+    },
+    /// Talking to the coordinator failed.
+    #[error("coordinator unreachable: {0}")]
+    Http(String),
+    /// Waiting took longer than allowed.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    /// A session, message or state the request needs does not exist or is not in that state.
+    #[error("{0}")]
+    Session(String),
+    /// Database error (coordinator).
+    #[error("database: {0}")]
+    Database(String),
+    /// Chain access or a transaction failed.
+    #[error("chain: {0}")]
+    Chain(String),
     /// Invalid parameters (threshold, member count, KDF parameters...).
     #[error("invalid parameters: {0}")]
     Parameters(String),
@@ -95,6 +194,24 @@ pub enum CouncilError {
         /// Underlying error.
         source: std::io::Error,
     },
+}
+
+impl From<sqlx::Error> for CouncilError {
+    fn from(e: sqlx::Error) -> Self {
+        CouncilError::Database(e.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for CouncilError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        CouncilError::Database(format!("migration: {e}"))
+    }
+}
+
+impl From<reqwest::Error> for CouncilError {
+    fn from(e: reqwest::Error) -> Self {
+        CouncilError::Http(e.to_string())
+    }
 }
 
 impl CouncilError {

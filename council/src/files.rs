@@ -115,7 +115,7 @@ pub fn address_book(member_files: &[PathBuf], out: &Path) -> Result<AddressBook>
 }
 
 /// The public key package file: the group key in contract form and frost's public package.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicFile {
     /// Group key in contract form.
@@ -372,6 +372,38 @@ pub struct SignatureFile {
     pub signers: Vec<u16>,
 }
 
+impl SignatureFile {
+    /// From a verified signature in contract form.
+    pub fn new(digest: &[u8], sig: &SignatureExport, signers: Vec<u16>) -> Self {
+        SignatureFile {
+            digest: hex0x(digest),
+            rx: hex0x(&sig.r.x),
+            ry: hex0x(&sig.r.y),
+            z: hex0x(&sig.z),
+            signers,
+        }
+    }
+
+    /// Back to contract form; refuses an `R` off the curve.
+    pub fn export(&self) -> Result<SignatureExport> {
+        let x = crate::identity::hex32(&self.rx)?;
+        let y = crate::identity::hex32(&self.ry)?;
+        let mut compressed = [0u8; 33];
+        compressed[0] = 2 + (y[31] & 1);
+        compressed[1..].copy_from_slice(&x);
+        let r = crate::contract::ContractPoint::from_compressed(&compressed)?;
+        if r.y != y {
+            return Err(CouncilError::Encoding(
+                "signature R is not on the curve".into(),
+            ));
+        }
+        Ok(SignatureExport {
+            r,
+            z: crate::identity::hex32(&self.z)?,
+        })
+    }
+}
+
 /// Coordinator: checks the share envelopes, aggregates (a bad share names its signer), checks
 /// the result as the contract will, and writes it.
 pub fn aggregate_shares(
@@ -404,13 +436,7 @@ pub fn aggregate_shares(
             "aggregate signature does not verify".into(),
         ));
     }
-    let f = SignatureFile {
-        digest: hex0x(&digest),
-        rx: hex0x(&e.r.x),
-        ry: hex0x(&e.r.y),
-        z: hex0x(&e.z),
-        signers: shares.keys().copied().collect(),
-    };
+    let f = SignatureFile::new(&digest, &e, shares.keys().copied().collect());
     write_json(out, &f)?;
     Ok(f)
 }

@@ -35,6 +35,17 @@ enum NonceFile {
     Used { member: u16 },
 }
 
+/// What a [`NonceStore`] holds for a set of commitments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonceState {
+    /// Nonces stored and not used yet.
+    Fresh,
+    /// The nonces were claimed for a share (or the claim marker exists): they never sign again.
+    Used,
+    /// No nonces for these commitments in this store.
+    Unknown,
+}
+
 /// A directory of single-use nonces of one member.
 #[derive(Clone)]
 pub struct NonceStore {
@@ -102,6 +113,39 @@ impl NonceStore {
 
     fn path(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.nonce.json"))
+    }
+
+    /// What the store holds for `commitments` (a claim marker means used, whatever the nonce
+    /// file says: the claim comes first).
+    pub fn state(&self, commitments: &SigningCommitments) -> Result<NonceState> {
+        let id = commitment_id(commitments)?;
+        if self.dir.join(format!("{id}.used")).exists() {
+            return Ok(NonceState::Used);
+        }
+        let path = self.path(&id);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(match serde_json::from_slice::<NonceFile>(&bytes)? {
+                NonceFile::Used { .. } => NonceState::Used,
+                NonceFile::Fresh { .. } | NonceFile::Sealed { .. } => NonceState::Fresh,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(NonceState::Unknown),
+            Err(e) => Err(CouncilError::io(&path)(e)),
+        }
+    }
+
+    /// Commitment ids whose nonces have been claimed for a share, sorted: a member's record of
+    /// every share that may have left it.
+    pub fn claimed(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(CouncilError::io(&self.dir))? {
+            let entry = entry.map_err(CouncilError::io(&self.dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_suffix(".used") {
+                out.push(id.to_string());
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Round 1: draws fresh nonces, persists them durably, returns the commitments to publish.

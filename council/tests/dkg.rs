@@ -325,7 +325,8 @@ fn wrong_secret_share_is_named() {
     bytes[31] = 5;
     let bogus = round2::Package::new(SigningShare::deserialize(&bytes).unwrap());
     let pos = to1.iter().position(|e| e.sender == 2).unwrap();
-    to1[pos] = dkg::seal_round2(&members[1], &book, S, 1, &bogus, &mut rng).unwrap();
+    let view = dkg::round1_view(&r1).unwrap();
+    to1[pos] = dkg::seal_round2(&members[1], &book, S, 1, &bogus, &view, &mut rng).unwrap();
     let err = dkg::part3(&members[0], &book, S, &states2[0], &r1, &to1).unwrap_err();
     assert!(matches!(err, CouncilError::InvalidSecretShare(2)), "{err}");
 }
