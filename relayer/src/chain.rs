@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Role;
 use crate::error::{Error, Result};
+use crate::store::Cost;
 
 /// A call the relayer may send as a transaction.
 #[derive(Debug, Clone)]
@@ -52,6 +53,7 @@ pub(crate) struct Signed {
 pub(crate) struct Mined {
     pub success: bool,
     pub block: u64,
+    pub cost: Cost,
 }
 
 /// The work a submission does; stored as JSON with the submission so that a restart can tell
@@ -133,6 +135,11 @@ pub(crate) struct Chain {
     pub receipt_poll: Duration,
 }
 
+/// Rate-limited requests are retried this many times before the round fails and backs off.
+const RATE_LIMIT_RETRIES: u32 = 3;
+/// First pause before such a retry, in milliseconds.
+const RATE_LIMIT_BACKOFF_MS: u64 = 200;
+
 /// Whether an RPC error is an answer from the node (as opposed to the node being unreachable).
 fn node_answered(error: &RpcError<TransportErrorKind>) -> bool {
     matches!(error, RpcError::ErrorResp(_))
@@ -149,6 +156,7 @@ impl Chain {
         signer: &PrivateKeySigner,
         tx_timeout: Duration,
         receipt_poll: Duration,
+        rpc_timeout: Duration,
     ) -> Result<Self> {
         let url: url::Url = rpc_url.parse().map_err(|e| {
             Error::config(
@@ -160,7 +168,22 @@ impl Chain {
                 format!("{rpc_url:?}: {e}"),
             )
         })?;
-        let provider = DynProvider::new(RootProvider::new_http(url));
+        // Every request has a deadline (a hung endpoint is an error, retried with backoff), and
+        // rate-limit answers (HTTP 429 and the providers' equivalents) are retried a few times
+        // after the delay the endpoint asks for before they count as an error.
+        let http = alloy::transports::http::reqwest::Client::builder()
+            .timeout(rpc_timeout)
+            .connect_timeout(rpc_timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| Error::rpc(name, format!("HTTP client: {e}")))?;
+        let client = alloy::rpc::client::ClientBuilder::default()
+            .layer(alloy::transports::layers::RetryBackoffLayer::new(
+                RATE_LIMIT_RETRIES,
+                RATE_LIMIT_BACKOFF_MS,
+                u64::from(u32::MAX),
+            ))
+            .http_with_client(http, url);
+        let provider = DynProvider::new(RootProvider::new(client));
         Ok(Self {
             name,
             key,
@@ -312,6 +335,10 @@ impl Chain {
         Ok(receipt.map(|r| Mined {
             success: r.status(),
             block: r.block_number.unwrap_or_default(),
+            cost: Cost {
+                gas_used: r.gas_used,
+                fee_wei: U256::from(r.gas_used) * U256::from(r.effective_gas_price),
+            },
         }))
     }
 

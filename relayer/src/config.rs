@@ -9,10 +9,11 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use clap::Parser;
 use drawbridge_deployment::{Deployment, Preset};
@@ -105,15 +106,34 @@ pub struct RelayerConfig {
     pub output_interval: u64,
     /// How long to wait for a receipt before leaving a transaction in flight for the next round.
     pub tx_timeout: Duration,
+    /// This relayer's id in the `leases` table. Relayers sharing a database need distinct ids;
+    /// a relayer restarted with the same id takes its own leases back at once.
+    pub relayer_id: String,
+    /// How long a role lease lasts unless renewed (renewed every third of it). A relayer that
+    /// dies is replaced after at most this plus one `poll_interval`.
+    pub lease_ttl: Duration,
+    /// Address of the HTTP API and `/metrics` (off when `None`).
+    pub api_listen: Option<SocketAddr>,
+    /// Below this L1 balance (wei) the relayer raises a low-balance alert.
+    pub l1_min_balance: U256,
+    /// Below this L2 balance (wei) the relayer raises a low-balance alert.
+    pub l2_min_balance: U256,
+    /// The L1 `SecurityCouncil` whose scheduled calls the API shows (default: the deployment's
+    /// council role, when it is a contract).
+    pub council_address: Option<Address>,
+    /// Longest wait for one JSON-RPC answer.
+    pub rpc_timeout: Duration,
+    /// Longest pause between rounds after repeated errors (the backoff doubles up to it).
+    pub max_backoff: Duration,
 }
 
 impl fmt::Debug for RelayerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The signer is shown by its address only.
         f.debug_struct("RelayerConfig")
-            .field("l1_rpc_url", &self.l1_rpc_url)
-            .field("l2_rpc_url", &self.l2_rpc_url)
-            .field("database_url", &self.database_url)
+            .field("l1_rpc_url", &redact_url(&self.l1_rpc_url))
+            .field("l2_rpc_url", &redact_url(&self.l2_rpc_url))
+            .field("database_url", &redact_url(&self.database_url))
             .field("signer", &self.signer.address())
             .field("roles", &self.roles)
             .field("l1_confirmations", &self.l1_confirmations)
@@ -124,6 +144,14 @@ impl fmt::Debug for RelayerConfig {
             .field("finalize_batch_size", &self.finalize_batch_size)
             .field("output_interval", &self.output_interval)
             .field("tx_timeout", &self.tx_timeout)
+            .field("relayer_id", &self.relayer_id)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("api_listen", &self.api_listen)
+            .field("l1_min_balance", &self.l1_min_balance)
+            .field("l2_min_balance", &self.l2_min_balance)
+            .field("council_address", &self.council_address)
+            .field("rpc_timeout", &self.rpc_timeout)
+            .field("max_backoff", &self.max_backoff)
             .finish_non_exhaustive()
     }
 }
@@ -155,7 +183,9 @@ impl RelayerConfig {
     /// A configuration with every default: RPC URLs from the deployment, all roles,
     /// [`DEFAULT_DATABASE_URL`], confirmations and output interval from the deployment's preset
     /// (devnet: 2 confirmations on each chain, an output every 5 L2 blocks), 1 s poll interval,
-    /// 1,000-block log ranges, batches of 50, 120 s transaction timeout.
+    /// 1,000-block log ranges, batches of 50, 120 s transaction timeout, the host name as relayer
+    /// id, 15 s leases, no HTTP API, low-balance alerts below 0.1 ETH on L1 and 0.01 ETH on L2,
+    /// 10 s RPC timeout, backoff up to 30 s.
     pub fn new(deployment: Deployment, signer: PrivateKeySigner) -> Self {
         let defaults = preset_defaults(deployment.params.preset);
         Self {
@@ -173,7 +203,46 @@ impl RelayerConfig {
             finalize_batch_size: 50,
             output_interval: defaults.output_interval,
             tx_timeout: Duration::from_secs(120),
+            relayer_id: default_relayer_id(),
+            lease_ttl: Duration::from_secs(15),
+            api_listen: None,
+            l1_min_balance: U256::from(100_000_000_000_000_000u64),
+            l2_min_balance: U256::from(10_000_000_000_000_000u64),
+            council_address: None,
+            rpc_timeout: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(30),
         }
+    }
+
+    /// Every setting by its name, as `--print-config` shows it: URLs redacted ([`redact_url`]),
+    /// the key by its address only.
+    pub fn printable(&self) -> serde_json::Value {
+        let d = |d: Duration| format!("{}ms", d.as_millis());
+        serde_json::json!({
+            "deployment_l1_chain_id": self.deployment.l1.chain_id,
+            "deployment_l2_chain_id": self.deployment.l2.chain_id,
+            "l1_rpc_url": redact_url(&self.l1_rpc_url),
+            "l2_rpc_url": redact_url(&self.l2_rpc_url),
+            "database_url": redact_url(&self.database_url),
+            "account": self.address().to_string(),
+            "roles": self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "l1_confirmations": self.l1_confirmations,
+            "l2_confirmations": self.l2_confirmations,
+            "poll_interval": d(self.poll_interval),
+            "max_log_range": self.max_log_range,
+            "delivery_batch_size": self.delivery_batch_size,
+            "finalize_batch_size": self.finalize_batch_size,
+            "output_interval": self.output_interval,
+            "tx_timeout": d(self.tx_timeout),
+            "relayer_id": self.relayer_id,
+            "lease_ttl": d(self.lease_ttl),
+            "api_listen": self.api_listen.map_or_else(|| "off".to_string(), |a| a.to_string()),
+            "l1_min_balance_wei": self.l1_min_balance.to_string(),
+            "l2_min_balance_wei": self.l2_min_balance.to_string(),
+            "council_address": self.council_address.map(|a| a.to_string()),
+            "rpc_timeout": d(self.rpc_timeout),
+            "max_backoff": d(self.max_backoff),
+        })
     }
 
     /// Whether `role` is switched on.
@@ -238,6 +307,30 @@ impl RelayerConfig {
         if self.tx_timeout < Duration::from_secs(1) {
             return Err(Error::config("tx_timeout", "must be at least 1s"));
         }
+        check_relayer_id(&self.relayer_id)?;
+        if self.lease_ttl < Duration::from_secs(1) || self.lease_ttl > Duration::from_secs(600) {
+            return Err(Error::config(
+                "lease_ttl",
+                format!("{:?} is outside 1s..=10m", self.lease_ttl),
+            ));
+        }
+        if self.rpc_timeout < Duration::from_millis(100)
+            || self.rpc_timeout > Duration::from_secs(300)
+        {
+            return Err(Error::config(
+                "rpc_timeout",
+                format!("{:?} is outside 100ms..=5m", self.rpc_timeout),
+            ));
+        }
+        if self.max_backoff < self.poll_interval || self.max_backoff > Duration::from_secs(3600) {
+            return Err(Error::config(
+                "max_backoff",
+                format!(
+                    "{:?} must be at least poll_interval ({:?}) and at most 1h",
+                    self.max_backoff, self.poll_interval
+                ),
+            ));
+        }
         if self.deployment.l1.chain_id == self.deployment.l2.chain_id {
             return Err(Error::config(
                 "deployment",
@@ -261,19 +354,104 @@ fn check_rpc_url(name: &'static str, value: &str) -> Result<()> {
 }
 
 fn check_database_url(value: &str) -> Result<()> {
-    if value.starts_with("sqlite:") {
-        Ok(())
-    } else if value.starts_with("postgres:") || value.starts_with("postgresql:") {
-        Err(Error::config(
+    match crate::store::Backend::of_url(value) {
+        Some(crate::store::Backend::Sqlite) => Ok(()),
+        Some(crate::store::Backend::Postgres) => {
+            let url = url::Url::parse(value).map_err(|e| {
+                Error::config(
+                    "database_url",
+                    format!("{:?} is not a URL: {e}", redact_url(value)),
+                )
+            })?;
+            if url.host_str().is_none_or(str::is_empty) && !value.contains("host=") {
+                return Err(Error::config(
+                    "database_url",
+                    format!("{:?} names no host", redact_url(value)),
+                ));
+            }
+            Ok(())
+        }
+        None => Err(Error::config(
             "database_url",
-            "PostgreSQL is not supported yet; use a sqlite: URL",
-        ))
+            format!(
+                "{:?} is neither a sqlite: nor a postgres: URL",
+                redact_url(value)
+            ),
+        )),
+    }
+}
+
+fn check_relayer_id(value: &str) -> Result<()> {
+    let ok = (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'));
+    if ok {
+        Ok(())
     } else {
         Err(Error::config(
-            "database_url",
-            format!("{value:?} is not a sqlite: URL"),
+            "relayer_id",
+            format!("{value:?}: use 1 to 64 characters of A-Z a-z 0-9 . _ - :"),
         ))
     }
+}
+
+/// The host name (or `relayer`), made a valid relayer id: a relayer restarted on the same host
+/// takes its own leases back at once.
+pub fn default_relayer_id() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let id: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if id.is_empty() { "relayer".into() } else { id }
+}
+
+/// A URL as it may be logged: the password and anything after the host (API keys of hosted RPC
+/// endpoints often sit in the path or the query) are replaced by `***`; a sqlite: URL's path is
+/// kept.
+pub fn redact_url(value: &str) -> String {
+    let Ok(mut url) = url::Url::parse(value) else {
+        return "<unparsable URL>".into();
+    };
+    if url.scheme() == "sqlite" {
+        return value.to_string();
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    let secret_path = !matches!(url.path(), "" | "/");
+    let is_database = matches!(url.scheme(), "postgres" | "postgresql");
+    if secret_path && !is_database {
+        url.set_path("/***");
+    }
+    if url.query().is_some() {
+        url.set_query(Some("***"));
+    }
+    url.to_string()
+}
+
+/// Parses an amount of ether such as `0.5` or `0.001` (decimal ETH) into wei.
+pub fn parse_ether(text: &str) -> Result<U256, String> {
+    let trimmed = text.trim();
+    if !trimmed.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!(
+            "{text:?} is not an amount of ETH like 0.5 (digits, at most one point)"
+        ));
+    }
+    alloy::primitives::utils::parse_ether(trimmed)
+        .map_err(|e| format!("{text:?} is not an amount of ETH like 0.5: {e}"))
 }
 
 /// Parses a duration: a number with a unit `ms`, `s`, `m` or `h` (`500ms`, `1s`, `2m`), or a bare
@@ -335,6 +513,22 @@ pub struct FileConfig {
     pub keystore: Option<PathBuf>,
     /// Log format of the binary.
     pub log_format: Option<LogFormat>,
+    /// This relayer's id in the leases table.
+    pub relayer_id: Option<String>,
+    /// Lease duration (`"15s"`).
+    pub lease_ttl: Option<String>,
+    /// Address of the HTTP API (`"127.0.0.1:9780"`); absent or `"off"`: no API.
+    pub api_listen: Option<String>,
+    /// Low-balance alert threshold on L1, in ETH (`"0.1"`).
+    pub l1_min_balance: Option<String>,
+    /// Low-balance alert threshold on L2, in ETH (`"0.01"`).
+    pub l2_min_balance: Option<String>,
+    /// The L1 SecurityCouncil contract.
+    pub council_address: Option<String>,
+    /// Longest wait for one JSON-RPC answer (`"10s"`).
+    pub rpc_timeout: Option<String>,
+    /// Longest backoff between failed rounds (`"30s"`).
+    pub max_backoff: Option<String>,
 }
 
 impl FileConfig {
@@ -524,6 +718,76 @@ pub struct ConfigArgs {
         value_name = "FORMAT"
     )]
     pub log_format: Option<LogFormat>,
+    /// This relayer's id in the leases table; distinct per relayer sharing a database [default: the host name].
+    #[arg(
+        long,
+        alias = "relayer_id",
+        env = "DRAWBRIDGE_RELAYER_ID",
+        value_name = "ID"
+    )]
+    pub relayer_id: Option<String>,
+    /// Role lease duration; a dead relayer's roles move after at most this [default: 15s].
+    #[arg(
+        long,
+        alias = "lease_ttl",
+        env = "DRAWBRIDGE_LEASE_TTL",
+        value_name = "DURATION"
+    )]
+    pub lease_ttl: Option<String>,
+    /// Address of the HTTP API and /metrics, e.g. 127.0.0.1:9780, or off [default: off].
+    #[arg(
+        long,
+        alias = "api_listen",
+        env = "DRAWBRIDGE_API_LISTEN",
+        value_name = "ADDR"
+    )]
+    pub api_listen: Option<String>,
+    /// Low-balance alert below this many ETH on L1 [default: 0.1].
+    #[arg(
+        long,
+        alias = "l1_min_balance",
+        env = "DRAWBRIDGE_L1_MIN_BALANCE",
+        value_name = "ETH"
+    )]
+    pub l1_min_balance: Option<String>,
+    /// Low-balance alert below this many ETH on L2 [default: 0.01].
+    #[arg(
+        long,
+        alias = "l2_min_balance",
+        env = "DRAWBRIDGE_L2_MIN_BALANCE",
+        value_name = "ETH"
+    )]
+    pub l2_min_balance: Option<String>,
+    /// The L1 SecurityCouncil whose scheduled calls the API lists [default: the deployment's council, if a contract].
+    #[arg(
+        long,
+        alias = "council_address",
+        env = "DRAWBRIDGE_COUNCIL_ADDRESS",
+        value_name = "ADDRESS"
+    )]
+    pub council_address: Option<String>,
+    /// Longest wait for one JSON-RPC answer [default: 10s].
+    #[arg(
+        long,
+        alias = "rpc_timeout",
+        env = "DRAWBRIDGE_RPC_TIMEOUT",
+        value_name = "DURATION"
+    )]
+    pub rpc_timeout: Option<String>,
+    /// Longest pause between failed rounds; the backoff doubles up to it [default: 30s].
+    #[arg(
+        long,
+        alias = "max_backoff",
+        env = "DRAWBRIDGE_MAX_BACKOFF",
+        value_name = "DURATION"
+    )]
+    pub max_backoff: Option<String>,
+    /// Print the resolved configuration (secrets redacted) and exit.
+    #[arg(long, alias = "print_config")]
+    pub print_config: bool,
+    /// With --print-config: print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A resolved configuration plus the binary-only settings.
@@ -608,12 +872,65 @@ impl ConfigArgs {
         if let Some(v) = duration_setting("tx_timeout", pick(self.tx_timeout, file.tx_timeout))? {
             config.tx_timeout = v;
         }
+        if let Some(v) = pick(self.relayer_id, file.relayer_id) {
+            config.relayer_id = v;
+        }
+        if let Some(v) = duration_setting("lease_ttl", pick(self.lease_ttl, file.lease_ttl))? {
+            config.lease_ttl = v;
+        }
+        if let Some(v) = pick(self.api_listen, file.api_listen) {
+            config.api_listen = parse_listen(&v)?;
+        }
+        for (name, value, target) in [
+            (
+                "l1_min_balance",
+                pick(self.l1_min_balance, file.l1_min_balance),
+                &mut config.l1_min_balance,
+            ),
+            (
+                "l2_min_balance",
+                pick(self.l2_min_balance, file.l2_min_balance),
+                &mut config.l2_min_balance,
+            ),
+        ] {
+            if let Some(v) = value {
+                *target = parse_ether(&v).map_err(|reason| Error::config(name, reason))?;
+            }
+        }
+        if let Some(v) = pick(self.council_address, file.council_address) {
+            let address = v.trim().parse::<Address>().map_err(|e| {
+                Error::config("council_address", format!("{v:?} is not an address: {e}"))
+            })?;
+            config.council_address = Some(address);
+        }
+        if let Some(v) = duration_setting("rpc_timeout", pick(self.rpc_timeout, file.rpc_timeout))?
+        {
+            config.rpc_timeout = v;
+        }
+        if let Some(v) = duration_setting("max_backoff", pick(self.max_backoff, file.max_backoff))?
+        {
+            config.max_backoff = v;
+        }
         config.validate()?;
         Ok(LoadedConfig {
             relayer: config,
             log_format: pick(self.log_format, file.log_format).unwrap_or_default(),
         })
     }
+}
+
+/// `api_listen`: a socket address, or `off` / empty for no API.
+fn parse_listen(text: &str) -> Result<Option<SocketAddr>> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    text.parse::<SocketAddr>().map(Some).map_err(|e| {
+        Error::config(
+            "api_listen",
+            format!("{text:?} is not an address like 127.0.0.1:9780 (or off): {e}"),
+        )
+    })
 }
 
 /// The signer from exactly one of `DRAWBRIDGE_RELAYER_KEY` and a keystore. Error messages never
@@ -651,35 +968,11 @@ fn load_signer(keystore: Option<PathBuf>, secrets: Secrets) -> Result<PrivateKey
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drawbridge_deployment::{L1Side, L2Side, Params, Roles};
 
     const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
     fn deployment() -> Deployment {
-        Deployment {
-            l1: L1Side {
-                chain_id: 900,
-                rpc_url: "http://127.0.0.1:8545".into(),
-                l1_bridge: Address::repeat_byte(1),
-                output_oracle: Address::repeat_byte(2),
-                test_token: None,
-                deploy_block: 1,
-            },
-            l2: L2Side {
-                chain_id: 901,
-                rpc_url: "http://127.0.0.1:9545".into(),
-                l2_bridge: Address::repeat_byte(3),
-                root_oracle: Address::repeat_byte(4),
-                deploy_block: 1,
-            },
-            roles: Roles {
-                governance: Address::repeat_byte(5),
-                council: Address::repeat_byte(6),
-                proposer: Address::repeat_byte(7),
-                root_publisher: Address::repeat_byte(7),
-            },
-            params: Params::preset(Preset::Devnet),
-        }
+        crate::testing::offline_deployment("http://127.0.0.1:8545", "http://127.0.0.1:9545")
     }
 
     fn deployment_file(dir: &Path) -> PathBuf {
@@ -828,9 +1121,21 @@ mod tests {
             (&["--output-interval", "0"], "output_interval"),
             (&["--l1-rpc-url", "not a url"], "l1_rpc_url"),
             (&["--l2-rpc-url", "ws://127.0.0.1:1"], "l2_rpc_url"),
-            (&["--database-url", "postgres://x/y"], "database_url"),
+            (&["--database-url", "postgresql://"], "database_url"),
             (&["--database-url", "relayer.db"], "database_url"),
+            (&["--database-url", "mysql://x/y"], "database_url"),
             (&["--tx-timeout", "0s"], "tx_timeout"),
+            (&["--lease-ttl", "0s"], "lease_ttl"),
+            (&["--lease-ttl", "2h"], "lease_ttl"),
+            (&["--rpc-timeout", "1ms"], "rpc_timeout"),
+            (&["--max-backoff", "100ms"], "max_backoff"),
+            (&["--relayer-id", "two words"], "relayer_id"),
+            (&["--relayer-id", ""], "relayer_id"),
+            (&["--api-listen", "localhost"], "api_listen"),
+            (&["--api-listen", "127.0.0.1:99999"], "api_listen"),
+            (&["--l1-min-balance", "lots"], "l1_min_balance"),
+            (&["--l2-min-balance=-1"], "l2_min_balance"),
+            (&["--council-address", "0x1234"], "council_address"),
         ];
         for (flags, name) in cases {
             let mut argv = vec!["--deployment", dep];
@@ -867,6 +1172,72 @@ mod tests {
             .resolve_with(FileConfig::default(), key())
             .unwrap_err();
         assert_eq!(setting(err), "deployment");
+    }
+
+    #[test]
+    fn new_settings_parse_and_postgres_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = deployment_file(dir.path());
+        let file = FileConfig::parse(&format!(
+            r#"
+            deployment = "{}"
+            database_url = "postgres://relayer:s3cret@db.internal:5432/drawbridge"
+            relayer_id = "relayer-a"
+            lease_ttl = "5s"
+            api_listen = "127.0.0.1:0"
+            l1_min_balance = "0.25"
+            council_address = "0x0000000000000000000000000000000000000006"
+            rpc_timeout = "3s"
+            max_backoff = "10s"
+            "#,
+            path.display()
+        ))
+        .unwrap();
+        let c = args(&["--l2-min-balance", "2"])
+            .resolve_with(file, key())
+            .unwrap()
+            .relayer;
+        assert_eq!(c.relayer_id, "relayer-a");
+        assert_eq!(c.lease_ttl, Duration::from_secs(5));
+        assert_eq!(c.api_listen, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(c.l1_min_balance, U256::from(250_000_000_000_000_000u64));
+        assert_eq!(c.l2_min_balance, U256::from(2_000_000_000_000_000_000u64));
+        assert_eq!(c.council_address, Some(Address::with_last_byte(6)));
+        assert_eq!(c.rpc_timeout, Duration::from_secs(3));
+        assert_eq!(c.max_backoff, Duration::from_secs(10));
+        // `off` switches the API off again.
+        assert_eq!(parse_listen("off").unwrap(), None);
+        // Neither the database password nor the key is ever shown.
+        let shown = format!("{c:?} {}", c.printable());
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains(&KEY[2..]), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+        assert!(shown.contains(&c.address().to_string()), "{shown}");
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:pw@host:5432/db?sslmode=require&password=x"),
+            "postgres://u:***@host:5432/db?***"
+        );
+        assert_eq!(
+            redact_url("https://eth-mainnet.example/v2/APIKEY123"),
+            "https://eth-mainnet.example/***"
+        );
+        assert_eq!(
+            redact_url("https://rpc.example/?key=APIKEY123"),
+            "https://rpc.example/?***"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8545"),
+            "http://127.0.0.1:8545/"
+        );
+        assert_eq!(
+            redact_url("sqlite://relayer.sqlite?mode=rwc"),
+            "sqlite://relayer.sqlite?mode=rwc"
+        );
+        assert_eq!(redact_url("not a url"), "<unparsable URL>");
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub enum Error {
     /// relayer's own, a reorg deeper than the confirmation depth). The relayer refuses to act on it.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
+    /// Another relayer took this role over (its lease expired): this relayer writes and sends
+    /// nothing more in that role until it holds the lease again.
+    #[error("the {role} lease was taken over by another relayer")]
+    LeaseLost {
+        /// The role.
+        role: crate::config::Role,
+    },
     /// A Merkle tree operation failed.
     #[error("merkle tree: {0}")]
     Merkle(#[from] MerkleError),

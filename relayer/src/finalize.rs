@@ -6,6 +6,7 @@ use drawbridge_bindings::IL1Bridge;
 use tracing::{debug, error, info, warn};
 
 use crate::chain::{Call, Work};
+use crate::config::Role;
 use crate::error::{Error, Result};
 use crate::relayer::{Outcome, Relayer, Side, describe_revert};
 use crate::store::WithdrawalRow;
@@ -88,7 +89,9 @@ impl Relayer {
                     todo.push(row);
                 }
             }
-            self.store.mark_finalized(&done).await?;
+            self.store
+                .mark_finalized(&self.fence(Role::Finalize)?, &done)
+                .await?;
             if todo.is_empty() {
                 continue;
             }
@@ -144,7 +147,9 @@ impl Relayer {
             )
             .await?;
         if let Outcome::Done = outcome {
-            self.store.mark_finalized(&nonces).await?;
+            self.store
+                .mark_finalized(&self.fence(Role::Finalize)?, &nonces)
+                .await?;
             info!(
                 output = output_index,
                 first = nonces[0],

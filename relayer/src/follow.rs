@@ -10,6 +10,7 @@ use drawbridge_merkle::{L1Message, MessageKind, Withdrawal};
 use tracing::{debug, error, warn};
 
 use crate::chain::Chain;
+use crate::config::Role;
 use crate::error::{Error, Result};
 use crate::relayer::{Relayer, Side};
 use crate::store::{Cursor, MessageRow, RootRow, WithdrawalRow};
@@ -183,6 +184,9 @@ impl Relayer {
 
     /// Ingests confirmed `MessageSent` and `MessageRootCommitted` events of the L1 bridge.
     pub(crate) async fn follow_l1(&mut self) -> Result<()> {
+        let fence = self.fence(Role::Deliver)?;
+        // Another relayer may have ingested while this one stood by.
+        self.store.extend_message_tree(&mut self.messages).await?;
         let chain = self.l1.clone();
         let target = chain.confirmed_head().await?;
         let mut cursor = self.cursor_of(Side::L1).await?;
@@ -251,7 +255,9 @@ impl Relayer {
                 next_block: to + 1,
                 last_block_hash: Some(to_hash),
             };
-            self.store.ingest_l1(&messages, &roots, next).await?;
+            self.store
+                .ingest_l1(&fence, &messages, &roots, next)
+                .await?;
             for m in &messages {
                 self.messages.push(m.leaf)?;
             }
@@ -272,6 +278,10 @@ impl Relayer {
 
     /// Ingests confirmed `WithdrawalInitiated` events of the L2 bridge.
     pub(crate) async fn follow_l2(&mut self) -> Result<()> {
+        let fence = self.fence(Role::Finalize)?;
+        self.store
+            .extend_withdrawal_tree(&mut self.withdrawals)
+            .await?;
         let chain = self.l2.clone();
         let target = chain.confirmed_head().await?;
         let mut cursor = self.cursor_of(Side::L2).await?;
@@ -321,7 +331,7 @@ impl Relayer {
                 next_block: to + 1,
                 last_block_hash: Some(to_hash),
             };
-            self.store.ingest_l2(&rows, next).await?;
+            self.store.ingest_l2(&fence, &rows, next).await?;
             for w in &rows {
                 self.withdrawals.push(w.leaf)?;
             }
@@ -344,9 +354,10 @@ impl Relayer {
 mod tests {
     use super::*;
 
-    fn sent(nonce: u64, kind: u8) -> IL1Bridge::MessageSent {
+    /// A `MessageSent` event whose leaf is computed for `leaf_kind` while the event says `kind`.
+    fn sent_as(nonce: u64, kind: u8, leaf_kind: MessageKind) -> IL1Bridge::MessageSent {
         let message = L1Message {
-            kind: MessageKind::Deposit,
+            kind: leaf_kind,
             nonce,
             sender: Address::repeat_byte(0xaa),
             recipient: Address::repeat_byte(0xbb),
@@ -364,6 +375,72 @@ mod tests {
             data: message.data.clone(),
             leaf: message.leaf(900, Address::repeat_byte(1)),
         }
+    }
+
+    fn sent(nonce: u64, kind: u8) -> IL1Bridge::MessageSent {
+        sent_as(nonce, kind, MessageKind::Deposit)
+    }
+
+    #[test]
+    fn forced_withdrawals_are_ingested_like_deposits() {
+        let bridge = Address::repeat_byte(1);
+        // Kind 2: sender = recipient = the L2 account, token = the L1 token, empty data.
+        let account = Address::repeat_byte(0x42);
+        let message = L1Message {
+            kind: MessageKind::ForcedWithdrawal,
+            nonce: 5,
+            sender: account,
+            recipient: account,
+            token: Address::repeat_byte(0x70),
+            amount: alloy::primitives::U256::from(123u64),
+            data: alloy::primitives::Bytes::new(),
+        };
+        let event = IL1Bridge::MessageSent {
+            nonce: 5,
+            kind: 2,
+            sender: account,
+            recipient: account,
+            token: message.token,
+            amount: message.amount,
+            data: message.data.clone(),
+            leaf: message.leaf(900, bridge),
+        };
+        let checked = checked_message(event.clone(), 5, 900, bridge, 10).unwrap();
+        assert_eq!(checked, message);
+        assert_eq!(checked.kind.as_u8(), 2);
+        // The kind is part of the leaf: a kind-2 event carrying a deposit's leaf is refused, and
+        // so is a deposit event carrying a forced withdrawal's leaf.
+        assert!(matches!(
+            checked_message(sent_as(5, 2, MessageKind::Deposit), 5, 900, bridge, 10),
+            Err(Error::LeafMismatch { nonce: 5, .. })
+        ));
+        assert!(matches!(
+            checked_message(
+                sent_as(5, 1, MessageKind::ForcedWithdrawal),
+                5,
+                900,
+                bridge,
+                10
+            ),
+            Err(Error::LeafMismatch { nonce: 5, .. })
+        ));
+        assert!(
+            checked_message(
+                sent_as(5, 2, MessageKind::ForcedWithdrawal),
+                5,
+                900,
+                bridge,
+                10
+            )
+            .is_ok()
+        );
+        // A forged amount is refused as for deposits.
+        let mut forged = event;
+        forged.amount = alloy::primitives::U256::from(124u64);
+        assert!(matches!(
+            checked_message(forged, 5, 900, bridge, 10),
+            Err(Error::LeafMismatch { .. })
+        ));
     }
 
     #[test]

@@ -27,17 +27,24 @@
 //! # Ok(()) }
 //! ```
 
+mod api;
 mod chain;
 pub mod config;
 mod deliver;
 mod error;
 mod finalize;
 mod follow;
+mod lease;
+mod metrics;
+mod monitor;
 mod propose;
 mod relayer;
 pub mod store;
+pub mod testing;
 
 pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};
 pub use error::Error;
 pub use relayer::Relayer;
-pub use store::{MessageRow, Status, Store, Submission, SubmissionState, WithdrawalRow};
+pub use store::{
+    Backend, Lease, MessageRow, Status, Store, Submission, SubmissionState, WithdrawalRow,
+};

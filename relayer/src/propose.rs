@@ -7,6 +7,7 @@ use drawbridge_bindings::IOutputOracle;
 use tracing::{debug, info, warn};
 
 use crate::chain::{Call, Work};
+use crate::config::Role;
 use crate::error::Result;
 use crate::relayer::{Outcome, Relayer, Side, describe_revert};
 
@@ -138,7 +139,9 @@ impl Relayer {
                 }
             }
             next += 1;
-            self.store.set_meta(BOND_CURSOR, &next.to_string()).await?;
+            self.store
+                .set_meta(&self.fence(Role::Propose)?, BOND_CURSOR, &next.to_string())
+                .await?;
         }
         let credit = oracle.bondCredit(self.l1.from).call().await.map_err(l1)?;
         if !credit.is_zero() {

@@ -1,6 +1,7 @@
 //! The relayer's main loop and its exactly-once transaction submission.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, Bytes, U256};
@@ -13,10 +14,10 @@ use tracing::{debug, error, info, warn};
 use crate::chain::{Call, Chain, Mined, Work};
 use crate::config::{RelayerConfig, Role};
 use crate::error::{Error, Result};
-use crate::store::{NewSubmission, Status, Store, Submission, SubmissionState};
-
-/// Longest pause between two rounds after repeated errors.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+use crate::lease::{self, Leases};
+use crate::metrics::Metrics;
+use crate::monitor::Monitor;
+use crate::store::{Fence, NewSubmission, Status, Store, Submission, SubmissionState};
 
 /// Which chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,14 @@ pub struct Relayer {
     pub(crate) l1_range: u64,
     pub(crate) l2_range: u64,
     chains_checked: bool,
+    /// This relayer's id in the leases table.
+    pub(crate) holder: Arc<str>,
+    /// The roles this process holds right now.
+    pub(crate) leases: Arc<Leases>,
+    /// What `/metrics` and `/status` report of this process.
+    pub(crate) metrics: Arc<Metrics>,
+    /// The HTTP API's socket, bound by `new` so that a busy port is a start-up error.
+    api: Option<tokio::net::TcpListener>,
 }
 
 impl std::fmt::Debug for Relayer {
@@ -106,6 +115,7 @@ impl Relayer {
             &config.signer,
             config.tx_timeout,
             receipt_poll,
+            config.rpc_timeout,
         )?;
         let l2 = Chain::new(
             "L2",
@@ -116,7 +126,16 @@ impl Relayer {
             &config.signer,
             config.tx_timeout,
             receipt_poll,
+            config.rpc_timeout,
         )?;
+        let api = match config.api_listen {
+            Some(address) => {
+                let listener = crate::api::bind(address).await?;
+                info!(address = %listener.local_addr().map_or(address, |a| a), "HTTP API listening");
+                Some(listener)
+            }
+            None => None,
+        };
         info!(
             account = %config.address(),
             roles = ?config.roles,
@@ -127,6 +146,10 @@ impl Relayer {
         Ok(Self {
             l1_range: config.max_log_range,
             l2_range: config.max_log_range,
+            holder: config.relayer_id.as_str().into(),
+            leases: Arc::default(),
+            metrics: Arc::default(),
+            api,
             config,
             store,
             l1,
@@ -152,25 +175,79 @@ impl Relayer {
         self.config.address()
     }
 
+    /// Where the HTTP API listens (with the port chosen when `api_listen` asked for port 0).
+    pub fn api_address(&self) -> Option<std::net::SocketAddr> {
+        self.api.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// A summary of the stored state.
     pub async fn status(&self) -> Result<Status> {
         self.store.status().await
     }
 
-    /// Runs rounds of work every `poll_interval` until `shutdown` completes, then closes the
-    /// database. Errors of a round are logged and retried with exponential backoff (up to 30 s);
-    /// only a fatal error (wrong chain, foreign database) ends the run with an error.
+    /// Runs rounds of work every `poll_interval` until `shutdown` completes, then gives its role
+    /// leases back and closes the database. Errors of a round are logged and retried with
+    /// exponential backoff (doubling up to `max_backoff`); only a fatal error (wrong chain,
+    /// foreign database) ends the run with an error.
     ///
-    /// Stopping mid-round is safe: every transaction is recorded before broadcast and reconciled
-    /// by its receipt on the next start.
+    /// Each round first tries to take the roles it does not hold (see [`crate::store`]); roles
+    /// held by another relayer are left alone until that relayer's lease expires. Stopping
+    /// mid-round is safe: every transaction is recorded before broadcast and reconciled by its
+    /// receipt on the next start (or by the relayer that takes the role over).
     pub async fn run<F>(mut self, shutdown: F) -> Result<()>
+    where
+        F: Future<Output = ()>,
+    {
+        let store = self.store.clone();
+        let leases = self.leases.clone();
+        let heartbeat = lease::heartbeat(store.clone(), leases.clone(), self.config.lease_ttl);
+        let monitor = Monitor {
+            l1: self.l1.clone(),
+            l2: self.l2.clone(),
+            l2_bridge: self.config.deployment.l2.l2_bridge,
+            l1_min_balance: self.config.l1_min_balance,
+            l2_min_balance: self.config.l2_min_balance,
+            interval: self.config.poll_interval.max(Duration::from_secs(1)),
+            metrics: self.metrics.clone(),
+        }
+        .run();
+        let api_server = self.api.take().map(|listener| {
+            let state = crate::api::ApiState::new(
+                store.clone(),
+                self.config.clone(),
+                self.l1.clone(),
+                self.l2.clone(),
+                leases.clone(),
+                self.metrics.clone(),
+            );
+            (listener, Arc::new(state))
+        });
+        let api = async move {
+            match api_server {
+                Some((listener, state)) => crate::api::serve(listener, state).await,
+                None => std::future::pending().await,
+            }
+        };
+        let result = tokio::select! {
+            result = self.main_loop(shutdown) => result,
+            () = heartbeat => Ok(()),
+            () = monitor => Ok(()),
+            () = api => Ok(()),
+        };
+        lease::release_all(&store, &leases).await;
+        store.close().await;
+        result
+    }
+
+    async fn main_loop<F>(&mut self, shutdown: F) -> Result<()>
     where
         F: Future<Output = ()>,
     {
         tokio::pin!(shutdown);
         let poll = self.config.poll_interval;
+        let max_backoff = self.config.max_backoff.max(poll);
         let mut backoff = poll;
-        info!(account = %self.address(), "relayer running");
+        info!(account = %self.address(), relayer_id = %self.holder, "relayer running");
         loop {
             let result = tokio::select! {
                 _ = &mut shutdown => break,
@@ -178,18 +255,18 @@ impl Relayer {
             };
             let delay = match result {
                 Ok(()) => {
+                    self.metrics.round_ok(crate::store::now_ms());
                     backoff = poll;
                     poll
                 }
                 Err(error) if error.is_fatal() => {
                     error!(%error, "relayer stopping on a fatal error");
-                    self.store.close().await;
                     return Err(error);
                 }
                 Err(_) => {
                     let delay = backoff;
-                    backoff = (backoff * 2).min(MAX_BACKOFF.max(poll));
-                    debug!(retry_in = ?delay, "round failed; backing off");
+                    backoff = (backoff * 2).min(max_backoff);
+                    info!(retry_in = ?delay, "round failed; backing off");
                     delay
                 }
             };
@@ -199,12 +276,48 @@ impl Relayer {
             }
         }
         info!("relayer stopping");
-        self.store.close().await;
         Ok(())
     }
 
-    /// One round: each switched-on role in turn. A role's error is logged and does not keep the
-    /// other roles from working; the first error is returned (for backoff).
+    /// Tries to take every configured role this process does not hold. Returns the error of the
+    /// first attempt that failed (the database is down), after trying them all.
+    pub(crate) async fn acquire_leases(&self) -> Result<()> {
+        let mut first_error = None;
+        for role in Role::ALL {
+            if !self.config.has_role(role) || self.leases.get(role).is_some() {
+                continue;
+            }
+            match self
+                .store
+                .try_acquire(
+                    role,
+                    &self.holder,
+                    self.config.lease_ttl,
+                    self.leases.may_reclaim_own(role),
+                )
+                .await
+            {
+                Ok(Some(fence)) => {
+                    info!(%role, token = fence.token, relayer_id = %self.holder, "lease acquired: active in this role");
+                    self.leases.insert(fence);
+                }
+                Ok(None) => debug!(%role, "another relayer holds this role; standing by"),
+                Err(error) => {
+                    warn!(%role, %error, "cannot take the lease");
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The lease `role` acts under, or [`Error::LeaseLost`].
+    pub(crate) fn fence(&self, role: Role) -> Result<Fence> {
+        self.leases.get(role).ok_or(Error::LeaseLost { role })
+    }
+
+    /// One round: takes the roles it can, then each held role in turn. A role's error is logged
+    /// and does not keep the other roles from working; the first error is returned (for backoff).
     pub(crate) async fn round(&mut self) -> Result<()> {
         if !self.chains_checked {
             if let Err(error) = self.check_chains().await {
@@ -215,9 +328,9 @@ impl Relayer {
             }
             self.chains_checked = true;
         }
-        let mut first_error = None;
+        let mut first_error = self.acquire_leases().await.err();
         for role in Role::ALL {
-            if !self.config.has_role(role) {
+            if !self.config.has_role(role) || self.leases.get(role).is_none() {
                 continue;
             }
             let result = match role {
@@ -225,18 +338,34 @@ impl Relayer {
                 Role::Propose => self.propose_round().await,
                 Role::Finalize => self.finalize_round().await,
             };
-            if let Err(error) = result {
-                if error.is_fatal() {
-                    return Err(error);
-                }
-                match &error {
-                    Error::Rpc { .. } | Error::Database(_) | Error::Transaction { .. } => {
-                        warn!(%role, %error, "round failed; will retry")
-                    }
-                    _ => error!(%role, %error, "round failed; refusing to act on this"),
-                }
-                first_error.get_or_insert(error);
+            let Err(error) = result else {
+                self.metrics.set_halted(role.as_str(), None);
+                continue;
+            };
+            if error.is_fatal() {
+                return Err(error);
             }
+            self.metrics.round_error(role.as_str());
+            match &error {
+                Error::LeaseLost { role: lost } => {
+                    self.metrics.alert("lease_lost");
+                    self.leases.lose(*lost);
+                    continue;
+                }
+                Error::Rpc { .. } | Error::Database(_) | Error::Transaction { .. } => {
+                    warn!(%role, %error, "round failed; will retry")
+                }
+                _ => {
+                    error!(%role, %error, "ALERT: round failed; refusing to act on this (see docs/operators.md, \"halted\")");
+                    self.metrics.alert(match &error {
+                        Error::LeafMismatch { .. } => "leaf_mismatch",
+                        _ => "inconsistency",
+                    });
+                    self.metrics
+                        .set_halted(role.as_str(), Some(error.to_string()));
+                }
+            }
+            first_error.get_or_insert(error);
         }
         first_error.map_or(Ok(()), Err)
     }
@@ -374,18 +503,23 @@ impl Relayer {
     /// Records the end of a mined submission and tells the role what happened.
     async fn settle(
         &self,
+        fence: &Fence,
         submission: B256,
         work: &Work,
         chain: &Chain,
         mined: Mined,
     ) -> Result<Outcome> {
+        self.metrics
+            .add_cost(chain.key, mined.cost.gas_used, mined.cost.fee_wei);
         if mined.success {
             self.store
                 .update_submission(
+                    fence,
                     submission,
                     SubmissionState::Confirmed,
                     Some("ok"),
                     Some(mined.block),
+                    Some(mined.cost),
                 )
                 .await?;
             info!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "confirmed");
@@ -394,10 +528,12 @@ impl Relayer {
         if self.already_done(work).await? {
             self.store
                 .update_submission(
+                    fence,
                     submission,
                     SubmissionState::Confirmed,
                     Some("already-done"),
                     Some(mined.block),
+                    Some(mined.cost),
                 )
                 .await?;
             info!(chain = chain.name, kind = work.kind(), tx = %submission, "reverted, but the work was already done");
@@ -405,10 +541,12 @@ impl Relayer {
         }
         self.store
             .update_submission(
+                fence,
                 submission,
                 SubmissionState::Failed,
                 Some("reverted"),
                 Some(mined.block),
+                Some(mined.cost),
             )
             .await?;
         warn!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "transaction reverted");
@@ -417,29 +555,38 @@ impl Relayer {
 
     /// Resolves every queued or in-flight submission on `side`, re-broadcasting the ones whose
     /// nonce is still unused. Returns whether the chain is clear for a new transaction.
-    pub(crate) async fn reconcile(&self, side: Side) -> Result<bool> {
+    /// Submissions of any role and any relayer sharing the database count: the chain's account
+    /// nonces are shared.
+    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<bool> {
         let chain = self.chain(side);
         let pending = self.store.pending_submissions(chain.key).await?;
         for submission in pending {
-            if !self.reconcile_one(chain, &submission).await? {
+            if !self.reconcile_one(fence, chain, &submission).await? {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    async fn reconcile_one(&self, chain: &Chain, s: &Submission) -> Result<bool> {
+    async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {
         let work = Work::from_json(&s.work)?;
         // Nonce first, receipt second: a nonce used by the time the receipt is missing means the
         // transaction was replaced or dropped, never "mined after we looked".
         let mined_nonce = chain.mined_nonce_of(s.sender).await?;
         if let Some(mined) = chain.receipt(s.tx_hash).await? {
-            self.settle(s.tx_hash, &work, chain, mined).await?;
+            self.settle(fence, s.tx_hash, &work, chain, mined).await?;
             return Ok(true);
         }
         if mined_nonce > s.tx_nonce {
             self.store
-                .update_submission(s.tx_hash, SubmissionState::Failed, Some("dropped"), None)
+                .update_submission(
+                    fence,
+                    s.tx_hash,
+                    SubmissionState::Failed,
+                    Some("dropped"),
+                    None,
+                    None,
+                )
                 .await?;
             warn!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, "transaction was dropped or replaced; its work is re-evaluated");
             return Ok(true);
@@ -447,18 +594,32 @@ impl Relayer {
         info!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, state = s.state.as_str(), "resuming an unfinished transaction");
         if !chain.broadcast(s.tx_hash, &s.raw_tx).await? {
             self.store
-                .update_submission(s.tx_hash, SubmissionState::Failed, Some("rejected"), None)
+                .update_submission(
+                    fence,
+                    s.tx_hash,
+                    SubmissionState::Failed,
+                    Some("rejected"),
+                    None,
+                    None,
+                )
                 .await?;
             return Ok(true);
         }
         if s.state == SubmissionState::Queued {
             self.store
-                .update_submission(s.tx_hash, SubmissionState::InFlight, None, None)
+                .update_submission(
+                    fence,
+                    s.tx_hash,
+                    SubmissionState::InFlight,
+                    None,
+                    None,
+                    None,
+                )
                 .await?;
         }
         match chain.wait_receipt(s.tx_hash).await? {
             Some(mined) => {
-                self.settle(s.tx_hash, &work, chain, mined).await?;
+                self.settle(fence, s.tx_hash, &work, chain, mined).await?;
                 Ok(true)
             }
             None => {
@@ -470,8 +631,10 @@ impl Relayer {
 
     /// Sends `call` for `work` exactly once: reconciles earlier submissions, simulates, signs,
     /// records the signed transaction, broadcasts it and waits for its receipt.
+    /// Everything it writes is fenced by the lease of the work's role.
     pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
-        if !self.reconcile(side).await? {
+        let fence = self.fence(work.role())?;
+        if !self.reconcile(&fence, side).await? {
             return Ok(Outcome::Blocked);
         }
         let chain = self.chain(side);
@@ -482,21 +645,31 @@ impl Relayer {
         let signed = chain.sign(&call, gas).await?;
         let work_json = work.to_json();
         self.store
-            .insert_submission(&NewSubmission {
-                tx_hash: signed.hash,
-                chain: chain.key,
-                role: work.role().as_str(),
-                kind: work.kind(),
-                work: &work_json,
-                sender: chain.from,
-                tx_nonce: signed.nonce,
-                raw_tx: &signed.raw,
-            })
+            .insert_submission(
+                &fence,
+                &NewSubmission {
+                    tx_hash: signed.hash,
+                    chain: chain.key,
+                    role: work.role().as_str(),
+                    kind: work.kind(),
+                    work: &work_json,
+                    sender: chain.from,
+                    tx_nonce: signed.nonce,
+                    raw_tx: &signed.raw,
+                },
+            )
             .await?;
         info!(chain = chain.name, role = %work.role(), kind = work.kind(), tx = %signed.hash, nonce = signed.nonce, work = %work_json, "sending");
         if !chain.broadcast(signed.hash, &signed.raw).await? {
             self.store
-                .update_submission(signed.hash, SubmissionState::Failed, Some("rejected"), None)
+                .update_submission(
+                    &fence,
+                    signed.hash,
+                    SubmissionState::Failed,
+                    Some("rejected"),
+                    None,
+                    None,
+                )
                 .await?;
             return Err(Error::Transaction {
                 chain: chain.name,
@@ -504,10 +677,17 @@ impl Relayer {
             });
         }
         self.store
-            .update_submission(signed.hash, SubmissionState::InFlight, None, None)
+            .update_submission(
+                &fence,
+                signed.hash,
+                SubmissionState::InFlight,
+                None,
+                None,
+                None,
+            )
             .await?;
         match chain.wait_receipt(signed.hash).await? {
-            Some(mined) => self.settle(signed.hash, &work, chain, mined).await,
+            Some(mined) => self.settle(&fence, signed.hash, &work, chain, mined).await,
             None => {
                 warn!(chain = chain.name, tx = %signed.hash, timeout = ?chain.tx_timeout, "no receipt yet; leaving it in flight");
                 Ok(Outcome::Pending)
@@ -583,16 +763,19 @@ mod tests {
         let signed = relayer.l2.sign(&call, gas).await.unwrap();
         relayer
             .store
-            .insert_submission(&NewSubmission {
-                tx_hash: signed.hash,
-                chain: "l2",
-                role: "deliver",
-                kind: work.kind(),
-                work: &work.to_json(),
-                sender: relayer.l2.from,
-                tx_nonce: signed.nonce,
-                raw_tx: &signed.raw,
-            })
+            .insert_submission(
+                &relayer.fence(Role::Deliver).unwrap(),
+                &NewSubmission {
+                    tx_hash: signed.hash,
+                    chain: "l2",
+                    role: "deliver",
+                    kind: work.kind(),
+                    work: &work.to_json(),
+                    sender: relayer.l2.from,
+                    tx_nonce: signed.nonce,
+                    raw_tx: &signed.raw,
+                },
+            )
             .await
             .unwrap();
         if broadcast {
@@ -654,6 +837,7 @@ mod tests {
         // Crash 1: recorded, never broadcast (killed between the INSERT and eth_sendRawTransaction).
         deposit(&devnet, 3).await;
         let mut relayer = Relayer::new(config.clone()).await.unwrap();
+        relayer.acquire_leases().await.unwrap();
         let root = publish(&mut relayer, 3).await;
         let never_sent = record_and_crash(&relayer, root, 3, 0, 3, false).await;
         assert_eq!(processed(&relayer).await, 0);
@@ -664,6 +848,7 @@ mod tests {
         // Crash 2: recorded and broadcast, outcome never recorded.
         deposit(&devnet, 2).await;
         let mut relayer = Relayer::new(config.clone()).await.unwrap();
+        relayer.acquire_leases().await.unwrap();
         let root = publish(&mut relayer, 5).await;
         let sent = record_and_crash(&relayer, root, 5, 3, 5, true).await;
         relayer.store.close().await;

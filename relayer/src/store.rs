@@ -1,12 +1,20 @@
-//! The relayer's database: cursors, ingested L1 messages, committed roots, withdrawals and its own
-//! submissions.
+//! The relayer's database: cursors, ingested L1 messages, committed roots, withdrawals, its own
+//! submissions and the role leases.
 //!
 //! It goes through sqlx's `Any` driver with portable SQL (`TEXT` and `BIGINT` columns, `$n`
-//! parameters, `ON CONFLICT`), so that PostgreSQL can be added without rewriting the queries; today
-//! only `sqlite:` URLs are accepted by the configuration.
+//! parameters, `ON CONFLICT`, `RETURNING`, partial indexes), so SQLite and PostgreSQL run the same
+//! queries and the same migration files. The only backend-specific text is the database clock used
+//! by the leases (`Backend::now_sql`), spelled once per backend.
+//!
+//! Several relayers may share one PostgreSQL database. Each role (deliver, propose, finalize) is
+//! held by one relayer at a time through a row of `leases` (holder, fencing token, expiry on the
+//! database clock). Every write a role makes runs in a transaction that first touches its lease row
+//! with the token it acquired (`UPDATE ... WHERE token = $n`): a relayer whose lease was taken over
+//! writes nothing more, and the row lock orders its last write before the new holder's takeover.
 
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use drawbridge_merkle::{L1Message, MerkleTree, MessageKind, Withdrawal};
@@ -14,14 +22,130 @@ use futures::TryStreamExt;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+use crate::config::Role;
 use crate::error::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The database server behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:` URLs: one relayer per database file.
+    Sqlite,
+    /// `postgres:` / `postgresql:` URLs: several relayers may share the database.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names, if supported.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// The database clock in unix milliseconds, per backend, as SQL text. Leases expire on the
+/// database's clock so that relayers on machines with skewed clocks agree.
+macro_rules! sqlite_now {
+    () => {
+        "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    };
+}
+macro_rules! postgres_now {
+    () => {
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    };
+}
+
+/// Takes the lease when nobody holds it, when it expired, or when it is this holder's own from an
+/// earlier run (`$4` = 1); returns the new fencing token.
+macro_rules! acquire_sql {
+    ($now:expr) => {
+        concat!(
+            "INSERT INTO leases (role, holder, token, expires_at, acquired_at) VALUES ($1, $2, 1, ",
+            $now,
+            " + $3, ",
+            $now,
+            ") ON CONFLICT (role) DO UPDATE SET holder = excluded.holder, token = leases.token + 1, \
+             expires_at = excluded.expires_at, acquired_at = excluded.acquired_at \
+             WHERE leases.expires_at < ",
+            $now,
+            " OR ($4 = 1 AND leases.holder = excluded.holder) RETURNING token"
+        )
+    };
+}
+macro_rules! renew_sql {
+    ($now:expr) => {
+        concat!(
+            "UPDATE leases SET expires_at = ",
+            $now,
+            " + $4 WHERE role = $1 AND holder = $2 AND token = $3"
+        )
+    };
+}
+macro_rules! leases_sql {
+    ($now:expr) => {
+        concat!(
+            "SELECT role, holder, token, expires_at, acquired_at, ",
+            $now,
+            " AS db_now FROM leases ORDER BY role"
+        )
+    };
+}
 
 /// Handle on the relayer's database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
+}
+
+/// The right to act in one role, as acquired: every write of the role carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    /// The role.
+    pub role: Role,
+    /// This relayer's id (`relayer_id`).
+    pub holder: Arc<str>,
+    /// The fencing token: incremented by every takeover.
+    pub token: i64,
+}
+
+/// A row of the `leases` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// `deliver`, `propose` or `finalize`.
+    pub role: String,
+    /// The relayer id holding (or last holding) it.
+    pub holder: String,
+    /// The fencing token of the current holder.
+    pub token: i64,
+    /// Unix milliseconds (database clock) when it expires unless renewed.
+    pub expires_at: i64,
+    /// Unix milliseconds (database clock) when the holder acquired it.
+    pub acquired_at: i64,
+    /// The database clock when the row was read.
+    pub db_now: i64,
+}
+
+impl Lease {
+    /// Whether it is still in force (not expired and not released).
+    pub fn is_live(&self) -> bool {
+        self.expires_at >= self.db_now
+    }
 }
 
 /// A scan position: the next block to scan and the hash of the block before it.
@@ -144,6 +268,14 @@ pub struct Submission {
     pub created_at: i64,
     /// Unix milliseconds of the last change.
     pub updated_at: i64,
+    /// The relayer (`relayer_id`) that recorded it.
+    pub holder: Option<String>,
+    /// The fencing token of that relayer's lease when it recorded it.
+    pub lease_token: Option<i64>,
+    /// Gas used, once mined.
+    pub gas_used: Option<u64>,
+    /// Fee paid in wei (gas used times effective gas price), once mined.
+    pub fee_wei: Option<U256>,
 }
 
 /// A summary of what the relayer knows.
@@ -167,6 +299,13 @@ pub struct Status {
     pub confirmed_submissions: u64,
     /// Submissions failed.
     pub failed_submissions: u64,
+}
+
+/// What a receipt says a submission cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cost {
+    pub gas_used: u64,
+    pub fee_wei: U256,
 }
 
 /// A submission about to be broadcast.
@@ -293,24 +432,58 @@ fn submission_from_row(row: &AnyRow) -> Result<Submission> {
         block_number: get_opt_u64(row, "block_number")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        holder: row.try_get("holder")?,
+        lease_token: row.try_get("lease_token")?,
+        gas_used: get_opt_u64(row, "gas_used")?,
+        fee_wei: {
+            let fee: Option<String> = row.try_get("fee_wei")?;
+            fee.map(|v| {
+                U256::from_str_radix(&v, 10).map_err(|e| bad("fee_wei", format!("{v:?}: {e}")))
+            })
+            .transpose()?
+        },
     })
 }
 
 impl Store {
-    /// Opens (creating a SQLite file when the URL says `mode=rwc`) and migrates the database.
+    /// Opens (creating a SQLite file when the URL says `mode=rwc`) and migrates the database. On
+    /// PostgreSQL, concurrent relayers starting at once migrate one after the other (sqlx takes an
+    /// advisory lock around migrations).
     pub async fn open(url: &str) -> Result<Self> {
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            Error::config(
+                "database_url",
+                "not a sqlite:, postgres: or postgresql: URL",
+            )
+        })?;
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
-            .max_connections(if url.starts_with("sqlite:") { 1 } else { 4 })
+            // SQLite has one writer anyway; one connection avoids SQLITE_BUSY between our own tasks.
+            .max_connections(match backend {
+                Backend::Sqlite => 1,
+                Backend::Postgres => 5,
+            })
+            .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, backend })
+    }
+
+    /// Which server this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Closes every connection (waits for them to be returned).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// A value of the `meta` table.
@@ -322,15 +495,19 @@ impl Store {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
-    pub(crate) async fn set_meta(&self, name: &str, value: &str) -> Result<()> {
+    /// Sets `name = value` in `meta` while `fence` still holds its role.
+    pub(crate) async fn set_meta(&self, fence: &Fence, name: &str, value: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         sqlx::query(
             "INSERT INTO meta (name, value) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         )
         .bind(name.to_string())
         .bind(value.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -350,6 +527,114 @@ impl Store {
         }
         Ok(())
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // Leases
+    // ---------------------------------------------------------------------------------------------
+
+    /// Tries to take `role` for `holder` for `ttl`: succeeds when nobody holds it, when the
+    /// holder's lease expired (or was released), or — with `reclaim_own` — when it is `holder`'s
+    /// own lease from an earlier run of the same relayer id. Every success increments the fencing
+    /// token, which fences out any earlier holder still running.
+    pub(crate) async fn try_acquire(
+        &self,
+        role: Role,
+        holder: &Arc<str>,
+        ttl: Duration,
+        reclaim_own: bool,
+    ) -> Result<Option<Fence>> {
+        let sql = match self.backend {
+            Backend::Sqlite => acquire_sql!(sqlite_now!()),
+            Backend::Postgres => acquire_sql!(postgres_now!()),
+        };
+        let row = sqlx::query(sql)
+            .bind(role.as_str())
+            .bind(holder.to_string())
+            .bind(ttl_ms(ttl))
+            .bind(i64::from(reclaim_own))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(Fence {
+                role,
+                holder: holder.clone(),
+                token: row.try_get("token")?,
+            }),
+            None => None,
+        })
+    }
+
+    /// Extends a held lease by `ttl` from now. `false`: another relayer took it over.
+    pub(crate) async fn renew(&self, fence: &Fence, ttl: Duration) -> Result<bool> {
+        let sql = match self.backend {
+            Backend::Sqlite => renew_sql!(sqlite_now!()),
+            Backend::Postgres => renew_sql!(postgres_now!()),
+        };
+        let done = sqlx::query(sql)
+            .bind(fence.role.as_str())
+            .bind(fence.holder.to_string())
+            .bind(fence.token)
+            .bind(ttl_ms(ttl))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a held lease up (graceful shutdown): another relayer may take it at once.
+    pub(crate) async fn release(&self, fence: &Fence) -> Result<()> {
+        sqlx::query(
+            "UPDATE leases SET expires_at = 0 WHERE role = $1 AND holder = $2 AND token = $3",
+        )
+        .bind(fence.role.as_str())
+        .bind(fence.holder.to_string())
+        .bind(fence.token)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every lease row, with the database clock.
+    pub async fn leases(&self) -> Result<Vec<Lease>> {
+        let sql = match self.backend {
+            Backend::Sqlite => leases_sql!(sqlite_now!()),
+            Backend::Postgres => leases_sql!(postgres_now!()),
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Lease {
+                    role: row.try_get("role")?,
+                    holder: row.try_get("holder")?,
+                    token: row.try_get("token")?,
+                    expires_at: row.try_get("expires_at")?,
+                    acquired_at: row.try_get("acquired_at")?,
+                    db_now: row.try_get("db_now")?,
+                })
+            })
+            .collect()
+    }
+
+    /// First statement of every fenced transaction: touches the lease row with the token, which
+    /// fails when another relayer took the role over and otherwise locks the row until commit, so
+    /// a takeover waits for this transaction.
+    async fn check_fence(tx: &mut sqlx::Transaction<'_, sqlx::Any>, fence: &Fence) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE leases SET token = token WHERE role = $1 AND holder = $2 AND token = $3",
+        )
+        .bind(fence.role.as_str())
+        .bind(fence.holder.to_string())
+        .bind(fence.token)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::LeaseLost { role: fence.role });
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Chain data
+    // ---------------------------------------------------------------------------------------------
 
     /// The scan position of `chain` (`l1` or `l2`), if it has been scanned.
     pub async fn cursor(&self, chain: &str) -> Result<Option<Cursor>> {
@@ -390,11 +675,13 @@ impl Store {
     /// Stores a scanned L1 range atomically: its messages, its committed roots and the cursor.
     pub(crate) async fn ingest_l1(
         &self,
+        fence: &Fence,
         messages: &[MessageRow],
         roots: &[RootRow],
         cursor: Cursor,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         for m in messages {
             let msg = &m.message;
             sqlx::query(
@@ -434,10 +721,12 @@ impl Store {
     /// Stores a scanned L2 range atomically: its withdrawals and the cursor.
     pub(crate) async fn ingest_l2(
         &self,
+        fence: &Fence,
         withdrawals: &[WithdrawalRow],
         cursor: Cursor,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         for w in withdrawals {
             let wd = &w.withdrawal;
             sqlx::query(
@@ -461,9 +750,15 @@ impl Store {
         Ok(())
     }
 
-    async fn load_tree(&self, sql: &'static str, what: &str) -> Result<MerkleTree> {
-        let mut tree = MerkleTree::new();
-        let mut rows = sqlx::query(sql).fetch(&self.pool);
+    /// Appends to `tree` the stored leaves from nonce `tree.len()` on, streamed in nonce order:
+    /// how a relayer that takes a role over catches up with what the previous holder ingested.
+    async fn extend_tree(
+        &self,
+        tree: &mut MerkleTree,
+        sql: &'static str,
+        what: &str,
+    ) -> Result<()> {
+        let mut rows = sqlx::query(sql).bind(int(tree.len())?).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             let nonce = get_u64(&row, "nonce")?;
             if nonce != tree.len() {
@@ -477,25 +772,41 @@ impl Store {
             }
             tree.push(get_parsed(&row, "leaf")?)?;
         }
-        Ok(tree)
+        Ok(())
     }
 
-    /// Rebuilds the L1 message tree from the stored leaves, streamed in nonce order.
-    pub async fn load_message_tree(&self) -> Result<MerkleTree> {
-        self.load_tree(
-            "SELECT nonce, leaf FROM l1_messages ORDER BY nonce",
+    /// Extends the L1 message tree with the stored messages it lacks.
+    pub async fn extend_message_tree(&self, tree: &mut MerkleTree) -> Result<()> {
+        self.extend_tree(
+            tree,
+            "SELECT nonce, leaf FROM l1_messages WHERE nonce >= $1 ORDER BY nonce",
             "l1_messages",
         )
         .await
     }
 
-    /// Rebuilds the withdrawal tree from the stored leaves, streamed in nonce order.
-    pub async fn load_withdrawal_tree(&self) -> Result<MerkleTree> {
-        self.load_tree(
-            "SELECT nonce, leaf FROM withdrawals ORDER BY nonce",
+    /// Extends the withdrawal tree with the stored withdrawals it lacks.
+    pub async fn extend_withdrawal_tree(&self, tree: &mut MerkleTree) -> Result<()> {
+        self.extend_tree(
+            tree,
+            "SELECT nonce, leaf FROM withdrawals WHERE nonce >= $1 ORDER BY nonce",
             "withdrawals",
         )
         .await
+    }
+
+    /// Rebuilds the L1 message tree from the stored leaves, streamed in nonce order.
+    pub async fn load_message_tree(&self) -> Result<MerkleTree> {
+        let mut tree = MerkleTree::new();
+        self.extend_message_tree(&mut tree).await?;
+        Ok(tree)
+    }
+
+    /// Rebuilds the withdrawal tree from the stored leaves, streamed in nonce order.
+    pub async fn load_withdrawal_tree(&self) -> Result<MerkleTree> {
+        let mut tree = MerkleTree::new();
+        self.extend_withdrawal_tree(&mut tree).await?;
+        Ok(tree)
     }
 
     /// Messages with `from <= nonce < to`, in nonce order.
@@ -509,6 +820,23 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    /// The message with `nonce`, if ingested.
+    pub async fn message(&self, nonce: u64) -> Result<Option<MessageRow>> {
+        Ok(self
+            .messages(nonce, nonce.saturating_add(1))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Number of confirmed L1 messages ingested.
+    pub async fn message_count(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM l1_messages")
+            .fetch_one(&self.pool)
+            .await?;
+        get_u64(&row, "n")
     }
 
     /// The confirmed committed root covering the most messages.
@@ -567,9 +895,35 @@ impl Store {
         rows.iter().map(withdrawal_from_row).collect()
     }
 
+    /// The withdrawals whose leaf is `hash`, or else those initiated by the L2 transaction `hash`,
+    /// in nonce order.
+    pub async fn withdrawals_by_hash(&self, hash: B256) -> Result<Vec<WithdrawalRow>> {
+        let text = hash.to_string();
+        let by_leaf = sqlx::query(
+            "SELECT nonce, sender, recipient, l1_token, amount, leaf, l2_block, l2_tx, log_index, finalized \
+             FROM withdrawals WHERE leaf = $1 ORDER BY nonce",
+        )
+        .bind(text.clone())
+        .fetch_all(&self.pool)
+        .await?;
+        let rows = if by_leaf.is_empty() {
+            sqlx::query(
+                "SELECT nonce, sender, recipient, l1_token, amount, leaf, l2_block, l2_tx, log_index, finalized \
+                 FROM withdrawals WHERE l2_tx = $1 ORDER BY nonce",
+            )
+            .bind(text)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            by_leaf
+        };
+        rows.iter().map(withdrawal_from_row).collect()
+    }
+
     /// Marks withdrawals as seen finalized on L1.
-    pub(crate) async fn mark_finalized(&self, nonces: &[u64]) -> Result<()> {
+    pub(crate) async fn mark_finalized(&self, fence: &Fence, nonces: &[u64]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         for nonce in nonces {
             sqlx::query("UPDATE withdrawals SET finalized = 1 WHERE nonce = $1")
                 .bind(int(*nonce)?)
@@ -580,12 +934,24 @@ impl Store {
         Ok(())
     }
 
-    /// Records a signed transaction as `queued`, before it is broadcast.
-    pub(crate) async fn insert_submission(&self, s: &NewSubmission<'_>) -> Result<()> {
+    // ---------------------------------------------------------------------------------------------
+    // Submissions
+    // ---------------------------------------------------------------------------------------------
+
+    /// Records a signed transaction as `queued`, before it is broadcast, with the fencing token
+    /// of the lease it is sent under. Refused when the lease was taken over, and (unique index)
+    /// when another live submission already uses the same account nonce on the chain.
+    pub(crate) async fn insert_submission(
+        &self,
+        fence: &Fence,
+        s: &NewSubmission<'_>,
+    ) -> Result<()> {
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         sqlx::query(
-            "INSERT INTO submissions (tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $10)",
+            "INSERT INTO submissions (tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at, holder, lease_token) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $10, $11, $12)",
         )
         .bind(s.tx_hash.to_string())
         .bind(s.chain.to_string())
@@ -597,48 +963,82 @@ impl Store {
         .bind(hex_str(s.raw_tx))
         .bind(SubmissionState::Queued.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .bind(fence.holder.to_string())
+        .bind(fence.token)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Moves a submission to `state`.
+    /// Moves a submission to `state` (with what its receipt cost, once mined).
     pub(crate) async fn update_submission(
         &self,
+        fence: &Fence,
         tx_hash: B256,
         state: SubmissionState,
         outcome: Option<&str>,
         block_number: Option<u64>,
+        cost: Option<Cost>,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::check_fence(&mut tx, fence).await?;
         sqlx::query(
-            "UPDATE submissions SET state = $1, outcome = $2, block_number = $3, updated_at = $4 WHERE tx_hash = $5",
+            "UPDATE submissions SET state = $1, outcome = $2, block_number = $3, updated_at = $4, \
+             gas_used = $5, fee_wei = $6 WHERE tx_hash = $7",
         )
         .bind(state.as_str())
         .bind(outcome.map(str::to_string))
         .bind(block_number.map(int).transpose()?)
         .bind(now_ms())
+        .bind(cost.map(|c| int(c.gas_used)).transpose()?)
+        .bind(cost.map(|c| c.fee_wei.to_string()))
         .bind(tx_hash.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Submissions on `chain` that are queued or in flight, by account nonce.
     pub async fn pending_submissions(&self, chain: &str) -> Result<Vec<Submission>> {
-        let sql = const_format_pending();
-        let rows = sqlx::query(sql)
-            .bind(chain.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at, holder, lease_token, gas_used, fee_wei \
+             FROM submissions WHERE chain = $1 AND (state = 'queued' OR state = 'in-flight') ORDER BY tx_nonce, created_at",
+        )
+        .bind(chain.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(submission_from_row).collect()
     }
 
     /// Every submission, oldest first.
     pub async fn submissions(&self) -> Result<Vec<Submission>> {
-        let rows = sqlx::query(const_format_all())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at, holder, lease_token, gas_used, fee_wei \
+             FROM submissions ORDER BY created_at, tx_nonce",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(submission_from_row).collect()
+    }
+
+    /// Number of submissions per state.
+    pub async fn submission_counts(&self) -> Result<Vec<(SubmissionState, u64)>> {
+        let mut counts = Vec::new();
+        for state in [
+            SubmissionState::Queued,
+            SubmissionState::InFlight,
+            SubmissionState::Confirmed,
+            SubmissionState::Failed,
+        ] {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE state = $1")
+                .bind(state.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+            counts.push((state, get_u64(&row, "n")?));
+        }
+        Ok(counts)
     }
 
     /// A summary of the stored state.
@@ -647,12 +1047,12 @@ impl Store {
             let row = sqlx::query(sql).fetch_one(&self.pool).await?;
             get_u64(&row, "n")
         };
-        let state_count = |state: SubmissionState| async move {
-            let row = sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE state = $1")
-                .bind(state.as_str())
-                .fetch_one(&self.pool)
-                .await?;
-            get_u64(&row, "n")
+        let states = self.submission_counts().await?;
+        let of = |state: SubmissionState| {
+            states
+                .iter()
+                .find(|(s, _)| *s == state)
+                .map_or(0, |(_, n)| *n)
         };
         Ok(Status {
             l1_next_block: self.cursor("l1").await?.map(|c| c.next_block),
@@ -664,44 +1064,137 @@ impl Store {
                 "SELECT COUNT(*) AS n FROM withdrawals WHERE finalized = 1",
             )
             .await?,
-            pending_submissions: state_count(SubmissionState::Queued).await?
-                + state_count(SubmissionState::InFlight).await?,
-            confirmed_submissions: state_count(SubmissionState::Confirmed).await?,
-            failed_submissions: state_count(SubmissionState::Failed).await?,
+            pending_submissions: of(SubmissionState::Queued) + of(SubmissionState::InFlight),
+            confirmed_submissions: of(SubmissionState::Confirmed),
+            failed_submissions: of(SubmissionState::Failed),
         })
     }
 }
 
-// sqlx 0.9 takes only `'static` (or explicitly asserted) SQL text: the two submission queries are
-// spelled out in full here rather than formatted at run time.
-fn const_format_pending() -> &'static str {
-    "SELECT tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at \
-     FROM submissions WHERE chain = $1 AND (state = 'queued' OR state = 'in-flight') ORDER BY tx_nonce, created_at"
-}
-
-fn const_format_all() -> &'static str {
-    "SELECT tx_hash, chain, role, kind, work, sender, tx_nonce, raw_tx, state, outcome, block_number, created_at, updated_at \
-     FROM submissions ORDER BY created_at, tx_nonce"
+fn ttl_ms(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
 #[cfg(test)]
 mod tests {
+    //! Every test runs on SQLite and on PostgreSQL (see [`crate::testing`]).
+
     use super::*;
     use alloy::primitives::keccak256;
 
-    async fn store() -> (tempfile::TempDir, Store, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("r.sqlite").display()
-        );
-        let store = Store::open(&url).await.unwrap();
-        (dir, store, url)
+    /// A fresh database of one backend for one test.
+    struct TestDb {
+        url: String,
+        backend: Backend,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    impl TestDb {
+        async fn new(backend: Backend, label: &str) -> Option<Self> {
+            match backend {
+                Backend::Sqlite => {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!(
+                        "sqlite://{}?mode=rwc",
+                        dir.path().join("r.sqlite").display()
+                    );
+                    Some(Self {
+                        url,
+                        backend,
+                        _dir: Some(dir),
+                    })
+                }
+                Backend::Postgres => {
+                    let url = crate::testing::fresh_postgres_database(label).await?;
+                    Some(Self {
+                        url,
+                        backend,
+                        _dir: None,
+                    })
+                }
+            }
+        }
+
+        async fn open(&self) -> Store {
+            let store = Store::open(&self.url).await.unwrap();
+            assert_eq!(store.backend(), self.backend);
+            store
+        }
+
+        async fn finish(self) {
+            if self.backend == Backend::Postgres {
+                crate::testing::drop_postgres_database(&self.url).await;
+            }
+        }
+    }
+
+    /// Runs each listed `async fn(&TestDb)` once on SQLite and once on PostgreSQL.
+    macro_rules! on_both_backends {
+        ($($name:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        let db = super::TestDb::new(super::Backend::Sqlite, stringify!($name))
+                            .await
+                            .unwrap();
+                        super::$name(&db).await;
+                        db.finish().await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        let Some(db) =
+                            super::TestDb::new(super::Backend::Postgres, stringify!($name)).await
+                        else {
+                            return;
+                        };
+                        super::$name(&db).await;
+                        db.finish().await;
+                    }
+                )*
+            }
+        };
+    }
+
+    on_both_backends!(
+        migrations_are_idempotent_and_meta_binds_the_database,
+        l1_ingestion_round_trips_and_rebuilds_the_tree,
+        a_failed_range_leaves_nothing_behind,
+        a_gap_in_the_table_is_reported,
+        withdrawals_by_block_and_finalization,
+        submissions_life_cycle,
+        one_live_submission_per_account_nonce,
+        leases_are_exclusive_until_they_expire,
+        a_fenced_out_holder_writes_nothing,
+        a_restarted_holder_reclaims_its_own_lease,
+    );
+
+    const TTL: Duration = Duration::from_secs(60);
+
+    fn holder(name: &str) -> Arc<str> {
+        name.into()
+    }
+
+    async fn fence(store: &Store, role: Role) -> Fence {
+        store
+            .try_acquire(role, &holder("test"), TTL, true)
+            .await
+            .unwrap()
+            .expect("a free lease is acquired")
     }
 
     fn message(nonce: u64) -> MessageRow {
         let message = L1Message {
-            kind: MessageKind::Deposit,
+            // Every third message is a forced withdrawal (kind 2), stored and read back alike.
+            kind: if nonce % 3 == 2 {
+                MessageKind::ForcedWithdrawal
+            } else {
+                MessageKind::Deposit
+            },
             nonce,
             sender: Address::repeat_byte(0xaa),
             recipient: Address::repeat_byte(0xbb),
@@ -747,27 +1240,41 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn migrations_are_idempotent_and_meta_binds_the_database() {
-        let (_dir, store, url) = store().await;
+    fn new_submission<'a>(hash: B256, nonce: u64, raw: &'a [u8]) -> NewSubmission<'a> {
+        NewSubmission {
+            tx_hash: hash,
+            chain: "l2",
+            role: "deliver",
+            kind: "relay_messages",
+            work: r#"{"first":0,"last":49}"#,
+            sender: Address::repeat_byte(7),
+            tx_nonce: nonce,
+            raw_tx: raw,
+        }
+    }
+
+    async fn migrations_are_idempotent_and_meta_binds_the_database(db: &TestDb) {
+        let store = db.open().await;
         store.bind_meta("l1_chain_id", "900").await.unwrap();
         store.bind_meta("l1_chain_id", "900").await.unwrap();
         store.close().await;
-        let again = Store::open(&url).await.unwrap();
+        let again = db.open().await;
         let err = again.bind_meta("l1_chain_id", "1").await.unwrap_err();
         assert!(matches!(err, Error::ForeignDatabase(_)), "{err}");
         assert!(err.is_fatal());
-        again.set_meta("bond_cursor", "3").await.unwrap();
-        again.set_meta("bond_cursor", "4").await.unwrap();
+        let f = fence(&again, Role::Propose).await;
+        again.set_meta(&f, "bond_cursor", "3").await.unwrap();
+        again.set_meta(&f, "bond_cursor", "4").await.unwrap();
         assert_eq!(
             again.meta("bond_cursor").await.unwrap().as_deref(),
             Some("4")
         );
+        again.close().await;
     }
 
-    #[tokio::test]
-    async fn l1_ingestion_round_trips_and_rebuilds_the_tree() {
-        let (_dir, store, url) = store().await;
+    async fn l1_ingestion_round_trips_and_rebuilds_the_tree(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Deliver).await;
         assert_eq!(store.cursor("l1").await.unwrap(), None);
         let first: Vec<_> = (0..3).map(message).collect();
         let root = RootRow {
@@ -775,70 +1282,87 @@ mod tests {
             count: 3,
             l1_block: 12,
         };
-        store.ingest_l1(&first, &[root], cursor(20)).await.unwrap();
+        store
+            .ingest_l1(&f, &first, &[root], cursor(20))
+            .await
+            .unwrap();
+        // A tree loaded now is extended with exactly what is ingested later.
+        let mut early = store.load_message_tree().await.unwrap();
+        assert_eq!(early.len(), 3);
         let second: Vec<_> = (3..7).map(message).collect();
-        store.ingest_l1(&second, &[], cursor(30)).await.unwrap();
+        store.ingest_l1(&f, &second, &[], cursor(30)).await.unwrap();
         assert_eq!(store.cursor("l1").await.unwrap(), Some(cursor(30)));
         assert_eq!(store.messages(0, 100).await.unwrap().len(), 7);
+        assert_eq!(store.message_count().await.unwrap(), 7);
         let some = store.messages(2, 5).await.unwrap();
         assert_eq!(some, (2..5).map(message).collect::<Vec<_>>());
+        assert_eq!(
+            store.message(2).await.unwrap().unwrap().message.kind,
+            MessageKind::ForcedWithdrawal
+        );
+        assert_eq!(store.message(7).await.unwrap(), None);
         assert_eq!(store.latest_root().await.unwrap(), Some(root));
+        store.extend_message_tree(&mut early).await.unwrap();
         store.close().await;
 
-        let store = Store::open(&url).await.unwrap();
+        let store = db.open().await;
         let tree = store.load_message_tree().await.unwrap();
         let expected = MerkleTree::from_leaves((0..7).map(|n| message(n).leaf)).unwrap();
         assert_eq!(tree, expected);
+        assert_eq!(early, expected);
         let status = store.status().await.unwrap();
         assert_eq!(status.l1_messages, 7);
         assert_eq!(status.committed_messages, 3);
         assert_eq!(status.l1_next_block, Some(30));
         assert_eq!(status.l2_next_block, None);
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn a_failed_range_leaves_nothing_behind() {
-        let (_dir, store, _url) = store().await;
+    async fn a_failed_range_leaves_nothing_behind(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Deliver).await;
         store
-            .ingest_l1(&[message(0)], &[], cursor(5))
+            .ingest_l1(&f, &[message(0)], &[], cursor(5))
             .await
             .unwrap();
         // Nonce 0 again: the primary key refuses it and the whole range, cursor included, rolls back.
         let err = store
-            .ingest_l1(&[message(1), message(0)], &[], cursor(9))
+            .ingest_l1(&f, &[message(1), message(0)], &[], cursor(9))
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Database(_)));
         assert_eq!(store.cursor("l1").await.unwrap(), Some(cursor(5)));
         assert_eq!(store.messages(0, 10).await.unwrap().len(), 1);
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn a_gap_in_the_table_is_reported() {
-        let (_dir, store, _url) = store().await;
+    async fn a_gap_in_the_table_is_reported(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Deliver).await;
         store
-            .ingest_l1(&[message(0), message(2)], &[], cursor(5))
+            .ingest_l1(&f, &[message(0), message(2)], &[], cursor(5))
             .await
             .unwrap();
         let err = store.load_message_tree().await.unwrap_err();
         assert!(err.to_string().contains("gap"), "{err}");
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn withdrawals_by_block_and_finalization() {
-        let (_dir, store, _url) = store().await;
+    async fn withdrawals_by_block_and_finalization(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Finalize).await;
         let rows = vec![
             withdrawal(0, 5),
             withdrawal(1, 5),
             withdrawal(2, 8),
             withdrawal(3, 12),
         ];
-        store.ingest_l2(&rows, cursor(13)).await.unwrap();
+        store.ingest_l2(&f, &rows, cursor(13)).await.unwrap();
         assert_eq!(store.withdrawals_up_to_block(4).await.unwrap(), 0);
         assert_eq!(store.withdrawals_up_to_block(5).await.unwrap(), 2);
         assert_eq!(store.withdrawals_up_to_block(11).await.unwrap(), 3);
         assert_eq!(store.withdrawals_up_to_block(100).await.unwrap(), 4);
-        store.mark_finalized(&[1]).await.unwrap();
+        store.mark_finalized(&f, &[1]).await.unwrap();
         let open = store.unfinalized_withdrawals(0, 3, 10).await.unwrap();
         assert_eq!(
             open.iter().map(|w| w.withdrawal.nonce).collect::<Vec<_>>(),
@@ -855,27 +1379,33 @@ mod tests {
             rows[3].withdrawal
         );
         assert!(store.withdrawals().await.unwrap()[1].finalized);
+        // By leaf, by L2 transaction, unknown.
+        let by_leaf = store.withdrawals_by_hash(rows[2].leaf).await.unwrap();
+        assert_eq!(by_leaf.len(), 1);
+        assert_eq!(by_leaf[0].withdrawal, rows[2].withdrawal);
+        let by_tx = store.withdrawals_by_hash(rows[3].l2_tx).await.unwrap();
+        assert_eq!(by_tx[0].withdrawal.nonce, 3);
+        assert!(
+            store
+                .withdrawals_by_hash(keccak256("nothing"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let tree = store.load_withdrawal_tree().await.unwrap();
         assert_eq!(tree.len(), 4);
         assert_eq!(tree.leaf(3), Some(rows[3].leaf));
         assert_eq!(store.status().await.unwrap().finalized_withdrawals, 1);
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn submissions_life_cycle() {
-        let (_dir, store, url) = store().await;
+    async fn submissions_life_cycle(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Deliver).await;
         let hash = keccak256("tx");
+        let raw = [0x02, 0xf8, 0x01];
         store
-            .insert_submission(&NewSubmission {
-                tx_hash: hash,
-                chain: "l2",
-                role: "deliver",
-                kind: "relay_messages",
-                work: r#"{"first":0,"last":49}"#,
-                sender: Address::repeat_byte(7),
-                tx_nonce: 4,
-                raw_tx: &[0x02, 0xf8, 0x01],
-            })
+            .insert_submission(&f, &new_submission(hash, 4, &raw))
             .await
             .unwrap();
         let pending = store.pending_submissions("l2").await.unwrap();
@@ -883,20 +1413,34 @@ mod tests {
         assert_eq!(pending[0].state, SubmissionState::Queued);
         assert_eq!(pending[0].raw_tx, Bytes::from(vec![0x02, 0xf8, 0x01]));
         assert_eq!(pending[0].sender, Address::repeat_byte(7));
+        // The fencing token and the holder are stored with the submission.
+        assert_eq!(pending[0].holder.as_deref(), Some("test"));
+        assert_eq!(pending[0].lease_token, Some(f.token));
         assert!(store.pending_submissions("l1").await.unwrap().is_empty());
         store
-            .update_submission(hash, SubmissionState::InFlight, None, None)
+            .update_submission(&f, hash, SubmissionState::InFlight, None, None, None)
             .await
             .unwrap();
         store.close().await;
         // A restart still sees it in flight.
-        let store = Store::open(&url).await.unwrap();
+        let store = db.open().await;
         assert_eq!(
             store.pending_submissions("l2").await.unwrap()[0].state,
             SubmissionState::InFlight
         );
+        let cost = Cost {
+            gas_used: 123_456,
+            fee_wei: U256::from(123_456u64) * U256::from(7_000_000_007u64),
+        };
         store
-            .update_submission(hash, SubmissionState::Confirmed, Some("ok"), Some(77))
+            .update_submission(
+                &f,
+                hash,
+                SubmissionState::Confirmed,
+                Some("ok"),
+                Some(77),
+                Some(cost),
+            )
             .await
             .unwrap();
         assert!(store.pending_submissions("l2").await.unwrap().is_empty());
@@ -906,8 +1450,241 @@ mod tests {
         assert_eq!(all[0].outcome.as_deref(), Some("ok"));
         assert_eq!(all[0].block_number, Some(77));
         assert_eq!(all[0].tx_nonce, 4);
+        assert_eq!(all[0].gas_used, Some(cost.gas_used));
+        assert_eq!(all[0].fee_wei, Some(cost.fee_wei));
         let status = store.status().await.unwrap();
         assert_eq!(status.confirmed_submissions, 1);
         assert_eq!(status.pending_submissions, 0);
+        store.close().await;
+    }
+
+    async fn one_live_submission_per_account_nonce(db: &TestDb) {
+        let store = db.open().await;
+        let f = fence(&store, Role::Deliver).await;
+        let raw = [0x02];
+        store
+            .insert_submission(&f, &new_submission(keccak256("a"), 9, &raw))
+            .await
+            .unwrap();
+        // A second transaction with the same account nonce while the first is live: refused.
+        let err = store
+            .insert_submission(&f, &new_submission(keccak256("b"), 9, &raw))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Database(_)), "{err}");
+        // Once the first failed (the node refused it), the nonce may be used again.
+        store
+            .update_submission(
+                &f,
+                keccak256("a"),
+                SubmissionState::Failed,
+                Some("rejected"),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .insert_submission(&f, &new_submission(keccak256("b"), 9, &raw))
+            .await
+            .unwrap();
+        assert_eq!(store.submissions().await.unwrap().len(), 2);
+        store.close().await;
+    }
+
+    async fn leases_are_exclusive_until_they_expire(db: &TestDb) {
+        let store = db.open().await;
+        let (a, b) = (holder("a"), holder("b"));
+        let short = Duration::from_millis(300);
+        let fa = store
+            .try_acquire(Role::Deliver, &a, short, true)
+            .await
+            .unwrap()
+            .unwrap();
+        // Held: b is refused; another role is independent.
+        assert_eq!(
+            store
+                .try_acquire(Role::Deliver, &b, short, true)
+                .await
+                .unwrap(),
+            None
+        );
+        let fb_propose = store
+            .try_acquire(Role::Propose, &b, TTL, true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fb_propose.token, 1);
+        // Renewal keeps it: even after the first ttl has passed, a renewed lease is not free.
+        assert!(store.renew(&fa, TTL).await.unwrap());
+        tokio::time::sleep(short * 2).await;
+        assert_eq!(
+            store
+                .try_acquire(Role::Deliver, &b, short, true)
+                .await
+                .unwrap(),
+            None
+        );
+        // Expired: b takes it over with a new token; a's renewal now fails.
+        assert!(store.renew(&fa, short).await.unwrap());
+        tokio::time::sleep(short * 2).await;
+        let fb = store
+            .try_acquire(Role::Deliver, &b, TTL, true)
+            .await
+            .unwrap()
+            .expect("an expired lease is taken over");
+        assert_eq!(fb.token, fa.token + 1);
+        assert!(!store.renew(&fa, TTL).await.unwrap());
+        let leases = store.leases().await.unwrap();
+        let deliver = leases.iter().find(|l| l.role == "deliver").unwrap();
+        assert_eq!(deliver.holder, "b");
+        assert_eq!(deliver.token, fb.token);
+        assert!(deliver.is_live());
+        // Released: a may take it at once, without waiting for the ttl.
+        store.release(&fb).await.unwrap();
+        let fa2 = store
+            .try_acquire(Role::Deliver, &a, TTL, true)
+            .await
+            .unwrap()
+            .expect("a released lease is free");
+        assert_eq!(fa2.token, fb.token + 1);
+        store.close().await;
+    }
+
+    async fn a_fenced_out_holder_writes_nothing(db: &TestDb) {
+        let store = db.open().await;
+        let (a, b) = (holder("a"), holder("b"));
+        let fa = store
+            .try_acquire(Role::Deliver, &a, Duration::from_millis(200), true)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .ingest_l1(&fa, &[message(0)], &[], cursor(5))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let fb = store
+            .try_acquire(Role::Deliver, &b, TTL, true)
+            .await
+            .unwrap()
+            .unwrap();
+        // Every write under a's old token is refused and leaves nothing behind.
+        let err = store
+            .ingest_l1(&fa, &[message(1)], &[], cursor(9))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LeaseLost {
+                    role: Role::Deliver
+                }
+            ),
+            "{err}"
+        );
+        let err = store
+            .insert_submission(&fa, &new_submission(keccak256("late"), 1, &[1]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::LeaseLost { .. }), "{err}");
+        assert!(store.submissions().await.unwrap().is_empty());
+        assert_eq!(store.cursor("l1").await.unwrap(), Some(cursor(5)));
+        assert_eq!(store.message_count().await.unwrap(), 1);
+        // The new holder writes.
+        store
+            .ingest_l1(&fb, &[message(1)], &[], cursor(9))
+            .await
+            .unwrap();
+        store
+            .insert_submission(&fb, &new_submission(keccak256("new"), 1, &[1]))
+            .await
+            .unwrap();
+        let all = store.submissions().await.unwrap();
+        assert_eq!(all[0].holder.as_deref(), Some("b"));
+        assert_eq!(all[0].lease_token, Some(fb.token));
+        store.close().await;
+    }
+
+    async fn a_restarted_holder_reclaims_its_own_lease(db: &TestDb) {
+        let store = db.open().await;
+        let a = holder("a");
+        let first = store
+            .try_acquire(Role::Finalize, &a, TTL, true)
+            .await
+            .unwrap()
+            .unwrap();
+        // Same id after a crash: taken back at once, with a new token that fences the old run.
+        let second = store
+            .try_acquire(Role::Finalize, &a, TTL, true)
+            .await
+            .unwrap()
+            .expect("own lease reclaimed");
+        assert_eq!(second.token, first.token + 1);
+        assert!(!store.renew(&first, TTL).await.unwrap());
+        // Without reclaim (a process that lost the role once), only expiry frees it.
+        assert_eq!(
+            store
+                .try_acquire(Role::Finalize, &a, TTL, false)
+                .await
+                .unwrap(),
+            None
+        );
+        store.close().await;
+    }
+
+    /// The same migration files give the same tables and columns on both backends.
+    #[tokio::test]
+    async fn both_backends_have_the_same_schema() {
+        let Some(pg) = TestDb::new(Backend::Postgres, "schema").await else {
+            return;
+        };
+        let lite = TestDb::new(Backend::Sqlite, "schema").await.unwrap();
+        let pg_store = pg.open().await;
+        let lite_store = lite.open().await;
+        let pg_rows = sqlx::query(
+            r#"SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c,
+                      CAST(data_type AS TEXT) AS ty FROM information_schema.columns
+               WHERE table_schema = 'public' AND table_name NOT LIKE '\_sqlx%'
+               ORDER BY table_name COLLATE "C", ordinal_position"#,
+        )
+        .fetch_all(&pg_store.pool)
+        .await
+        .unwrap();
+        let pg_columns: Vec<(String, String, String)> = pg_rows
+            .iter()
+            .map(|r| {
+                let ty: String = r.try_get("ty").unwrap();
+                let ty = match ty.as_str() {
+                    "bigint" => "BIGINT",
+                    "text" => "TEXT",
+                    other => panic!("unexpected PostgreSQL type {other}"),
+                };
+                (r.try_get("t").unwrap(), r.try_get("c").unwrap(), ty.into())
+            })
+            .collect();
+        let lite_rows = sqlx::query(
+            r#"SELECT m.name AS t, p.name AS c, p.type AS ty FROM sqlite_master m, pragma_table_info(m.name) p
+               WHERE m.type = 'table' AND m.name NOT LIKE '\_sqlx%' ESCAPE '\'
+               ORDER BY m.name, p.cid"#,
+        )
+        .fetch_all(&lite_store.pool)
+        .await
+        .unwrap();
+        let lite_columns: Vec<(String, String, String)> = lite_rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("t").unwrap(),
+                    r.try_get("c").unwrap(),
+                    r.try_get("ty").unwrap(),
+                )
+            })
+            .collect();
+        assert!(lite_columns.len() > 40, "{lite_columns:?}");
+        assert_eq!(pg_columns, lite_columns);
+        pg_store.close().await;
+        lite_store.close().await;
+        pg.finish().await;
     }
 }

@@ -8,7 +8,6 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
-use drawbridge_deployment::{Deployment, L1Side, L2Side, Params, Preset, Roles};
 
 use common::*;
 
@@ -131,30 +130,8 @@ async fn the_binary_survives_sigkill_and_stops_on_sigterm() {
 }
 
 fn offline_deployment(dir: &Path) -> PathBuf {
-    let deployment = Deployment {
-        l1: L1Side {
-            chain_id: 900,
-            rpc_url: "http://127.0.0.1:1".into(),
-            l1_bridge: Address::repeat_byte(1),
-            output_oracle: Address::repeat_byte(2),
-            test_token: None,
-            deploy_block: 1,
-        },
-        l2: L2Side {
-            chain_id: 901,
-            rpc_url: "http://127.0.0.1:2".into(),
-            l2_bridge: Address::repeat_byte(3),
-            root_oracle: Address::repeat_byte(4),
-            deploy_block: 1,
-        },
-        roles: Roles {
-            governance: Address::repeat_byte(5),
-            council: Address::repeat_byte(6),
-            proposer: Address::repeat_byte(7),
-            root_publisher: Address::repeat_byte(7),
-        },
-        params: Params::preset(Preset::Devnet),
-    };
+    let deployment =
+        drawbridge_relayer::testing::offline_deployment("http://127.0.0.1:1", "http://127.0.0.1:2");
     let path = dir.join("deployment.json");
     deployment.save(&path).unwrap();
     path

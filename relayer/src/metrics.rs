@@ -1,0 +1,333 @@
+//! Prometheus metrics in the text exposition format (version 0.0.4), written by hand: a handful
+//! of gauges and counters does not need a registry crate, only correct `# HELP` / `# TYPE` lines
+//! and escaped label values.
+//!
+//! The process keeps what only it sees (chain heads, balances, gas it paid, errors, alerts) in
+//! [`Metrics`]; what the database knows (cursors, queues, submissions by state, leases) is read
+//! at every scrape, so every relayer sharing a database reports the same totals.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use alloy::primitives::U256;
+
+/// What the monitor saw of one chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChainView {
+    /// Latest block number.
+    pub head: Option<u64>,
+    /// The relayer account's balance in wei.
+    pub balance: Option<U256>,
+    /// Whether the balance is below the configured minimum.
+    pub balance_low: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    chains: BTreeMap<&'static str, ChainView>,
+    gas_used: BTreeMap<&'static str, u64>,
+    fees_wei: BTreeMap<&'static str, U256>,
+    round_errors: BTreeMap<String, u64>,
+    alerts: BTreeMap<&'static str, u64>,
+    /// Set while a role refuses to act (deep reorg, a leaf or root that does not match, ...).
+    halted: BTreeMap<&'static str, String>,
+    l2_messages_processed: Option<u64>,
+    last_round_ok_ms: Option<i64>,
+    rounds_ok: u64,
+}
+
+/// Values this process observes; shared by the main loop, the monitor and the API.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+impl Metrics {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_chain(&self, chain: &'static str, view: ChainView) {
+        self.lock().chains.insert(chain, view);
+    }
+
+    pub fn chain(&self, chain: &'static str) -> ChainView {
+        self.lock().chains.get(chain).copied().unwrap_or_default()
+    }
+
+    pub fn add_cost(&self, chain: &'static str, gas_used: u64, fee_wei: U256) {
+        let mut inner = self.lock();
+        *inner.gas_used.entry(chain).or_default() += gas_used;
+        *inner.fees_wei.entry(chain).or_default() += fee_wei;
+    }
+
+    pub fn round_error(&self, role: &str) {
+        *self
+            .lock()
+            .round_errors
+            .entry(role.to_string())
+            .or_default() += 1;
+    }
+
+    pub fn alert(&self, kind: &'static str) {
+        *self.lock().alerts.entry(kind).or_default() += 1;
+    }
+
+    pub fn set_halted(&self, role: &'static str, reason: Option<String>) {
+        let mut inner = self.lock();
+        match reason {
+            Some(reason) => {
+                inner.halted.insert(role, reason);
+            }
+            None => {
+                inner.halted.remove(role);
+            }
+        }
+    }
+
+    pub fn halted(&self) -> BTreeMap<&'static str, String> {
+        self.lock().halted.clone()
+    }
+
+    pub fn set_l2_messages_processed(&self, n: u64) {
+        self.lock().l2_messages_processed = Some(n);
+    }
+
+    pub fn l2_messages_processed(&self) -> Option<u64> {
+        self.lock().l2_messages_processed
+    }
+
+    pub fn round_ok(&self, now_ms: i64) {
+        let mut inner = self.lock();
+        inner.last_round_ok_ms = Some(now_ms);
+        inner.rounds_ok += 1;
+    }
+
+    pub fn last_round_ok_ms(&self) -> Option<i64> {
+        self.lock().last_round_ok_ms
+    }
+
+    /// Writes this process's own series.
+    pub fn write(&self, out: &mut Exposition) {
+        let inner = self.lock();
+        out.family(
+            "drawbridge_relayer_head_block",
+            "gauge",
+            "Latest block number of the chain as last seen.",
+        );
+        for (chain, view) in &inner.chains {
+            if let Some(head) = view.head {
+                out.sample("drawbridge_relayer_head_block", &[("chain", chain)], head);
+            }
+        }
+        out.family(
+            "drawbridge_relayer_balance_wei",
+            "gauge",
+            "Balance of the relayer's account in wei.",
+        );
+        for (chain, view) in &inner.chains {
+            if let Some(balance) = view.balance {
+                out.sample_f64(
+                    "drawbridge_relayer_balance_wei",
+                    &[("chain", chain)],
+                    u256_f64(balance),
+                );
+            }
+        }
+        out.family(
+            "drawbridge_relayer_balance_low",
+            "gauge",
+            "1 while the relayer's balance is below the configured minimum (alert).",
+        );
+        for (chain, view) in &inner.chains {
+            out.sample(
+                "drawbridge_relayer_balance_low",
+                &[("chain", chain)],
+                u64::from(view.balance_low),
+            );
+        }
+        out.family(
+            "drawbridge_relayer_gas_used_total",
+            "counter",
+            "Gas used by the transactions this process settled.",
+        );
+        for chain in ["l1", "l2"] {
+            out.sample(
+                "drawbridge_relayer_gas_used_total",
+                &[("chain", chain)],
+                inner.gas_used.get(chain).copied().unwrap_or(0),
+            );
+        }
+        out.family(
+            "drawbridge_relayer_fees_paid_wei_total",
+            "counter",
+            "Fees (gas used times effective gas price) of the transactions this process settled, in wei.",
+        );
+        for chain in ["l1", "l2"] {
+            out.sample_f64(
+                "drawbridge_relayer_fees_paid_wei_total",
+                &[("chain", chain)],
+                u256_f64(inner.fees_wei.get(chain).copied().unwrap_or_default()),
+            );
+        }
+        out.family(
+            "drawbridge_relayer_round_errors_total",
+            "counter",
+            "Failed rounds per role (RPC, database or chain inconsistency).",
+        );
+        for (role, n) in &inner.round_errors {
+            out.sample(
+                "drawbridge_relayer_round_errors_total",
+                &[("role", role)],
+                *n,
+            );
+        }
+        out.family(
+            "drawbridge_relayer_alerts_total",
+            "counter",
+            "Alerts raised: low_balance, leaf_mismatch, inconsistency, lease_lost.",
+        );
+        for (kind, n) in &inner.alerts {
+            out.sample("drawbridge_relayer_alerts_total", &[("kind", kind)], *n);
+        }
+        out.family(
+            "drawbridge_relayer_halted",
+            "gauge",
+            "1 while a role refuses to act on what the chains show (see the logs and docs/operators.md).",
+        );
+        for role in ["deliver", "propose", "finalize"] {
+            out.sample(
+                "drawbridge_relayer_halted",
+                &[("role", role)],
+                u64::from(inner.halted.contains_key(role)),
+            );
+        }
+        out.family(
+            "drawbridge_relayer_rounds_ok_total",
+            "counter",
+            "Rounds that completed without error.",
+        );
+        out.sample("drawbridge_relayer_rounds_ok_total", &[], inner.rounds_ok);
+        if let Some(ms) = inner.last_round_ok_ms {
+            out.family(
+                "drawbridge_relayer_last_round_ok_timestamp_seconds",
+                "gauge",
+                "Unix time of the last round without error.",
+            );
+            out.sample_f64(
+                "drawbridge_relayer_last_round_ok_timestamp_seconds",
+                &[],
+                ms as f64 / 1000.0,
+            );
+        }
+    }
+}
+
+/// Wei as a float for Prometheus (exact up to 2^53 wei, then rounded; fine for dashboards).
+pub(crate) fn u256_f64(value: U256) -> f64 {
+    value.to_string().parse().unwrap_or(f64::MAX)
+}
+
+/// A text exposition being written.
+#[derive(Debug, Default)]
+pub(crate) struct Exposition {
+    text: String,
+}
+
+impl Exposition {
+    /// Starts a metric family: `# HELP` and `# TYPE` lines.
+    pub fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+        let _ = writeln!(self.text, "# HELP {name} {help}");
+        let _ = writeln!(self.text, "# TYPE {name} {kind}");
+    }
+
+    fn labels(labels: &[(&str, &str)]) -> String {
+        if labels.is_empty() {
+            return String::new();
+        }
+        let inner: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| {
+                let v = v
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n");
+                format!("{k}=\"{v}\"")
+            })
+            .collect();
+        format!("{{{}}}", inner.join(","))
+    }
+
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: u64) {
+        let _ = writeln!(self.text, "{name}{} {value}", Self::labels(labels));
+    }
+
+    pub fn sample_f64(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        let _ = writeln!(self.text, "{name}{} {value}", Self::labels(labels));
+    }
+
+    pub fn finish(self) -> String {
+        self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_format_escapes_labels_and_declares_families() {
+        let mut out = Exposition::default();
+        out.family("x_total", "counter", "A help text with \\ and\nnewline.");
+        out.sample("x_total", &[("a", "q\"uo\\te\nd"), ("b", "2")], 7);
+        out.sample_f64("x_total", &[], 1.5);
+        let text = out.finish();
+        assert_eq!(
+            text,
+            "# HELP x_total A help text with \\\\ and\\nnewline.\n# TYPE x_total counter\n\
+             x_total{a=\"q\\\"uo\\\\te\\nd\",b=\"2\"} 7\nx_total 1.5\n"
+        );
+    }
+
+    #[test]
+    fn process_metrics_render() {
+        let m = Metrics::default();
+        m.set_chain(
+            "l1",
+            ChainView {
+                head: Some(12),
+                balance: Some(U256::from(5u64)),
+                balance_low: true,
+            },
+        );
+        m.add_cost("l2", 21_000, U256::from(42_000u64));
+        m.add_cost("l2", 1_000, U256::from(2_000u64));
+        m.round_error("deliver");
+        m.alert("low_balance");
+        m.set_halted("deliver", Some("deep reorg".into()));
+        let mut out = Exposition::default();
+        m.write(&mut out);
+        let text = out.finish();
+        for line in [
+            "drawbridge_relayer_head_block{chain=\"l1\"} 12",
+            "drawbridge_relayer_balance_wei{chain=\"l1\"} 5",
+            "drawbridge_relayer_balance_low{chain=\"l1\"} 1",
+            "drawbridge_relayer_gas_used_total{chain=\"l2\"} 22000",
+            "drawbridge_relayer_fees_paid_wei_total{chain=\"l2\"} 44000",
+            "drawbridge_relayer_gas_used_total{chain=\"l1\"} 0",
+            "drawbridge_relayer_round_errors_total{role=\"deliver\"} 1",
+            "drawbridge_relayer_alerts_total{kind=\"low_balance\"} 1",
+            "drawbridge_relayer_halted{role=\"deliver\"} 1",
+            "drawbridge_relayer_halted{role=\"finalize\"} 0",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+        m.set_halted("deliver", None);
+        assert!(m.halted().is_empty());
+    }
+}
