@@ -554,17 +554,9 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     );
     assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
 
-    // The council pauses the bridge: a deposit is refused before anything is sent.
-    let council = env.devnet.accounts.council.clone();
-    let l1 = env.l1(&council);
-    drawbridge_bindings::IL1Bridge::new(env.devnet.deployment.l1.l1_bridge, &l1)
-        .pause(20)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    // The council (9 of its 12 members sign) pauses the bridge through its SecurityCouncil: a
+    // deposit is refused before anything is sent.
+    env.devnet.council_pause(20).await.unwrap();
     let nonce = env.l1_nonce(user.address()).await;
     let run = env
         .run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])

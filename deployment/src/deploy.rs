@@ -2,6 +2,13 @@
 //! own constructor call so that no proxy is ever left uninitialized. The two sides need each
 //! other's addresses, so the proxies' addresses are predicted from the deployers' nonces first and
 //! checked after.
+//!
+//! Governance is either plain accounts ([`Roles`]) or, given a council key, a `SecurityCouncil`
+//! on each chain: the L1 one is the upgrade admin of `L1Bridge` and `OutputOracle`, the bridge's
+//! pauser and the oracle's council; the L2 one (same key, own EIP-712 domain and nonce, no
+//! targets) is the upgrade admin of `L2Bridge` and `L1RootOracle`. Each council upgrades only
+//! itself, through its own timelock. The councils are created last on their chain so that their
+//! initializers check the targets' live parameters against theirs.
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, U256};
@@ -10,11 +17,15 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolCall, SolConstructor};
 use drawbridge_bindings::{
-    ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, TestToken, implementations,
+    ERC1967Proxy, L1Bridge, L1RootOracle, L2Bridge, OutputOracle, SecurityCouncil, TestToken,
+    implementations,
 };
 use tracing::info;
 
-use crate::{Deployment, DeploymentError, L1Side, L2Side, Params, Roles};
+use crate::{
+    CouncilDeployment, CouncilKey, Deployment, DeploymentError, L1Side, L2Side, Params, Preset,
+    Roles,
+};
 
 /// What to deploy where.
 #[derive(Debug, Clone)]
@@ -25,8 +36,12 @@ pub struct DeployRequest {
     pub l2_rpc_url: String,
     /// Pays for the deployment on both chains; must not send anything else meanwhile.
     pub deployer: PrivateKeySigner,
-    /// Role holders.
+    /// Role holders. With a `council_key`, `governance` and `council` are ignored: the councils
+    /// take those roles (and the returned deployment's roles name the L1 council).
     pub roles: Roles,
+    /// Deploy a `SecurityCouncil` on each chain with this group key and let them govern; `None`:
+    /// plain accounts from `roles`.
+    pub council_key: Option<CouncilKey>,
     /// Protocol parameters; refused unless they pass [`Params::validate`].
     pub params: Params,
     /// Also deploy a mintable test token on L1 (devnet).
@@ -119,6 +134,39 @@ fn with_args(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
     code.into()
 }
 
+/// The councils' parameters: DESIGN.md's, as `SecurityCouncil.checkParams` checks them.
+fn council_params(params: &Params) -> implementations::security_council::SecurityCouncil::Params {
+    implementations::security_council::SecurityCouncil::Params {
+        upgradeDelay: params.upgrade_delay,
+        challengePeriod: params.challenge_period,
+        forcedInclusionWindow: params.forced_inclusion_window,
+        exitWindow: params.exit_window,
+        maxPause: params.max_pause,
+        pauseCooldown: params.pause_cooldown,
+        threshold: params.council_threshold,
+        members: params.council_size,
+        mainnet: params.preset == Preset::Mainnet,
+    }
+}
+
+fn council_init(
+    key: &CouncilKey,
+    l1_bridge: Address,
+    output_oracle: Address,
+    params: &Params,
+) -> Vec<u8> {
+    SecurityCouncil::initializeCall {
+        p: implementations::security_council::SecurityCouncil::InitParams {
+            groupKeyX: key.x,
+            groupKeyY: key.y,
+            l1Bridge: l1_bridge,
+            outputOracle: output_oracle,
+            params: council_params(params),
+        },
+    }
+    .abi_encode()
+}
+
 fn proxy_code(implementation: Address, init: Vec<u8>) -> Bytes {
     let args = ERC1967Proxy::constructorCall {
         implementation,
@@ -132,6 +180,9 @@ fn proxy_code(implementation: Address, init: Vec<u8>) -> Bytes {
 pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentError> {
     let params = &request.params;
     params.validate()?;
+    if let Some(key) = &request.council_key {
+        key.validate()?;
+    }
     let l1 = connect(&request.l1_rpc_url, &request.deployer)?;
     let l2 = connect(&request.l2_rpc_url, &request.deployer)?;
     let deployer = request.deployer.address();
@@ -169,11 +220,28 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let oracle_impl = deployer.create(l1_nonce + 1);
     let root_oracle_impl = deployer.create(l2_nonce);
     let l2_bridge_impl = deployer.create(l2_nonce + 1);
+    // With a council: its implementation and proxy come next on each chain.
+    let councils = request.council_key.map(|_| {
+        (
+            deployer.create(l1_nonce + 4),
+            deployer.create(l1_nonce + 5),
+            deployer.create(l2_nonce + 4),
+            deployer.create(l2_nonce + 5),
+        )
+    });
+    let (l1_governance, l1_council, l2_governance) = match councils {
+        Some((_, l1_council, _, l2_council)) => (l1_council, l1_council, l2_council),
+        None => (
+            request.roles.governance,
+            request.roles.council,
+            request.roles.governance,
+        ),
+    };
 
     let l1_init = L1Bridge::initializeCall {
         p: implementations::l1_bridge::IL1Bridge::InitParams {
-            governance: request.roles.governance,
-            pauser: request.roles.council,
+            governance: l1_governance,
+            pauser: l1_council,
             outputOracle: output_oracle,
             l2ChainId: U256::from(l2_chain_id),
             l2Bridge: l2_bridge,
@@ -185,8 +253,8 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     .abi_encode();
     let oracle_init = OutputOracle::initializeCall {
         p: implementations::output_oracle::IOutputOracle::InitParams {
-            governance: request.roles.governance,
-            council: request.roles.council,
+            governance: l1_governance,
+            council: l1_council,
             proposer: request.roles.proposer,
             l1Bridge: l1_bridge,
             challengePeriod: params.challenge_period,
@@ -197,13 +265,13 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     }
     .abi_encode();
     let root_init = L1RootOracle::initializeCall {
-        governance_: request.roles.governance,
+        governance_: l2_governance,
         publisher_: request.roles.root_publisher,
     }
     .abi_encode();
     let l2_init = L2Bridge::initializeCall {
         p: implementations::l2_bridge::IL2Bridge::InitParams {
-            governance: request.roles.governance,
+            governance: l2_governance,
             rootOracle: root_oracle,
             l1ChainId: U256::from(l1_chain_id),
             l1Bridge: l1_bridge,
@@ -228,6 +296,18 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
         batch
             .create("OutputOracle proxy", proxy_code(oracle_impl, oracle_init))
             .await?;
+        if let (Some(key), Some((impl_, ..))) = (&request.council_key, councils) {
+            batch
+                .create(
+                    "L1 SecurityCouncil implementation",
+                    SecurityCouncil::BYTECODE.clone(),
+                )
+                .await?;
+            let init = council_init(key, l1_bridge, output_oracle, params);
+            batch
+                .create("L1 SecurityCouncil proxy", proxy_code(impl_, init))
+                .await?;
+        }
         if request.with_test_token {
             let args = TestToken::constructorCall {
                 name_: "Drawbridge Test Token".into(),
@@ -262,18 +342,37 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
         batch
             .create("L2Bridge proxy", proxy_code(l2_bridge_impl, l2_init))
             .await?;
+        if let (Some(key), Some((_, _, impl_, _))) = (&request.council_key, councils) {
+            batch
+                .create(
+                    "L2 SecurityCouncil implementation",
+                    SecurityCouncil::BYTECODE.clone(),
+                )
+                .await?;
+            // No targets on L2: nothing to pause, no OutputOracle.
+            let init = council_init(key, Address::ZERO, Address::ZERO, params);
+            batch
+                .create("L2 SecurityCouncil proxy", proxy_code(impl_, init))
+                .await?;
+        }
         batch.finish().await
     };
     let ((l1_created, l1_deploy_block), (l2_created, l2_deploy_block)) =
         tokio::try_join!(deploy_l1, deploy_l2)?;
-    let test_token = l1_created.get(4).copied();
+    let council_creations = if councils.is_some() { 2 } else { 0 };
+    let test_token = l1_created.get(4 + council_creations).copied();
 
-    for (what, predicted, actual) in [
+    let mut predictions = vec![
         ("L1Bridge", l1_bridge, l1_created[2]),
         ("OutputOracle", output_oracle, l1_created[3]),
         ("L1RootOracle", root_oracle, l2_created[2]),
         ("L2Bridge", l2_bridge, l2_created[3]),
-    ] {
+    ];
+    if let Some((_, l1_council, _, l2_council)) = councils {
+        predictions.push(("L1 SecurityCouncil", l1_council, l1_created[5]));
+        predictions.push(("L2 SecurityCouncil", l2_council, l2_created[5]));
+    }
+    for (what, predicted, actual) in predictions {
         if predicted != actual {
             return Err(chain_err(format!("deploying {what}"))(format!(
                 "landed at {actual}, predicted {predicted}: the deployer sent another transaction meanwhile"
@@ -297,7 +396,15 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             root_oracle,
             deploy_block: l2_deploy_block,
         },
-        roles: request.roles.clone(),
+        roles: Roles {
+            governance: l1_governance,
+            council: l1_council,
+            ..request.roles.clone()
+        },
         params: params.clone(),
+        council: request
+            .council_key
+            .zip(councils)
+            .map(|(group_key, (_, l1, _, l2))| CouncilDeployment { l1, l2, group_key }),
     })
 }

@@ -7,7 +7,7 @@ mod file;
 mod params;
 
 pub use deploy::{DeployRequest, deploy};
-pub use file::{Deployment, L1Side, L2Side, Roles};
+pub use file::{CouncilDeployment, CouncilKey, Deployment, L1Side, L2Side, Roles};
 pub use params::{Params, Preset};
 
 /// Everything that can go wrong while loading, checking or deploying.

@@ -1,15 +1,28 @@
 //! A Drawbridge devnet: two `anvil` chains with distinct chain ids and the whole bridge deployed
-//! on them with devnet parameters. The `drawbridge-devnet` binary runs one for people; the
-//! end-to-end tests start one per test on free ports.
+//! on them with devnet parameters, governed by a security council: a FROST group of
+//! `council_threshold` of `council_size` members (9 of 12 in the devnet preset) from the council
+//! crate's trusted dealer, with a `SecurityCouncil` on each chain. The `drawbridge-devnet` binary
+//! runs one for people and writes the members' files for the council CLI; the end-to-end tests
+//! start one per test on free ports and sign council actions in process
+//! ([`DevnetCouncil::sign`], [`Devnet::council_pause`]).
 
 use std::path::{Path, PathBuf};
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolValue;
+use drawbridge_bindings::{SecurityCouncil, implementations};
+use drawbridge_council::CouncilError;
+use drawbridge_council::contract::SignatureExport;
+use drawbridge_council::files::{self, PublicFile, Secrets};
+use drawbridge_council::keystore::KdfParams;
+use drawbridge_council::signing::{self, GroupKeys};
 use drawbridge_deployment::{
-    DeployRequest, Deployment, DeploymentError, Params, Preset, Roles, deploy,
+    CouncilKey, DeployRequest, Deployment, DeploymentError, Params, Preset, Roles, deploy,
 };
+use rand_core::OsRng;
 
 /// Devnet L1 chain id.
 pub const L1_CHAIN_ID: u64 = 900;
@@ -33,6 +46,192 @@ pub enum DevnetError {
     /// Deployment failed.
     #[error(transparent)]
     Deployment(#[from] DeploymentError),
+    /// Generating, writing, reading or signing with the council's keys failed.
+    #[error("council: {0}")]
+    Council(#[from] CouncilError),
+    /// A call or transaction of a council action failed.
+    #[error("{step}: {message}")]
+    Chain {
+        /// What was being done.
+        step: &'static str,
+        /// What the node answered.
+        message: String,
+    },
+    /// The devnet was started with plain accounts as governance: there is no council.
+    #[error("this devnet has no council (started with Governance::Accounts)")]
+    NoCouncil,
+}
+
+/// Who governs the devnet's contracts ([`DevnetOptions::default`]: a council, no files).
+#[derive(Debug, Clone)]
+pub enum Governance {
+    /// A FROST council from the trusted dealer (`council_threshold` of `council_size` members of
+    /// the parameters): a `SecurityCouncil` on each chain with its group key is the upgrade admin of
+    /// every proxy, the L1 one also the bridge's pauser and the OutputOracle's council. The keys
+    /// stay in memory ([`Devnet::council`]) and, with `files`, are also written for the council CLI.
+    Council {
+        /// Where to write the members' files, if anywhere.
+        files: Option<CouncilFiles>,
+    },
+    /// Plain accounts: [`DevnetAccounts::deployer`] upgrades, [`DevnetAccounts::council`] pauses
+    /// and resolves disputes.
+    Accounts,
+}
+
+/// Where and under which passphrase the devnet writes its council's files.
+#[derive(Debug, Clone)]
+pub struct CouncilFiles {
+    /// Directory (created): see [`write_council_files`] for its layout.
+    pub dir: PathBuf,
+    /// Passphrase every secret file is encrypted under (a devnet's keys are not secret: it is
+    /// printed and written to `dir/passphrase`).
+    pub passphrase: String,
+}
+
+/// Argon2id cost of the devnet's key files: cheap (8 MiB, one pass), since the passphrase is
+/// printed anyway; members' real keys use the council crate's default.
+pub const DEVNET_KDF: KdfParams = KdfParams {
+    memory_kib: 8 * 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+/// The devnet's security council: its keys and its two contracts.
+#[derive(Debug, Clone)]
+pub struct DevnetCouncil {
+    /// Every member's key package (ids `1..=n`) and the public key package.
+    pub keys: GroupKeys,
+    /// The L1 `SecurityCouncil` proxy.
+    pub l1: Address,
+    /// The L2 `SecurityCouncil` proxy.
+    pub l2: Address,
+    /// Where the members' files were written, if they were.
+    pub dir: Option<PathBuf>,
+}
+
+impl DevnetCouncil {
+    /// The group key as the contracts store it.
+    pub fn key(&self) -> Result<CouncilKey, DevnetError> {
+        council_key(&self.keys)
+    }
+
+    /// The threshold `t`.
+    pub fn threshold(&self) -> u16 {
+        *self
+            .keys
+            .key_packages
+            .values()
+            .next()
+            .expect("a council has members")
+            .min_signers()
+    }
+
+    /// A signing ceremony in this process by the members `signers` over `digest` (an action's
+    /// EIP-712 digest), with the council crate's signing functions. Fewer than `t` signers are
+    /// refused by FROST.
+    pub fn sign(&self, signers: &[u16], digest: B256) -> Result<SignatureExport, DevnetError> {
+        let signature =
+            signing::sign_in_memory(&self.keys, signers, digest.as_slice(), &mut OsRng)?;
+        Ok(SignatureExport::from_signature(&signature)?)
+    }
+}
+
+/// A signature in the contract's ABI form.
+pub fn contract_signature(
+    sig: &SignatureExport,
+) -> implementations::security_council::SecurityCouncil::Signature {
+    implementations::security_council::SecurityCouncil::Signature {
+        rx: U256::from_be_bytes(sig.r.x),
+        ry: U256::from_be_bytes(sig.r.y),
+        z: U256::from_be_bytes(sig.z),
+    }
+}
+
+fn council_key(keys: &GroupKeys) -> Result<CouncilKey, DevnetError> {
+    let export = keys.export()?;
+    Ok(CouncilKey {
+        x: U256::from_be_bytes(export.0.x),
+        y: U256::from_be_bytes(export.0.y),
+    })
+}
+
+/// Generates a `threshold`-of-`members` council with the council crate's trusted dealer and writes
+/// it in the council crate's file formats, so that the `drawbridge-council` CLI works on it as is
+/// (`--passphrase-file <dir>/passphrase`):
+///
+/// | file | written by | what |
+/// |---|---|---|
+/// | `passphrase` | here | the passphrase of every secret file below |
+/// | `identity-<id>.json` | `files::new_identity` | member `<id>`'s Ed25519/X25519 identity, encrypted |
+/// | `members/<id>.json` | `files::new_identity` | its public address-book entry |
+/// | `book.json` | `files::address_book` | the address book of all members |
+/// | `key-<id>.json` | `files::dealer` | member `<id>`'s FROST key package, encrypted |
+/// | `public.json` | `files::dealer` | group key (`groupKey.x`, `.y`, `.compressed`), threshold, public key package |
+///
+/// Returns the keys read back from those files (so what the devnet deploys with is what was
+/// written).
+pub fn write_council_files(
+    threshold: u16,
+    members: u16,
+    files: &CouncilFiles,
+) -> Result<GroupKeys, DevnetError> {
+    let dir = &files.dir;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CouncilError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let passphrase_path = dir.join("passphrase");
+    std::fs::write(&passphrase_path, format!("{}\n", files.passphrase))
+        .map_err(io(&passphrase_path))?;
+    let secrets = Secrets {
+        passphrase: &files.passphrase,
+        params: DEVNET_KDF,
+    };
+    let mut entries = Vec::new();
+    for id in 1..=members {
+        let entry = dir.join("members").join(format!("{id}.json"));
+        files::new_identity(
+            id,
+            &format!("member-{id}"),
+            &secrets,
+            &dir.join(format!("identity-{id}.json")),
+            &entry,
+            &mut OsRng,
+        )?;
+        entries.push(entry);
+    }
+    files::address_book(&entries, &dir.join("book.json"))?;
+    files::dealer(threshold, members, &secrets, dir, &mut OsRng)?;
+    read_council_files(dir, &files.passphrase)
+}
+
+/// Reads the key packages and the public key package [`write_council_files`] wrote.
+pub fn read_council_files(dir: &Path, passphrase: &str) -> Result<GroupKeys, DevnetError> {
+    let public: PublicFile = files::read_json(&dir.join("public.json"))?;
+    let public = public.package()?;
+    let secrets = Secrets {
+        passphrase,
+        params: DEVNET_KDF,
+    };
+    let mut key_packages = std::collections::BTreeMap::new();
+    for identifier in public.verifying_shares().keys() {
+        let id = signing::member_id(identifier).ok_or_else(|| {
+            CouncilError::Encoding("public.json has a member id that is not a u16".into())
+        })?;
+        let key_package = secrets.key_package(&dir.join(format!("key-{id}.json")))?;
+        if key_package.verifying_key() != public.verifying_key() {
+            return Err(CouncilError::Encoding(format!(
+                "key-{id}.json is for another group key than public.json"
+            ))
+            .into());
+        }
+        key_packages.insert(id, key_package);
+    }
+    Ok(GroupKeys {
+        key_packages,
+        public,
+    })
 }
 
 /// How to start a devnet.
@@ -44,8 +243,10 @@ pub struct DevnetOptions {
     pub l2_port: Option<u16>,
     /// Seconds between blocks on both chains.
     pub block_time: u64,
-    /// Protocol parameters.
+    /// Protocol parameters (the council's size and threshold included).
     pub params: Params,
+    /// Who governs: a generated council (the default) or plain accounts.
+    pub governance: Governance,
 }
 
 impl Default for DevnetOptions {
@@ -55,6 +256,7 @@ impl Default for DevnetOptions {
             l2_port: None,
             block_time: 1,
             params: Params::preset(Preset::Devnet),
+            governance: Governance::Council { files: None },
         }
     }
 }
@@ -63,9 +265,10 @@ impl Default for DevnetOptions {
 /// test mnemonic, identical on both chains: never use them anywhere else.
 #[derive(Debug, Clone)]
 pub struct DevnetAccounts {
-    /// Deploys and holds `governance` (the upgrade admin) until a council timelock takes over.
+    /// Deploys; holds `governance` (the upgrade admin) with [`Governance::Accounts`].
     pub deployer: PrivateKeySigner,
-    /// Plays the security council: pauses and resolves disputes.
+    /// Plays the security council (pauses, resolves disputes) with [`Governance::Accounts`];
+    /// with a council it holds no role and is a funded account that submits council actions.
     pub council: PrivateKeySigner,
     /// The relayer's key: designated proposer and L1 root publisher (sequencer).
     pub relayer: PrivateKeySigner,
@@ -86,6 +289,8 @@ pub struct Devnet {
     pub deployment: Deployment,
     /// Funded keys and their roles.
     pub accounts: DevnetAccounts,
+    /// The security council, unless started with [`Governance::Accounts`].
+    pub council: Option<DevnetCouncil>,
 }
 
 /// The repository root (where `tools/` lives).
@@ -158,21 +363,127 @@ impl Devnet {
             proposer: accounts.relayer.address(),
             root_publisher: accounts.relayer.address(),
         };
+        let params = options.params;
+        let council = match &options.governance {
+            Governance::Accounts => None,
+            Governance::Council { files } => {
+                // Refuse bad parameters before generating keys for them.
+                params.validate()?;
+                let (t, n) = (params.council_threshold, params.council_size);
+                Some(match files {
+                    Some(files) => (write_council_files(t, n, files)?, Some(files.dir.clone())),
+                    None => (signing::trusted_dealer(t, n, &mut OsRng)?, None),
+                })
+            }
+        };
+        let council_key = council
+            .as_ref()
+            .map(|(keys, _)| council_key(keys))
+            .transpose()?;
         let deployment = deploy(&DeployRequest {
             l1_rpc_url: l1.endpoint(),
             l2_rpc_url: l2.endpoint(),
             deployer: accounts.deployer.clone(),
             roles,
-            params: options.params,
+            council_key,
+            params,
             with_test_token: true,
         })
         .await?;
+        let council = match (council, deployment.council) {
+            (Some((keys, dir)), Some(contracts)) => Some(DevnetCouncil {
+                keys,
+                l1: contracts.l1,
+                l2: contracts.l2,
+                dir,
+            }),
+            _ => None,
+        };
         Ok(Self {
             l1,
             l2,
             deployment,
             accounts,
+            council,
         })
+    }
+
+    /// The council, or [`DevnetError::NoCouncil`].
+    pub fn council(&self) -> Result<&DevnetCouncil, DevnetError> {
+        self.council.as_ref().ok_or(DevnetError::NoCouncil)
+    }
+
+    /// Pauses the L1 bridge for `duration` seconds through the L1 `SecurityCouncil`: the first `t`
+    /// members sign the action (digest from the contract's `actionDigest`, current nonce, deadline
+    /// an hour ahead) and [`DevnetAccounts::council`] submits it. Returns the pause's end.
+    pub async fn council_pause(&self, duration: u64) -> Result<u64, DevnetError> {
+        let council = self.council()?;
+        let chain = |step: &'static str| {
+            move |e: alloy::contract::Error| DevnetError::Chain {
+                step,
+                message: e.to_string(),
+            }
+        };
+        let l1 = ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(
+                self.accounts.council.clone(),
+            ))
+            .connect_http(self.l1.endpoint_url());
+        let contract = SecurityCouncil::new(council.l1, &l1);
+        let nonce = contract
+            .nonce()
+            .call()
+            .await
+            .map_err(chain("reading the council nonce"))?;
+        let now = l1
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| DevnetError::Chain {
+                step: "reading the latest L1 block",
+                message: e.to_string(),
+            })?
+            .map(|b| b.header.timestamp)
+            .unwrap_or_default();
+        let deadline = U256::from(now + 3600);
+        let digest = contract
+            .actionDigest(
+                1,
+                self.deployment.l1.l1_bridge,
+                duration.abi_encode().into(),
+                nonce,
+                deadline,
+            )
+            .call()
+            .await
+            .map_err(chain("computing the pause digest"))?;
+        let signers: Vec<u16> = (1..=council.threshold()).collect();
+        let sig = council.sign(&signers, digest)?;
+        contract
+            .pause(duration, nonce, deadline, contract_signature(&sig))
+            .send()
+            .await
+            .map_err(chain("sending the council's pause"))?
+            .get_receipt()
+            .await
+            .map_err(|e| DevnetError::Chain {
+                step: "waiting for the council's pause",
+                message: e.to_string(),
+            })
+            .and_then(|r| {
+                if r.status() {
+                    Ok(())
+                } else {
+                    Err(DevnetError::Chain {
+                        step: "council pause",
+                        message: "reverted".into(),
+                    })
+                }
+            })?;
+        contract
+            .pausedUntil()
+            .call()
+            .await
+            .map_err(chain("reading pausedUntil"))
     }
 
     /// The devnet's test token on L1.

@@ -1,6 +1,8 @@
-//! `drawbridge-devnet`: starts two anvil chains, deploys Drawbridge with devnet parameters, funds
-//! the demo users with test tokens, starts a relayer process, writes the deployment file every
-//! tool reads, prints what to try next, and shuts everything down on Ctrl-C or SIGTERM.
+//! `drawbridge-devnet`: starts two anvil chains, generates a security council (trusted dealer,
+//! 9 of 12 with devnet parameters) and writes its members' files for the council CLI, deploys
+//! Drawbridge governed by it, funds the demo users with test tokens, starts a relayer process,
+//! writes the deployment file every tool reads, prints what to try next, and shuts everything down
+//! on Ctrl-C or SIGTERM.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -12,7 +14,7 @@ use alloy::providers::ProviderBuilder;
 use anyhow::{Context, bail};
 use clap::Parser;
 use drawbridge_bindings::TestToken;
-use drawbridge_devnet::{Devnet, DevnetOptions};
+use drawbridge_devnet::{CouncilFiles, Devnet, DevnetOptions, Governance};
 
 /// Two local chains with Drawbridge deployed and a relayer running.
 #[derive(Debug, Parser)]
@@ -34,6 +36,14 @@ struct Args {
     /// Do not start a relayer (run one yourself with the printed command).
     #[arg(long)]
     no_relayer: bool,
+    /// Govern with plain accounts (the deployer upgrades, a funded key pauses) instead of a
+    /// generated security council.
+    #[arg(long)]
+    plain_governance: bool,
+    /// Passphrase of the council's key files in `<state-dir>/council` (devnet keys are not secret:
+    /// it is also written to `<state-dir>/council/passphrase`).
+    #[arg(long, env = "DRAWBRIDGE_COUNCIL_PASSPHRASE", default_value = "devnet")]
+    council_passphrase: String,
 }
 
 /// Test tokens minted to each demo user on L1.
@@ -96,10 +106,21 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.state_dir.display()))?;
     let state_dir = args.state_dir.canonicalize()?;
 
+    let governance = if args.plain_governance {
+        Governance::Accounts
+    } else {
+        Governance::Council {
+            files: Some(CouncilFiles {
+                dir: state_dir.join("council"),
+                passphrase: args.council_passphrase.clone(),
+            }),
+        }
+    };
     let options = DevnetOptions {
         l1_port: Some(args.l1_port),
         l2_port: Some(args.l2_port),
         block_time: args.block_time,
+        governance,
         ..DevnetOptions::default()
     };
     let devnet = Devnet::start(options)
@@ -190,9 +211,39 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
     } else {
         println!("  relayer       not started (--no-relayer)");
     }
+    match (&d.council, &devnet.council) {
+        (Some(c), Some(council)) => {
+            println!(
+                "  L1 council    {} (SecurityCouncil: pauser, dispute verdicts, upgrade admin of the L1 proxies)",
+                c.l1
+            );
+            println!(
+                "  L2 council    {} (SecurityCouncil: upgrade admin of the L2 proxies)",
+                c.l2
+            );
+            println!(
+                "  council       {} of {}, trusted dealer (devnet keys, not secret), files in {}",
+                d.params.council_threshold,
+                d.params.council_size,
+                council
+                    .dir
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+        }
+        _ => println!(
+            "  governance    plain accounts: {} upgrades, {} pauses",
+            d.roles.governance, d.roles.council
+        ),
+    }
     println!(
-        "  windows       challenge {} s, forced inclusion {} s, exit {} s",
-        d.params.challenge_period, d.params.forced_inclusion_window, d.params.exit_window
+        "  windows       challenge {} s, forced inclusion {} s, exit {} s, upgrade delay {} s, pause at most {} s",
+        d.params.challenge_period,
+        d.params.forced_inclusion_window,
+        d.params.exit_window,
+        d.params.upgrade_delay,
+        d.params.max_pause
     );
     println!();
     println!("Try, in another terminal (a well-known anvil test key: never use it elsewhere):");
@@ -208,5 +259,57 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
     println!("  drawbridge withdraw --token eth --amount 0.25");
     println!("  drawbridge status --withdrawal 0");
     println!();
+    print_council(devnet);
     println!("Ctrl-C stops everything.");
+}
+
+/// How to sign and submit a council action with the council CLI in file mode against this devnet.
+fn print_council(devnet: &Devnet) {
+    let (Some(c), Some(dir)) = (
+        &devnet.deployment.council,
+        devnet.council.as_ref().and_then(|c| c.dir.as_deref()),
+    ) else {
+        return;
+    };
+    let d = &devnet.deployment;
+    let t = d.params.council_threshold;
+    println!(
+        "Council: members 1..{t} pause the L1 bridge for 20 s (file mode of the council CLI; devnet/README.md explains each step):"
+    );
+    println!(
+        "  export DRAWBRIDGE_COUNCIL_PASSPHRASE=$(cat {}/passphrase)",
+        dir.display()
+    );
+    println!(
+        "  alias council='cargo run -q -p drawbridge-council --'; C={}; S=$C/pause-0",
+        dir.display()
+    );
+    println!("  DEADLINE=$(( $(date +%s) + 3600 ))");
+    println!(
+        "  DIGEST=$(tools/bin/cast call {} 'actionDigest(uint8,address,bytes,uint256,uint256)(bytes32)' 1 {} $(tools/bin/cast abi-encode 'f(uint64)' 20) 0 $DEADLINE --rpc-url {})",
+        c.l1, d.l1.l1_bridge, d.l1.rpc_url
+    );
+    println!(
+        "  for i in $(seq 1 {t}); do council sign-commit --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --session pause-0 --out $S/commitments/$i.json; done"
+    );
+    println!(
+        "  council sign-request --book $C/book.json --session pause-0 --digest $DIGEST --commitment-dir $S/commitments --out $S/request.json"
+    );
+    println!(
+        "  for i in $(seq 1 {t}); do council sign-share --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --book $C/book.json --request $S/request.json --out $S/shares/$i.json; done"
+    );
+    println!(
+        "  council aggregate --book $C/book.json --public $C/public.json --request $S/request.json --share-dir $S/shares --out $S/signature.json"
+    );
+    println!(
+        "  tools/bin/cast send {} 'pause(uint64,uint256,uint256,(uint256,uint256,uint256))' 20 0 $DEADLINE \"($(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s[\"rx\"]+\",\"+s[\"ry\"]+\",\"+s[\"z\"])' $S/signature.json))\" --private-key {} --rpc-url {}",
+        c.l1,
+        key_hex(&devnet.accounts.council),
+        d.l1.rpc_url
+    );
+    println!(
+        "  (any funded key may submit; the nonce is 0 for the first action: tools/bin/cast call {} 'nonce()(uint256)')",
+        c.l1
+    );
+    println!();
 }

@@ -46,6 +46,7 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
             "--l2-port",
             &l2_port.to_string(),
         ])
+        .env_remove("DRAWBRIDGE_COUNCIL_PASSPHRASE")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -61,6 +62,29 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
         deployment.l1.rpc_url
     );
     assert!(listening(l1_port) && listening(l2_port));
+    // A council governs, and its members' files are where the printed commands expect them.
+    let council = deployment
+        .council
+        .expect("the devnet binary deploys a council");
+    let council_dir = state.join("council");
+    for file in ["passphrase", "public.json", "book.json"] {
+        assert!(council_dir.join(file).exists(), "{file}");
+    }
+    for id in 1..=12 {
+        assert!(council_dir.join(format!("key-{id}.json")).exists());
+        assert!(council_dir.join(format!("identity-{id}.json")).exists());
+    }
+    assert_eq!(
+        std::fs::read_to_string(council_dir.join("passphrase")).unwrap(),
+        "devnet\n"
+    );
+    let public: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(council_dir.join("public.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        public["groupKey"]["x"].as_str().unwrap(),
+        format!("{:#066x}", council.group_key.x)
+    );
     // The relayer process is up and working: it proposes outputs from its own log.
     let log = state.join("relayer.log");
     wait_for("the relayer's first round", Duration::from_secs(60), || {
@@ -89,6 +113,12 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
     let stdout = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
     assert!(
         stdout.contains("Drawbridge devnet is up") && stdout.contains("drawbridge deposit"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("L1 council    {}", council.l1))
+            && stdout.contains(&format!("L2 council    {}", council.l2))
+            && stdout.contains("council sign-commit"),
         "{stdout}"
     );
     assert!(
