@@ -1,6 +1,7 @@
 //! Drawbridge deployment: the parameter presets and the invariants DESIGN.md requires of them,
 //! the deployment file that every tool reads, and the deployer that puts the contracts on both
-//! chains behind their proxies.
+//! chains behind their proxies, governed by plain accounts ([`Roles`]) or, given a
+//! [`CouncilKey`], by a `SecurityCouncil` on each chain ([`CouncilDeployment`]).
 
 mod deploy;
 mod file;
