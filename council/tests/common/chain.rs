@@ -1,6 +1,8 @@
 //! A real anvil chain with a real SecurityCouncil behind an ERC1967Proxy (and optionally a real
 //! L1Bridge proxy whose pauser is the council), deployed from the committed bindings.
 
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
