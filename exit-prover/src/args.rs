@@ -117,7 +117,6 @@ pub struct ProveArgs {
 
 /// Arguments of `escape`.
 #[derive(Debug, Args)]
-#[group(id = "source", multiple = false)]
 pub struct EscapeArgs {
     /// The account to pay (its L2 balance at the escape output).
     #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
@@ -126,10 +125,10 @@ pub struct EscapeArgs {
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
     pub token: TokenArg,
     /// A proof written by `prove --out` (no L2 node needed).
-    #[arg(long, value_name = "FILE", group = "source")]
+    #[arg(long, value_name = "FILE", conflicts_with = "kit")]
     pub proof: Option<PathBuf>,
     /// An escape kit kept by `kit` (no L2 node needed).
-    #[arg(long, value_name = "DB", group = "source")]
+    #[arg(long, value_name = "DB")]
     pub kit: Option<PathBuf>,
 }
 

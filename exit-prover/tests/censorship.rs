@@ -1,0 +1,435 @@
+//! The exit prover's whole story on two real anvil chains, through the real binary: deposits are
+//! delivered and an output becomes final; the relayer stops (censorship); a deposit is left
+//! unprocessed; a user forces a withdrawal, `status` counts down to its freeze time, an early
+//! `freeze` is refused, the freeze goes through once overdue; a kit (its own process, stopped
+//! with SIGTERM) keeps proofs; balances escape from a proof file and from the kit with the L2
+//! node unreachable; the unprocessed deposit is reclaimed; every repeat or wrong request is
+//! refused before sending, and the escrow ends at exactly zero.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::Provider;
+use common::{Bed, ether, wait_for, wait_until_l1_time};
+use drawbridge_bindings::IL1Bridge;
+use drawbridge_exit_prover::kit::{Kit, KitStatus};
+use drawbridge_relayer::Role;
+
+/// An address where no node listens: proves a command did not need the L2 node.
+const DEAD_L2: &str = "http://127.0.0.1:9";
+
+fn u(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_freeze_prove_escape_reclaim() {
+    let bed = Bed::start().await;
+    let l1 = bed.l1(&bed.devnet.accounts.challenger);
+    let bridge = IL1Bridge::new(bed.devnet.deployment.l1.l1_bridge, l1.clone());
+    let (alice, bob, carol) = (bed.user(0), bed.user(1), bed.user(2));
+
+    // Honest phase: deposits delivered, an output covering them final.
+    let relayer = bed
+        .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
+        .await;
+    bed.deposit_eth(&alice, ether(2)).await;
+    bed.deposit_eth(&bob, ether(3)).await;
+    let (final_index, _) = bed.final_output_with(2).await;
+
+    // prove works before any freeze against a named final output, and checks locally.
+    let prove = bed
+        .run(
+            None,
+            &[
+                "--json",
+                "prove",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--output",
+                &final_index.to_string(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        prove["balance"],
+        serde_json::json!(format!("{:#x}", ether(2)))
+    );
+    assert_eq!(prove["amount"]["formatted"], "2");
+    // Without --output there is no escape root yet.
+    let r = bed
+        .run(
+            None,
+            &[
+                "prove",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+            ],
+        )
+        .failure();
+    assert!(r.stderr.contains("not frozen"), "{}", r.stderr);
+
+    // The kit, as its own process.
+    let kit_path = bed.dir.path().join("kit.sqlite");
+    let accounts = format!("{},{}", alice.address(), bob.address());
+    let mut kit = Command::new(env!("CARGO_BIN_EXE_drawbridge-exit-prover"))
+        .env("DRAWBRIDGE_DEPLOYMENT", &bed.deployment_path)
+        .env("NO_COLOR", "1")
+        .args(["kit", "--accounts", &accounts, "--tokens", "eth", "--db"])
+        .arg(&kit_path)
+        .args(["--interval", "500ms"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kit starts");
+
+    // Censorship: the relayer stops; Carol's deposit is never processed on L2.
+    relayer.stop().await;
+    let carol_nonce = bed.deposit_eth(&carol, ether(1)).await;
+    assert_eq!(carol_nonce, 2);
+
+    // force: more than the L2 balance is refused before sending.
+    let count_before = bridge.messageCount().call().await.unwrap();
+    let r = bed
+        .run(
+            Some(&alice),
+            &["force", "--token", "eth", "--amount", "100"],
+        )
+        .failure();
+    assert!(r.stderr.contains("holds 2 ETH on L2"), "{}", r.stderr);
+    assert_eq!(bridge.messageCount().call().await.unwrap(), count_before);
+    let force = bed
+        .run(
+            Some(&alice),
+            &["--json", "force", "--token", "eth", "--amount", "1"],
+        )
+        .success()
+        .json();
+    let forced_nonce = u(&force["nonce"]);
+    assert_eq!(forced_nonce, 3);
+    let freeze_at = u(&force["freezeAt"]);
+    let params = &bed.devnet.deployment.params;
+
+    // status: the countdown on L1's clock.
+    let status = bed
+        .run(
+            None,
+            &["--json", "status", "--nonce", &forced_nonce.to_string()],
+        )
+        .success()
+        .json();
+    let line = &status["forced"][0];
+    let now = u(&status["now"]);
+    assert_eq!(line["stage"], "waiting", "{status}");
+    assert_eq!(line["canFreeze"], false);
+    assert_eq!(u(&line["freezeAt"]), freeze_at);
+    assert_eq!(u(&line["secondsLeft"]), freeze_at - now);
+    assert!(
+        freeze_at - now <= params.forced_inclusion_window + params.challenge_period
+            && freeze_at - now > 0,
+        "{status}"
+    );
+    assert_eq!(status["frozen"], false);
+    assert!(u(&status["latestFinalOutput"]["index"]) >= final_index);
+    // By account, in text.
+    let text = bed
+        .run(None, &["status", "--account", &alice.address().to_string()])
+        .success()
+        .stdout;
+    assert!(
+        text.contains(&format!("forced withdrawal {forced_nonce}")),
+        "{text}"
+    );
+    assert!(text.contains("s left"), "{text}");
+
+    // An early freeze is refused before sending; so is freezing on a deposit.
+    let r = bed
+        .run(
+            Some(&bob),
+            &["freeze", "--nonce", &forced_nonce.to_string()],
+        )
+        .failure();
+    assert!(
+        r.stderr.contains("NotOverdue(3)") && r.stderr.contains("s left"),
+        "{}",
+        r.stderr
+    );
+    let r = bed.run(Some(&bob), &["freeze", "--nonce", "1"]).failure();
+    assert!(r.stderr.contains("NotForcedWithdrawal"), "{}", r.stderr);
+    assert!(!bridge.frozen().call().await.unwrap());
+
+    // Overdue: status says so, and the freeze goes through.
+    wait_until_l1_time(&l1, freeze_at).await;
+    let status = bed
+        .run(
+            None,
+            &["--json", "status", "--nonce", &forced_nonce.to_string()],
+        )
+        .success()
+        .json();
+    assert_eq!(status["forced"][0]["stage"], "overdue", "{status}");
+    assert_eq!(status["forced"][0]["canFreeze"], true);
+    assert_eq!(u(&status["forced"][0]["secondsLeft"]), 0);
+    let freeze = bed
+        .run(
+            Some(&bob),
+            &["--json", "freeze", "--nonce", &forced_nonce.to_string()],
+        )
+        .success()
+        .json();
+    let escape_index = u(&freeze["escapeOutput"]["outputIndex"]);
+    // The relayer may have posted more outputs before it stopped: the escape root is the newest
+    // final one when the freeze lands.
+    let newest_final = bed.oracle().latestFinalIndex().call().await.unwrap();
+    assert_eq!(
+        escape_index,
+        newest_final.to::<u64>(),
+        "the newest final output is the escape root"
+    );
+    assert!(escape_index >= final_index);
+    assert_eq!(u(&freeze["escapeOutput"]["l1MessagesProcessed"]), 2);
+    assert!(bridge.frozen().call().await.unwrap());
+    let r = bed
+        .run(
+            Some(&bob),
+            &["freeze", "--nonce", &forced_nonce.to_string()],
+        )
+        .failure();
+    assert!(r.stderr.contains("BridgeFrozen"), "{}", r.stderr);
+    let r = bed
+        .run(Some(&alice), &["force", "--token", "eth", "--amount", "1"])
+        .failure();
+    assert!(r.stderr.contains("frozen"), "{}", r.stderr);
+
+    // The kit has both accounts' proofs at the escape output; SIGTERM stops it cleanly.
+    let store = Kit::open(&kit_path, false).await.unwrap();
+    wait_for("the kit to hold the escape output's proofs", || {
+        let store = store.clone();
+        let (a, b) = (alice.address(), bob.address());
+        async move {
+            let x = store.get(escape_index, Address::ZERO, a).await.ok()??;
+            let y = store.get(escape_index, Address::ZERO, b).await.ok()??;
+            Some((x, y))
+        }
+    })
+    .await;
+    let entry = store
+        .get(escape_index, Address::ZERO, alice.address())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status, KitStatus::Proven);
+    assert_eq!(entry.balance, ether(2));
+    store.close().await;
+    let pid = kit.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(status) = kit.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the kit ignores SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let kit_out = kit.wait_with_output().unwrap();
+    assert!(
+        exit.success(),
+        "kit exit {exit:?}: {}",
+        String::from_utf8_lossy(&kit_out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&kit_out.stdout).contains("round(s)"));
+
+    // kit export writes a proof file from the kit alone.
+    let exported = bed.dir.path().join("alice-from-kit.json");
+    let export = bed
+        .run(
+            None,
+            &[
+                "--json",
+                "--l2-rpc",
+                DEAD_L2,
+                "kit",
+                "export",
+                "--db",
+                kit_path.to_str().unwrap(),
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--out",
+                exported.to_str().unwrap(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(u(&export["entries"][0]["outputIndex"]), escape_index);
+    let from_kit = drawbridge_exit_prover::EscapeProof::load(&exported).unwrap();
+    assert_eq!(from_kit.verify().unwrap(), ether(2));
+
+    // Alice escapes from the kit with the L2 node unreachable; Carol sends it, Alice is paid.
+    let alice_before = l1.get_balance(alice.address()).await.unwrap();
+    let escaped = bed
+        .run(
+            Some(&carol),
+            &[
+                "--json",
+                "--l2-rpc",
+                DEAD_L2,
+                "escape",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--kit",
+                kit_path.to_str().unwrap(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(escaped["amount"]["formatted"], "2");
+    assert_eq!(
+        l1.get_balance(alice.address()).await.unwrap() - alice_before,
+        ether(2)
+    );
+    // Again: refused before sending.
+    let r = bed
+        .run(
+            Some(&carol),
+            &[
+                "--l2-rpc",
+                DEAD_L2,
+                "escape",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--kit",
+                kit_path.to_str().unwrap(),
+            ],
+        )
+        .failure();
+    assert!(r.stderr.contains("AlreadyEscaped"), "{}", r.stderr);
+
+    // Bob proves against the escape root from the live L2 node into a file, then escapes from it
+    // with the node unreachable; a proof file for Bob does not pay Alice.
+    let bob_file = bed.dir.path().join("bob.json");
+    bed.run(
+        None,
+        &[
+            "prove",
+            "--account",
+            &bob.address().to_string(),
+            "--token",
+            "eth",
+            "--out",
+            bob_file.to_str().unwrap(),
+        ],
+    )
+    .success();
+    let r = bed
+        .run(
+            Some(&bob),
+            &[
+                "--l2-rpc",
+                DEAD_L2,
+                "escape",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--proof",
+                bob_file.to_str().unwrap(),
+            ],
+        )
+        .failure();
+    assert!(r.stderr.contains("does not fit"), "{}", r.stderr);
+    let escaped = bed
+        .run(
+            Some(&bob),
+            &[
+                "--json",
+                "--l2-rpc",
+                DEAD_L2,
+                "escape",
+                "--account",
+                &bob.address().to_string(),
+                "--token",
+                "eth",
+                "--proof",
+                bob_file.to_str().unwrap(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(escaped["amount"]["formatted"], "3");
+    assert!(
+        bridge
+            .hasEscaped(Address::ZERO, bob.address())
+            .call()
+            .await
+            .unwrap()
+    );
+
+    // Reclaim: Carol's unprocessed deposit comes back; processed messages, the forced withdrawal
+    // and a second refund are refused before sending.
+    let carol_before = l1.get_balance(carol.address()).await.unwrap();
+    let reclaim = bed
+        .run(Some(&bob), &["--json", "reclaim", "--nonce", "2"])
+        .success()
+        .json();
+    assert_eq!(reclaim["amount"]["formatted"], "1");
+    assert_eq!(
+        l1.get_balance(carol.address()).await.unwrap() - carol_before,
+        ether(1)
+    );
+    for (nonce, expected) in [
+        ("2", "AlreadyRefunded(2)"),
+        ("0", "MessageWasProcessed(0)"),
+        ("3", "NotADeposit(3)"),
+        ("9", "there is no L1 message 9"),
+    ] {
+        let r = bed
+            .run(Some(&bob), &["reclaim", "--nonce", nonce])
+            .failure();
+        assert!(r.stderr.contains(expected), "{nonce}: {}", r.stderr);
+    }
+
+    // Everything deposited was paid out exactly once.
+    assert_eq!(
+        bridge.escrowed(Address::ZERO).call().await.unwrap(),
+        U256::ZERO
+    );
+    let status = bed
+        .run(
+            None,
+            &[
+                "--json",
+                "status",
+                "--account",
+                &alice.address().to_string(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(status["frozen"], true);
+    assert_eq!(status["forced"][0]["stage"], "frozen");
+    assert_eq!(status["escaped"][0]["escaped"], true, "{status}");
+}
