@@ -131,13 +131,16 @@ impl Kit {
         }
     }
 
-    /// Binds the kit to `deployment` on first use; refuses a kit made for another deployment.
+    /// Binds the kit to the deployment's L1 chain and bridge on first use; refuses a kit made
+    /// for another deployment.
     pub async fn bind(&self, deployment: &Deployment) -> Result<(), ExitError> {
-        let want = format!(
-            "{}:{}",
-            deployment.l1.chain_id,
-            hex_addr(deployment.l1.l1_bridge)
-        );
+        self.bind_to(deployment.l1.chain_id, deployment.l1.l1_bridge)
+            .await
+    }
+
+    /// [`Kit::bind`] by L1 chain id and L1 bridge address.
+    pub async fn bind_to(&self, l1_chain_id: u64, l1_bridge: Address) -> Result<(), ExitError> {
+        let want = format!("{l1_chain_id}:{}", hex_addr(l1_bridge));
         sqlx::query("INSERT INTO meta (name, value) VALUES ('deployment', $1) ON CONFLICT (name) DO NOTHING")
             .bind(&want)
             .execute(&self.pool)
@@ -447,5 +450,94 @@ pub async fn watch<F: Future<Output = ()>>(
             }
             () = tokio::time::sleep(interval) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(output: u64, account: Address, status: KitStatus) -> KitEntry {
+        let proof = (status == KitStatus::Proven).then(|| EscapeProof {
+            l1_token: Address::ZERO,
+            l2_token: Address::repeat_byte(9),
+            account,
+            output_index: output,
+            l2_block_number: output * 10,
+            l2_state_root: B256::repeat_byte(output as u8),
+            balance: U256::from(5u8),
+            slot: crate::proof::balance_slot(account),
+            token_account: crate::proof::TokenAccount {
+                nonce: 1,
+                balance: U256::ZERO,
+                storage_root: B256::repeat_byte(7),
+                code_hash: B256::repeat_byte(8),
+            },
+            account_proof: vec![vec![1u8, 2, 3].into()],
+            storage_proof: vec![vec![4u8].into()],
+        });
+        KitEntry {
+            output_index: output,
+            l1_token: Address::ZERO,
+            account,
+            l2_token: Address::repeat_byte(9),
+            l2_block_number: output * 10,
+            l2_state_root: B256::repeat_byte(output as u8),
+            balance: if proof.is_some() {
+                U256::from(5u8)
+            } else {
+                U256::ZERO
+            },
+            status,
+            proof,
+            fetched_at: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_round_trip_prune_and_stay_with_their_deployment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let missing = Kit::open(&path, false).await.unwrap_err();
+        assert!(missing.to_string().contains("no such file"), "{missing}");
+        let kit = Kit::open(&path, true).await.unwrap();
+        kit.bind_to(900, Address::repeat_byte(1)).await.unwrap();
+        kit.bind_to(900, Address::repeat_byte(1)).await.unwrap();
+        let other = kit.bind_to(900, Address::repeat_byte(5)).await.unwrap_err();
+        assert!(other.to_string().contains("made for deployment"), "{other}");
+
+        let (a, b) = (Address::repeat_byte(0xa), Address::repeat_byte(0xb));
+        for output in 1..=4 {
+            kit.record(&entry(output, a, KitStatus::Proven))
+                .await
+                .unwrap();
+            kit.record(&entry(output, b, KitStatus::Zero))
+                .await
+                .unwrap();
+        }
+        // Replacing a row keeps one row per (output, token, account).
+        kit.record(&entry(4, a, KitStatus::Proven)).await.unwrap();
+        assert_eq!(kit.entries(Some(a), None).await.unwrap().len(), 4);
+        let got = kit.get(4, Address::ZERO, a).await.unwrap().unwrap();
+        assert_eq!(got, entry(4, a, KitStatus::Proven));
+        assert_eq!(
+            kit.escape_proof(4, Address::ZERO, a)
+                .await
+                .unwrap()
+                .output_index,
+            4
+        );
+        let zero = kit.escape_proof(4, Address::ZERO, b).await.unwrap_err();
+        assert!(zero.to_string().contains("zero balance"), "{zero}");
+        let absent = kit.escape_proof(9, Address::ZERO, a).await.unwrap_err();
+        assert!(absent.to_string().contains("[4, 3, 2, 1]"), "{absent}");
+
+        assert_eq!(kit.prune(2).await.unwrap(), 4);
+        assert_eq!(kit.outputs().await.unwrap(), vec![4, 3]);
+        kit.close().await;
+        // Reopening keeps the rows and the binding.
+        let kit = Kit::open(&path, false).await.unwrap();
+        assert!(kit.bind_to(900, Address::repeat_byte(5)).await.is_err());
+        assert_eq!(kit.outputs().await.unwrap(), vec![4, 3]);
     }
 }
