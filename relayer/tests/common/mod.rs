@@ -1,6 +1,9 @@
 //! Shared helpers of the relayer's integration tests: a devnet, a relayer on a SQLite file in a
-//! temporary folder, users sending deposits and withdrawals with the bindings, and wait loops.
+//! temporary folder (or a fresh PostgreSQL database), users sending deposits and withdrawals with
+//! the bindings, an HTTP client for the API, an RPC proxy that fails on demand, and wait loops.
 #![allow(dead_code, missing_docs)]
+
+pub mod proxy;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -60,11 +63,52 @@ pub async fn test_env() -> TestEnv {
     config.database_url = database_url(&dir);
     config.poll_interval = Duration::from_millis(500);
     config.tx_timeout = Duration::from_secs(30);
+    config.relayer_id = "test".into();
+    config.lease_ttl = Duration::from_secs(3);
     TestEnv {
         devnet,
         dir,
         config,
     }
+}
+
+/// Like [`test_env`] on `backend`'s database; `None` when PostgreSQL is asked for and no test
+/// server is configured (outside CI).
+pub async fn test_env_on(backend: drawbridge_relayer::Backend, label: &str) -> Option<TestEnv> {
+    let url = match backend {
+        drawbridge_relayer::Backend::Sqlite => None,
+        drawbridge_relayer::Backend::Postgres => {
+            Some(drawbridge_relayer::testing::fresh_postgres_database(label).await?)
+        }
+    };
+    let mut env = test_env().await;
+    if let Some(url) = url {
+        env.config.database_url = url;
+    }
+    Some(env)
+}
+
+/// GET `path` on the API at `address`: status and body (parsed as JSON when it is JSON).
+pub async fn http_get(
+    address: std::net::SocketAddr,
+    path: &str,
+) -> (u16, serde_json::Value, String) {
+    let response = alloy::transports::http::reqwest::get(format!("http://{address}{path}"))
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (status, json, text)
+}
+
+/// A free local port (bound and released; fine for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn database_url(dir: &TempDir) -> String {

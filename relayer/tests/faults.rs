@@ -1,0 +1,165 @@
+//! RPC faults against an in-process relayer whose endpoints go through a proxy in front of the
+//! devnet's anvils: an endpoint down and back on the same port, hanging past `rpc_timeout`, rate
+//! limiting with HTTP 429, answering garbage, and lying about an event's fields. The relayer backs
+//! off (exponentially, capped), never sends on bad data, and resumes when the endpoint recovers;
+//! every message is delivered exactly once.
+
+mod common;
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use drawbridge_relayer::Relayer;
+
+use common::proxy::{Mode, RpcProxy};
+use common::*;
+
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+        .map_or(0.0, |v| v.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_faults_back_off_and_resume_without_double_sending() {
+    let mut env = test_env().await;
+    let devnet = &env.devnet;
+    let l1_proxy = RpcProxy::start(&devnet.deployment.l1.rpc_url).await;
+    let l2_proxy = RpcProxy::start(&devnet.deployment.l2.rpc_url).await;
+    env.config.l1_rpc_url = l1_proxy.url.clone();
+    env.config.l2_rpc_url = l2_proxy.url.clone();
+    env.config.roles = [drawbridge_relayer::Role::Deliver].into_iter().collect();
+    env.config.poll_interval = Duration::from_millis(250);
+    env.config.max_backoff = Duration::from_secs(2);
+    env.config.rpc_timeout = Duration::from_secs(1);
+    env.config.api_listen = Some("127.0.0.1:0".parse().unwrap());
+    let url = env.config.database_url.clone();
+    let relayer = Relayer::new(env.config.clone()).await.unwrap();
+    let api = relayer.api_address().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(relayer.run(async move {
+        let _ = stopped.await;
+    }));
+    let user = &devnet.accounts.users[2];
+    let recipient = fresh_address("faults");
+    let wei = |i: u64| U256::from(7_000_000u64 + i);
+    let deposits = |from: u64, to: u64| -> Vec<(Address, U256)> {
+        (from..to).map(|i| (recipient, wei(i))).collect()
+    };
+    let metrics = || async { http_get(api, "/metrics").await.2 };
+
+    deposit_eth(devnet, user, &deposits(0, 2)).await;
+    wait_delivered(devnet, &url, 2).await;
+
+    // L1 down (connections refused), then back on the same port.
+    l1_proxy.stop();
+    deposit_eth(devnet, user, &deposits(2, 4)).await;
+    let errors_before = metric(
+        &metrics().await,
+        "drawbridge_relayer_round_errors_total{role=\"deliver\"}",
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        processed(devnet).await,
+        2,
+        "nothing can be delivered with L1 down"
+    );
+    let errors_down = metric(
+        &metrics().await,
+        "drawbridge_relayer_round_errors_total{role=\"deliver\"}",
+    );
+    // It retried, but with backoff (250ms doubling to a 2s cap: at most ~6 rounds in 5s, not 20).
+    assert!(
+        errors_down - errors_before >= 2.0,
+        "{errors_before} -> {errors_down}"
+    );
+    assert!(
+        errors_down - errors_before <= 10.0,
+        "{errors_before} -> {errors_down}"
+    );
+    let (code, health, _) = http_get(api, "/health").await;
+    assert!(code == 200 || code == 503, "{health}");
+    l1_proxy.restart().await;
+    wait_delivered(devnet, &url, 4).await;
+
+    // L2 hangs past rpc_timeout: requests time out, the relayer does not wait forever.
+    l2_proxy.set_mode(Mode::Hang);
+    deposit_eth(devnet, user, &deposits(4, 5)).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(processed(devnet).await, 4);
+    l2_proxy.set_mode(Mode::Forward);
+    wait_delivered(devnet, &url, 5).await;
+
+    // L2 rate-limits every request (HTTP 429): retried after a pause, then backed off.
+    l2_proxy.set_mode(Mode::Status(429));
+    let before = l2_proxy.requests();
+    deposit_eth(devnet, user, &deposits(5, 6)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let asked = l2_proxy.requests() - before;
+    assert!(asked >= 2, "the relayer stopped asking: {asked}");
+    assert!(
+        asked < 150,
+        "{asked} requests in 5s while rate limited: no backoff"
+    );
+    assert_eq!(processed(devnet).await, 5);
+    l2_proxy.set_mode(Mode::Forward);
+    wait_delivered(devnet, &url, 6).await;
+
+    // L1 answers garbage: refused, nothing ingested from it.
+    l1_proxy.set_mode(Mode::Garbage);
+    deposit_eth(devnet, user, &deposits(6, 7)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(processed(devnet).await, 6);
+    l1_proxy.set_mode(Mode::Forward);
+    wait_delivered(devnet, &url, 7).await;
+
+    // L1 lies about a message's amount: the leaf check refuses it, the role halts (health and
+    // metrics say so) and nothing is delivered until the endpoint tells the truth again.
+    l1_proxy.set_mode(Mode::ForgeMessages);
+    deposit_eth(devnet, user, &deposits(7, 8)).await;
+    let text = wait_for("the forged message refused", || async {
+        let text = metrics().await;
+        (metric(
+            &text,
+            "drawbridge_relayer_alerts_total{kind=\"leaf_mismatch\"}",
+        ) >= 1.0)
+            .then_some(text)
+    })
+    .await;
+    assert_eq!(
+        metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}"),
+        1.0
+    );
+    let (code, health, _) = http_get(api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    assert!(
+        health["problems"].to_string().contains("deliver halted"),
+        "{health}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(processed(devnet).await, 7);
+    l1_proxy.set_mode(Mode::Forward);
+    wait_delivered(devnet, &url, 8).await;
+    let text = wait_for("the halt cleared", || async {
+        let text = metrics().await;
+        (metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}") == 0.0).then_some(text)
+    })
+    .await;
+    assert!(metric(&text, "drawbridge_relayer_rounds_ok_total") > 0.0);
+
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let all = submissions(&url).await;
+    assert_relayed_exactly_once(&all, 8);
+    assert_no_failed_submissions(&all);
+    // The database holds the true amounts, never the forged one.
+    let store = drawbridge_relayer::Store::open(&url).await.unwrap();
+    for m in store.messages(0, 8).await.unwrap() {
+        assert_eq!(m.message.amount, wei(m.message.nonce), "{m:?}");
+    }
+    store.close().await;
+    assert_eq!(
+        l2_balance(devnet, Address::ZERO, recipient).await,
+        (0..8).map(wei).sum::<U256>()
+    );
+}
