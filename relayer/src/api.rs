@@ -1,5 +1,6 @@
 //! The HTTP API (axum) on `api_listen`: health, status, an L1 message by nonce, a withdrawal by
-//! hash with its proof, state and time left, outputs and their challenge windows, council pauses
+//! hash with its proof, state and time left, outputs and their challenge windows (with the
+//! watchdog's verdicts), the watchdog's findings, council pauses
 //! and scheduled calls, the OpenAPI description of all of it, and Prometheus `/metrics`.
 //!
 //! Every answer is JSON except `/metrics`. The API only reads: the database (shared with every
@@ -126,6 +127,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/messages/{nonce}", get(message))
         .route("/withdrawals/{hash}", get(withdrawal))
         .route("/outputs", get(outputs))
+        .route("/watchdog", get(watchdog))
         .route("/council", get(council))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
@@ -183,6 +185,9 @@ async fn health(State(s): State<Shared>) -> Response {
     }
     for (role, reason) in s.metrics.halted() {
         problems.push(format!("{role} halted: {reason}"));
+    }
+    for problem in s.metrics.watchdog_problems() {
+        problems.push(format!("watchdog: {problem}"));
     }
     let healthy = problems.is_empty();
     let body = json!({
@@ -526,6 +531,12 @@ async fn outputs(State(s): State<Shared>, Query(q): Query<OutputsQuery>) -> ApiR
             .map_err(rpc(&s.l1))?;
         let ends = o.proposedAt.saturating_add(challenge_period);
         let is_final = latest_final.is_some_and(|f| f >= index);
+        let id = crate::watchdog::output_id(index, o.proposer, &crate::watchdog::Claim::of(&o));
+        let watchdog = s
+            .store
+            .watched_output(id)
+            .await?
+            .map(|w| json!({ "verdict": w.verdict, "reason": w.reason }));
         list.push(json!({
             "index": index,
             "l2_block_number": o.l2BlockNumber,
@@ -540,6 +551,7 @@ async fn outputs(State(s): State<Shared>, Query(q): Query<OutputsQuery>) -> ApiR
             "proposed_at": o.proposedAt,
             "challenge_window_ends_at": ends,
             "seconds_left": if is_final || o.status == 2 { Value::Null } else { json!(ends.saturating_sub(now)) },
+            "watchdog": watchdog,
         }));
     }
     Ok(Json(json!({
@@ -548,6 +560,53 @@ async fn outputs(State(s): State<Shared>, Query(q): Query<OutputsQuery>) -> ApiR
         "challenge_period": challenge_period,
         "l1_time": now,
         "outputs": list,
+    })))
+}
+
+// -------------------------------------------------------------------------------------------------
+// /watchdog
+// -------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct WatchdogQuery {
+    limit: Option<u64>,
+}
+
+/// What the watchdog found (read from the database, so any relayer on it answers): every output
+/// it saw, newest proposal first, deleted ones included, with its verdict; the L1 roots published
+/// on L2 that L1 has not confirmed; this process's counters and open problems.
+async fn watchdog(State(s): State<Shared>, Query(q): Query<WatchdogQuery>) -> ApiResult {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=MAX_OUTPUTS).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit {limit} is outside 1..={MAX_OUTPUTS}"
+        )));
+    }
+    let outputs = s.store.watched_outputs(limit).await?;
+    let unconfirmed = s.store.watch_roots_unconfirmed().await?;
+    let (roots_seen, roots_confirmed) = s.store.watch_root_counts().await?;
+    let counts = s.metrics.watchdog_counts();
+    Ok(Json(json!({
+        "configured": s.config.has_role(Role::Watchdog),
+        "active": s.leases.get(Role::Watchdog).is_some(),
+        "outputs": outputs.iter().map(|o| o.to_json()).collect::<Vec<_>>(),
+        "roots": {
+            "seen": roots_seen,
+            "confirmed_on_l1": roots_confirmed,
+            "unconfirmed": unconfirmed.iter().map(|r| json!({
+                "root": r.root.to_string(),
+                "count": r.count,
+                "l2_block": r.l2_block,
+                "l1_count": r.l1_count,
+            })).collect::<Vec<_>>(),
+        },
+        "this_process": {
+            "outputs_checked": counts.outputs_checked,
+            "wrong_outputs": counts.wrong_outputs,
+            "challenges_sent": counts.challenges_sent,
+            "roots_checked": counts.roots_checked,
+        },
+        "problems": s.metrics.watchdog_problems(),
     })))
 }
 
@@ -829,7 +888,14 @@ pub(crate) fn openapi() -> Value {
                     { "name": "from", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 } },
                     { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_OUTPUTS } }
                 ],
-                "responses": { "200": json_ok("outputs"), "400": error("bad limit"), "503": error("RPC unavailable") }
+                "responses": { "200": json_ok("outputs, each with the watchdog's verdict when it checked it"), "400": error("bad limit"), "503": error("RPC unavailable") }
+            }},
+            "/watchdog": { "get": {
+                "summary": "The watchdog's findings: outputs it saw (newest first, deleted ones included) with its verdict (ok / wrong and why), status and council verdict; L1 roots published on L2 that L1 has not confirmed; counters and open problems.",
+                "parameters": [
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_OUTPUTS } }
+                ],
+                "responses": { "200": json_ok("findings"), "400": error("bad limit"), "503": error("database unavailable") }
             }},
             "/council": { "get": {
                 "summary": "The L1 bridge's pause and freeze, and the council's scheduled calls with their ETA (empty with a note when no SecurityCouncil is known).",
@@ -879,6 +945,7 @@ mod tests {
             "/messages/{nonce}",
             "/withdrawals/{hash}",
             "/outputs",
+            "/watchdog",
             "/council",
             "/metrics",
             "/openapi.json",

@@ -75,6 +75,9 @@ pub(crate) enum Work {
     WithdrawBond,
     /// `L1Bridge.finalizeWithdrawals` of `nonces` against output `output_index`.
     FinalizeWithdrawals { output_index: u64, nonces: Vec<u64> },
+    /// `OutputOracle.challenge(output_index)` of the output whose fields hash to `output`
+    /// (see `watchdog::output_id`): indexes are reused after a deletion, the hash is not.
+    Challenge { output_index: u64, output: B256 },
 }
 
 impl Work {
@@ -87,6 +90,7 @@ impl Work {
             Work::ReleaseBond { .. } => "release_bond",
             Work::WithdrawBond => "withdraw_bond",
             Work::FinalizeWithdrawals { .. } => "finalize_withdrawals",
+            Work::Challenge { .. } => "challenge",
         }
     }
 
@@ -97,6 +101,7 @@ impl Work {
             }
             Work::Propose { .. } | Work::ReleaseBond { .. } | Work::WithdrawBond => Role::Propose,
             Work::FinalizeWithdrawals { .. } => Role::Finalize,
+            Work::Challenge { .. } => Role::Watchdog,
         }
     }
 
@@ -389,6 +394,10 @@ mod tests {
             Work::FinalizeWithdrawals {
                 output_index: 1,
                 nonces: vec![0, 1, 2],
+            },
+            Work::Challenge {
+                output_index: 4,
+                output: B256::repeat_byte(3),
             },
         ];
         for work in works {

@@ -40,11 +40,18 @@ pub enum Role {
     Propose,
     /// Finalize matured withdrawals on L1.
     Finalize,
+    /// Re-check every proposed output against the L2 node and challenge a wrong one with the
+    /// challenger bond; check every L1 root published on L2 exists on L1 (see `watchdog.rs`).
+    Watchdog,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 3] = [Role::Deliver, Role::Propose, Role::Finalize];
+    pub const ALL: [Role; 4] = [Role::Deliver, Role::Propose, Role::Finalize, Role::Watchdog];
+    /// The roles switched on when the configuration names none: the watchdog is off by default
+    /// because it should run with its own key (it posts challenger bonds) and, ideally, its own L2
+    /// node.
+    pub const DEFAULT: [Role; 3] = [Role::Deliver, Role::Propose, Role::Finalize];
 
     /// Name as written in the configuration.
     pub fn as_str(self) -> &'static str {
@@ -52,6 +59,7 @@ impl Role {
             Role::Deliver => "deliver",
             Role::Propose => "propose",
             Role::Finalize => "finalize",
+            Role::Watchdog => "watchdog",
         }
     }
 }
@@ -180,7 +188,7 @@ fn preset_defaults(preset: Preset) -> PresetDefaults {
 }
 
 impl RelayerConfig {
-    /// A configuration with every default: RPC URLs from the deployment, all roles,
+    /// A configuration with every default: RPC URLs from the deployment, the [`Role::DEFAULT`] roles,
     /// [`DEFAULT_DATABASE_URL`], confirmations and output interval from the deployment's preset
     /// (devnet: 2 confirmations on each chain, an output every 5 L2 blocks), 1 s poll interval,
     /// 1,000-block log ranges, batches of 50, 120 s transaction timeout, the host name as relayer
@@ -194,7 +202,7 @@ impl RelayerConfig {
             deployment,
             database_url: DEFAULT_DATABASE_URL.to_string(),
             signer,
-            roles: Role::ALL.into_iter().collect(),
+            roles: Role::DEFAULT.into_iter().collect(),
             l1_confirmations: defaults.confirmations,
             l2_confirmations: defaults.confirmations,
             poll_interval: Duration::from_secs(1),
@@ -263,7 +271,7 @@ impl RelayerConfig {
         if self.roles.is_empty() {
             return Err(Error::config(
                 "roles",
-                "no role switched on; choose from deliver, propose, finalize",
+                "no role switched on; choose from deliver, propose, finalize, watchdog",
             ));
         }
         if self.l1_confirmations > 10_000 {
@@ -667,7 +675,7 @@ pub struct ConfigArgs {
         value_name = "BLOCKS"
     )]
     pub max_log_range: Option<u64>,
-    /// Roles to run, comma-separated [default: deliver,propose,finalize].
+    /// Roles to run, comma-separated (deliver, propose, finalize, watchdog) [default: deliver,propose,finalize].
     #[arg(
         long,
         env = "DRAWBRIDGE_ROLES",
@@ -1027,7 +1035,8 @@ mod tests {
         assert_eq!(config.poll_interval, Duration::from_secs(1));
         assert_eq!(config.delivery_batch_size, 50);
         assert_eq!(config.finalize_batch_size, 50);
-        assert!(Role::ALL.iter().all(|r| config.has_role(*r)));
+        assert!(Role::DEFAULT.iter().all(|r| config.has_role(*r)));
+        assert!(!config.has_role(Role::Watchdog));
     }
 
     #[test]

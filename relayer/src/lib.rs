@@ -11,7 +11,10 @@
 //! - **propose**: every `output_interval` L2 blocks, posts an output of a confirmed L2 block to
 //!   `OutputOracle.propose` with the proposer bond, then releases and withdraws its bonds;
 //! - **finalize**: ingests L2 `WithdrawalInitiated` events and finalizes, batched, every
-//!   withdrawal that the newest final output covers.
+//!   withdrawal that the newest final output covers;
+//! - **watchdog** (off by default): recomputes every proposed output from its own L2 node and
+//!   challenges a wrong one with the challenger bond inside its window; checks every L1 root
+//!   published on L2 exists on L1 and raises an alert when one does not.
 //!
 //! Chain state is the source of truth: before each transaction the relayer re-reads it, and
 //! every transaction is signed locally and recorded (with its hash and raw bytes) in the
@@ -41,6 +44,7 @@ mod propose;
 mod relayer;
 pub mod store;
 pub mod testing;
+mod watchdog;
 
 pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};
 pub use error::Error;

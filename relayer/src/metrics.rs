@@ -35,6 +35,23 @@ struct Inner {
     l2_messages_processed: Option<u64>,
     last_round_ok_ms: Option<i64>,
     rounds_ok: u64,
+    watchdog: WatchdogCounts,
+    /// What the watchdog reports as unhealthy (a wrong output it could not challenge, an L2 root
+    /// L1 never committed), by a key of the finding.
+    watchdog_problems: BTreeMap<String, String>,
+}
+
+/// What the watchdog did since the process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WatchdogCounts {
+    /// Outputs recomputed from the L2 node.
+    pub outputs_checked: u64,
+    /// Outputs found wrong.
+    pub wrong_outputs: u64,
+    /// Challenges confirmed on L1.
+    pub challenges_sent: u64,
+    /// L1 roots published on L2 that were looked up on L1.
+    pub roots_checked: u64,
 }
 
 /// Values this process observes; shared by the main loop, the monitor and the API.
@@ -106,6 +123,34 @@ impl Metrics {
 
     pub fn last_round_ok_ms(&self) -> Option<i64> {
         self.lock().last_round_ok_ms
+    }
+
+    /// Counts one output the watchdog recomputed.
+    pub fn output_checked(&self, wrong: bool) {
+        let mut inner = self.lock();
+        inner.watchdog.outputs_checked += 1;
+        inner.watchdog.wrong_outputs += u64::from(wrong);
+    }
+
+    pub fn challenge_sent(&self) {
+        self.lock().watchdog.challenges_sent += 1;
+    }
+
+    pub fn roots_checked(&self, n: u64) {
+        self.lock().watchdog.roots_checked += n;
+    }
+
+    pub fn watchdog_counts(&self) -> WatchdogCounts {
+        self.lock().watchdog
+    }
+
+    /// Replaces every watchdog finding at once (the watchdog recomputes them each round).
+    pub fn set_watchdog_problems(&self, problems: BTreeMap<String, String>) {
+        self.lock().watchdog_problems = problems;
+    }
+
+    pub fn watchdog_problems(&self) -> Vec<String> {
+        self.lock().watchdog_problems.values().cloned().collect()
     }
 
     /// Writes this process's own series.
@@ -186,7 +231,7 @@ impl Metrics {
         out.family(
             "drawbridge_relayer_alerts_total",
             "counter",
-            "Alerts raised: low_balance, leaf_mismatch, inconsistency, lease_lost.",
+            "Alerts raised: low_balance, leaf_mismatch, inconsistency, lease_lost, wrong_output, challenge_missed, unknown_l1_root.",
         );
         for (kind, n) in &inner.alerts {
             out.sample("drawbridge_relayer_alerts_total", &[("kind", kind)], *n);
@@ -196,7 +241,7 @@ impl Metrics {
             "gauge",
             "1 while a role refuses to act on what the chains show (see the logs and docs/operators.md).",
         );
-        for role in ["deliver", "propose", "finalize"] {
+        for role in crate::config::Role::ALL.map(|r| r.as_str()) {
             out.sample(
                 "drawbridge_relayer_halted",
                 &[("role", role)],
@@ -209,6 +254,42 @@ impl Metrics {
             "Rounds that completed without error.",
         );
         out.sample("drawbridge_relayer_rounds_ok_total", &[], inner.rounds_ok);
+        let w = inner.watchdog;
+        for (name, help, value) in [
+            (
+                "drawbridge_relayer_watchdog_outputs_checked_total",
+                "Outputs the watchdog recomputed from its L2 node.",
+                w.outputs_checked,
+            ),
+            (
+                "drawbridge_relayer_watchdog_wrong_outputs_total",
+                "Outputs the watchdog found wrong (block hash, state root, withdrawal root or L1 messages processed differ).",
+                w.wrong_outputs,
+            ),
+            (
+                "drawbridge_relayer_watchdog_challenges_total",
+                "Challenges the watchdog got confirmed on L1.",
+                w.challenges_sent,
+            ),
+            (
+                "drawbridge_relayer_watchdog_roots_checked_total",
+                "L1 roots published on L2 that the watchdog looked up on L1.",
+                w.roots_checked,
+            ),
+        ] {
+            out.family(name, "counter", help);
+            out.sample(name, &[], value);
+        }
+        out.family(
+            "drawbridge_relayer_watchdog_problems",
+            "gauge",
+            "Open watchdog findings (alert): wrong outputs not (yet) challenged, L2 roots unknown on L1.",
+        );
+        out.sample(
+            "drawbridge_relayer_watchdog_problems",
+            &[],
+            inner.watchdog_problems.len() as u64,
+        );
         if let Some(ms) = inner.last_round_ok_ms {
             out.family(
                 "drawbridge_relayer_last_round_ok_timestamp_seconds",
@@ -329,5 +410,50 @@ mod tests {
         }
         m.set_halted("deliver", None);
         assert!(m.halted().is_empty());
+        assert!(
+            text.lines()
+                .any(|l| l == "drawbridge_relayer_halted{role=\"watchdog\"} 0")
+        );
+        assert!(
+            text.lines()
+                .any(|l| l == "drawbridge_relayer_watchdog_problems 0")
+        );
+    }
+
+    #[test]
+    fn watchdog_findings_are_counted_and_raised() {
+        let m = Metrics::default();
+        m.output_checked(false);
+        m.output_checked(true);
+        m.challenge_sent();
+        m.roots_checked(3);
+        m.set_watchdog_problems(BTreeMap::from([
+            ("root:1".to_string(), "root 1 unknown on L1".to_string()),
+            ("root:2".to_string(), "root 2 unknown on L1".to_string()),
+        ]));
+        m.set_watchdog_problems(BTreeMap::from([(
+            "root:2".to_string(),
+            "root 2 unknown on L1".to_string(),
+        )]));
+        assert_eq!(
+            m.watchdog_problems(),
+            vec!["root 2 unknown on L1".to_string()]
+        );
+        assert_eq!(m.watchdog_counts().challenges_sent, 1);
+        let mut out = Exposition::default();
+        m.write(&mut out);
+        let text = out.finish();
+        for line in [
+            "drawbridge_relayer_watchdog_outputs_checked_total 2",
+            "drawbridge_relayer_watchdog_wrong_outputs_total 1",
+            "drawbridge_relayer_watchdog_challenges_total 1",
+            "drawbridge_relayer_watchdog_roots_checked_total 3",
+            "drawbridge_relayer_watchdog_problems 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
     }
 }

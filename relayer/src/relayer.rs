@@ -337,6 +337,7 @@ impl Relayer {
                 Role::Deliver => self.deliver_round().await,
                 Role::Propose => self.propose_round().await,
                 Role::Finalize => self.finalize_round().await,
+                Role::Watchdog => self.watchdog_round().await,
             };
             let Err(error) = result else {
                 self.metrics.set_halted(role.as_str(), None);
@@ -478,6 +479,10 @@ impl Relayer {
                 }
                 true
             }
+            Work::Challenge {
+                output_index,
+                output,
+            } => self.challenge_done(*output_index, *output).await?,
         })
     }
 

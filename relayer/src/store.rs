@@ -346,18 +346,18 @@ fn bad(what: impl Into<String>, reason: impl std::fmt::Display) -> Error {
     }
 }
 
-fn get_u64(row: &AnyRow, column: &str) -> Result<u64> {
+pub(crate) fn get_u64(row: &AnyRow, column: &str) -> Result<u64> {
     let v: i64 = row.try_get(column)?;
     u64::try_from(v).map_err(|_| bad(column, format!("negative value {v}")))
 }
 
-fn get_opt_u64(row: &AnyRow, column: &str) -> Result<Option<u64>> {
+pub(crate) fn get_opt_u64(row: &AnyRow, column: &str) -> Result<Option<u64>> {
     let v: Option<i64> = row.try_get(column)?;
     v.map(|v| u64::try_from(v).map_err(|_| bad(column, format!("negative value {v}"))))
         .transpose()
 }
 
-fn get_parsed<T: FromStr>(row: &AnyRow, column: &str) -> Result<T>
+pub(crate) fn get_parsed<T: FromStr>(row: &AnyRow, column: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -468,6 +468,11 @@ impl Store {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, backend })
+    }
+
+    /// The connection pool, for the queries of other modules (the watchdog's tables).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Which server this is.
@@ -617,7 +622,10 @@ impl Store {
     /// First statement of every fenced transaction: touches the lease row with the token, which
     /// fails when another relayer took the role over and otherwise locks the row until commit, so
     /// a takeover waits for this transaction.
-    async fn check_fence(tx: &mut sqlx::Transaction<'_, sqlx::Any>, fence: &Fence) -> Result<()> {
+    pub(crate) async fn check_fence(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        fence: &Fence,
+    ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE leases SET token = token WHERE role = $1 AND holder = $2 AND token = $3",
         )
@@ -654,7 +662,7 @@ impl Store {
         .transpose()
     }
 
-    async fn set_cursor(
+    pub(crate) async fn set_cursor(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         chain: &str,
         cursor: Cursor,
