@@ -245,3 +245,110 @@ fn configuration_errors_name_the_setting_and_never_print_the_key() {
         );
     }
 }
+
+#[test]
+fn print_config_shows_every_setting_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = offline_deployment(dir.path());
+    let secret_db = "postgres://relayer:hunter2-db-secret@db.internal:5432/drawbridge";
+    let secret_rpc = "https://rpc.example/v2/APIKEY-0123456789";
+    let (out, text) = run(command()
+        .arg("--deployment")
+        .arg(&deployment)
+        .arg("--database-url")
+        .arg(secret_db)
+        .arg("--l1-rpc-url")
+        .arg(secret_rpc)
+        .arg("--relayer-id")
+        .arg("relayer-a")
+        .arg("--print-config")
+        .env("DRAWBRIDGE_RELAYER_KEY", KEY));
+    assert!(out.status.success(), "{text}");
+    for setting in [
+        "database_url",
+        "relayer_id = \"relayer-a\"",
+        "lease_ttl",
+        "api_listen = \"off\"",
+        "l1_min_balance_wei",
+        "rpc_timeout",
+        "max_backoff",
+        "db.internal",
+    ] {
+        assert!(text.contains(setting), "{setting} missing: {text}");
+    }
+    for secret in [&KEY[2..], "hunter2-db-secret", "APIKEY-0123456789"] {
+        assert!(!text.contains(secret), "{secret} printed: {text}");
+    }
+    // The same as JSON, from the environment this time.
+    let (out, text) = run(command()
+        .arg("--deployment")
+        .arg(&deployment)
+        .arg("--print-config")
+        .arg("--json")
+        .env("DRAWBRIDGE_DATABASE_URL", secret_db)
+        .env("DRAWBRIDGE_LEASE_TTL", "7s")
+        .env("DRAWBRIDGE_RELAYER_KEY", KEY));
+    assert!(out.status.success(), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["lease_ttl"], "7000ms");
+    assert_eq!(
+        json["account"],
+        KEY.parse::<alloy::signers::local::PrivateKeySigner>()
+            .unwrap()
+            .address()
+            .to_string()
+    );
+    assert!(!text.contains("hunter2-db-secret"), "{text}");
+    // A bad new setting is named.
+    let (out, text) = run(command()
+        .arg("--deployment")
+        .arg(&deployment)
+        .arg("--api-listen")
+        .arg("everywhere")
+        .arg("--print-config")
+        .env("DRAWBRIDGE_RELAYER_KEY", KEY));
+    assert!(!out.status.success());
+    assert!(text.contains("api_listen"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_balance_raises_an_alert_in_the_log() {
+    let env = test_env().await;
+    let dir = env.dir.path();
+    let deployment = dir.join("deployment.json");
+    env.devnet.deployment.save(&deployment).unwrap();
+    let log = dir.join("alert.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = command()
+        .arg("--deployment")
+        .arg(&deployment)
+        .arg("--database-url")
+        .arg(database_url(&env.dir))
+        .arg("--roles")
+        .arg("deliver")
+        .arg("--l2-min-balance")
+        .arg("1000000000")
+        .env(
+            "DRAWBRIDGE_RELAYER_KEY",
+            format!("0x{}", key_hex(&env.devnet)),
+        )
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    wait_for("the low-balance alert", || async {
+        let text = std::fs::read_to_string(&log).unwrap();
+        text.contains("ALERT: relayer balance is below the configured minimum")
+            .then_some(())
+    })
+    .await;
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(30)).success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    // Once per crossing, on L2 only.
+    assert_eq!(text.matches("ALERT: relayer balance").count(), 1, "{text}");
+    assert!(
+        text.contains("chain=\"L2\"") || text.contains("chain=L2"),
+        "{text}"
+    );
+}
