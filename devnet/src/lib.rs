@@ -494,3 +494,77 @@ impl Devnet {
             .expect("the devnet always deploys a test token")
     }
 }
+
+impl Devnet {
+    /// Resolves the dispute over output `output_index` through the L1 `SecurityCouncil`: the first
+    /// `t` members sign `resolveDispute(output_index, valid)` (action kind 3, target the
+    /// OutputOracle, digest from the contract's `actionDigest` at the current nonce, deadline an
+    /// hour ahead) and [`DevnetAccounts::council`] submits it. `valid = false` deletes the output
+    /// and every later one and credits both bonds to the challenger; `true` upholds it.
+    pub async fn council_resolve_dispute(
+        &self,
+        output_index: u64,
+        valid: bool,
+    ) -> Result<(), DevnetError> {
+        let council = self.council()?;
+        let chain = |step: &'static str| {
+            move |e: alloy::contract::Error| DevnetError::Chain {
+                step,
+                message: e.to_string(),
+            }
+        };
+        let l1 = ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(
+                self.accounts.council.clone(),
+            ))
+            .connect_http(self.l1.endpoint_url());
+        let contract = SecurityCouncil::new(council.l1, &l1);
+        let nonce = contract
+            .nonce()
+            .call()
+            .await
+            .map_err(chain("reading the council nonce"))?;
+        let now = l1
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| DevnetError::Chain {
+                step: "reading the latest L1 block",
+                message: e.to_string(),
+            })?
+            .map(|b| b.header.timestamp)
+            .unwrap_or_default();
+        let deadline = U256::from(now + 3600);
+        let index = U256::from(output_index);
+        let digest = contract
+            .actionDigest(
+                3,
+                self.deployment.l1.output_oracle,
+                (index, valid).abi_encode_params().into(),
+                nonce,
+                deadline,
+            )
+            .call()
+            .await
+            .map_err(chain("computing the resolveDispute digest"))?;
+        let signers: Vec<u16> = (1..=council.threshold()).collect();
+        let sig = council.sign(&signers, digest)?;
+        let receipt = contract
+            .resolveDispute(index, valid, nonce, deadline, contract_signature(&sig))
+            .send()
+            .await
+            .map_err(chain("sending the council's resolveDispute"))?
+            .get_receipt()
+            .await
+            .map_err(|e| DevnetError::Chain {
+                step: "waiting for the council's resolveDispute",
+                message: e.to_string(),
+            })?;
+        if !receipt.status() {
+            return Err(DevnetError::Chain {
+                step: "council resolveDispute",
+                message: "reverted".into(),
+            });
+        }
+        Ok(())
+    }
+}

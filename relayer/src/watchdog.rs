@@ -805,18 +805,7 @@ impl Relayer {
                 missed.push(output.index);
                 continue;
             }
-            let call = Call::new(
-                *oracle.address(),
-                IOutputOracle::challengeCall {
-                    index: U256::from(output.index),
-                }
-                .abi_encode(),
-            )
-            .with_value(bond);
-            let work = Work::Challenge {
-                output_index: output.index,
-                output: output.id,
-            };
+            let (work, call) = self.challenge_work(&output, bond);
             info!(output = output.index, seconds_left = closes - now, %bond, "watchdog: challenging a wrong output");
             match self.submit(Side::L1, work, call).await? {
                 Outcome::Done => {
@@ -839,6 +828,23 @@ impl Relayer {
             }
         }
         Ok(missed)
+    }
+
+    /// The challenge of `output` with `bond`, as recorded and sent.
+    pub(crate) fn challenge_work(&self, output: &WatchedOutput, bond: U256) -> (Work, Call) {
+        let call = Call::new(
+            self.config.deployment.l1.output_oracle,
+            IOutputOracle::challengeCall {
+                index: U256::from(output.index),
+            }
+            .abi_encode(),
+        )
+        .with_value(bond);
+        let work = Work::Challenge {
+            output_index: output.index,
+            output: output.id,
+        };
+        (work, call)
     }
 
     /// Latest L1 block timestamp (the contracts' clock).
@@ -1236,6 +1242,186 @@ mod tests {
                 role: Role::Watchdog
             })
         ));
+        store.close().await;
+    }
+
+    /// The fields of confirmed L2 block `block` with a made-up withdrawal root.
+    async fn lie_about(devnet: &drawbridge_devnet::Devnet, block: u64) -> Claim {
+        use alloy::providers::ProviderBuilder;
+        let l2 = ProviderBuilder::new().connect_http(devnet.deployment.l2.rpc_url.parse().unwrap());
+        let header = l2
+            .get_block_by_number(block.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .header;
+        let bridge = drawbridge_bindings::IL2Bridge::new(devnet.deployment.l2.l2_bridge, &l2);
+        let processed = bridge
+            .l1MessagesProcessed()
+            .block(BlockId::number(block))
+            .call()
+            .await
+            .unwrap();
+        Claim {
+            l2_block: block,
+            block_hash: header.hash,
+            state_root: header.state_root,
+            withdrawal_root: B256::repeat_byte(0x66),
+            l1_messages_processed: processed,
+        }
+    }
+
+    /// Two crash windows of a challenge, reproduced exactly: the watchdog is dropped after the
+    /// challenge was recorded but before it was broadcast, and after it was broadcast but before
+    /// its outcome was recorded. A fresh watchdog on the same database sends the recorded
+    /// transaction (or only settles it) and never a second challenge.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_challenge_interrupted_by_a_crash_is_sent_exactly_once() {
+        use crate::chain::Simulation;
+        use crate::config::RelayerConfig;
+        use crate::store::{NewSubmission, SubmissionState};
+        use alloy::network::EthereumWallet;
+        use alloy::providers::ProviderBuilder;
+        use drawbridge_devnet::{Devnet, DevnetOptions};
+
+        let devnet = Devnet::start(DevnetOptions::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = RelayerConfig::new(
+            devnet.deployment.clone(),
+            devnet.accounts.challenger.clone(),
+        );
+        config.database_url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("w.sqlite").display()
+        );
+        config.roles = [Role::Watchdog].into_iter().collect();
+        // The devnet's window is 6 s: act on the latest L1 block.
+        config.l1_confirmations = 0;
+        config.poll_interval = std::time::Duration::from_millis(200);
+        let liar = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(devnet.accounts.relayer.clone()))
+            .connect_http(devnet.deployment.l1.rpc_url.parse().unwrap());
+        let oracle = IOutputOracle::new(devnet.deployment.l1.output_oracle, &liar);
+        let l2 = ProviderBuilder::new().connect_http(devnet.deployment.l2.rpc_url.parse().unwrap());
+        let mut recorded = Vec::new();
+        let mut last_block = 0;
+        for (index, broadcast) in [(0u64, false), (1u64, true)] {
+            let block = loop {
+                let b = l2.get_block_number().await.unwrap().saturating_sub(2);
+                if b > last_block {
+                    break b;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            };
+            last_block = block;
+            let lie = lie_about(&devnet, block).await;
+            let bond = oracle.proposerBond().call().await.unwrap();
+            let receipt = oracle
+                .propose(
+                    lie.l2_block,
+                    lie.block_hash,
+                    lie.state_root,
+                    lie.withdrawal_root,
+                    lie.l1_messages_processed,
+                )
+                .value(bond)
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            assert!(receipt.status());
+
+            // The watchdog judges the output, records its challenge and "crashes".
+            let relayer = Relayer::new(config.clone()).await.unwrap();
+            relayer.acquire_leases().await.unwrap();
+            let fence = relayer.fence(Role::Watchdog).unwrap();
+            relayer.watch_follow_outputs(&fence).await.unwrap();
+            relayer.watch_check_outputs(&fence).await.unwrap();
+            let wrong = relayer.store.watch_wrong_live().await.unwrap();
+            let output = wrong
+                .iter()
+                .find(|o| o.index == index && o.status == "proposed")
+                .unwrap_or_else(|| panic!("output {index} judged wrong: {wrong:?}"))
+                .clone();
+            assert!(
+                output
+                    .reason
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("withdrawalRoot")
+            );
+            let challenger_bond = oracle.challengerBond().call().await.unwrap();
+            let (work, call) = relayer.challenge_work(&output, challenger_bond);
+            let Simulation::Ok(gas) = relayer.l1.simulate(&call).await.unwrap() else {
+                panic!("the challenge would revert");
+            };
+            let signed = relayer.l1.sign(&call, gas).await.unwrap();
+            relayer
+                .store
+                .insert_submission(
+                    &fence,
+                    &NewSubmission {
+                        tx_hash: signed.hash,
+                        chain: "l1",
+                        role: "watchdog",
+                        kind: work.kind(),
+                        work: &work.to_json(),
+                        sender: relayer.l1.from,
+                        tx_nonce: signed.nonce,
+                        raw_tx: &signed.raw,
+                    },
+                )
+                .await
+                .unwrap();
+            if broadcast {
+                assert!(
+                    relayer
+                        .l1
+                        .broadcast(signed.hash, &signed.raw)
+                        .await
+                        .unwrap()
+                );
+            }
+            recorded.push(signed.hash);
+            relayer.store.close().await;
+            drop(relayer);
+
+            // A fresh watchdog on the same database finishes the job.
+            let mut relayer = Relayer::new(config.clone()).await.unwrap();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                relayer.acquire_leases().await.unwrap();
+                relayer.watchdog_round().await.unwrap();
+                let o = oracle.getOutput(U256::from(index)).call().await.unwrap();
+                if o.status == 2 {
+                    assert_eq!(o.challenger, devnet.accounts.challenger.address());
+                    break;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "never challenged");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            // More rounds send nothing more.
+            for _ in 0..3 {
+                relayer.watchdog_round().await.unwrap();
+            }
+            relayer.store.close().await;
+        }
+        let store = Store::open(&config.database_url).await.unwrap();
+        let challenges: Vec<_> = store
+            .submissions()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "challenge")
+            .collect();
+        assert_eq!(challenges.len(), 2, "{challenges:?}");
+        for (s, hash) in challenges.iter().zip(&recorded) {
+            assert_eq!(s.tx_hash, *hash);
+            assert_eq!(s.state, SubmissionState::Confirmed, "{s:?}");
+            assert_eq!(s.outcome.as_deref(), Some("ok"), "{s:?}");
+        }
         store.close().await;
     }
 }
