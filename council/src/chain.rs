@@ -12,7 +12,7 @@ use alloy::primitives::{Address, B256, Bytes};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolInterface;
+use alloy::sol_types::{SolCall, SolInterface};
 use drawbridge_bindings::SecurityCouncil;
 
 use crate::action::Action;
@@ -153,6 +153,23 @@ pub async fn submit(
         calldata,
     )
     .await
+}
+
+/// Executes the scheduled call `id` on `council` (permissionless once its `eta` has passed; no
+/// signature). Simulated first, so `NotReady(id, eta)` or `UnknownOperation(id)` is reported
+/// without sending. Returns the transaction hash.
+pub async fn execute(
+    rpc_url: &str,
+    signer: &PrivateKeySigner,
+    council: Address,
+    id: B256,
+) -> Result<B256> {
+    let chain_id = connect(rpc_url, None)?
+        .get_chain_id()
+        .await
+        .map_err(|e| chain_err("chain id")(e.to_string()))?;
+    let calldata = SecurityCouncil::executeCall { id }.abi_encode();
+    submit_calldata(rpc_url, signer, chain_id, council, calldata.into()).await
 }
 
 /// Sends `calldata` to `council` on the chain `chain_id` (checked), after simulating it.

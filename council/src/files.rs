@@ -8,29 +8,24 @@
 //! envelope, builds the signing package itself and returns a signed share ([`sign_share`]); the
 //! coordinator checks the share envelopes and aggregates ([`aggregate_shares`]).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use frost::keys::{KeyPackage, PublicKeyPackage};
-use frost::round1::SigningCommitments;
-use frost::round2::SignatureShare;
 use frost_secp256k1_evm as frost;
 use rand_core::{CryptoRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{GroupKeyExport, GroupKeyJson, SignatureExport, hex0x, verify_contract};
+use crate::action::Action;
+use crate::contract::{GroupKeyExport, GroupKeyJson, SignatureExport, hex0x};
 use crate::dkg::{self, Round1State, Round2State};
 use crate::error::{CouncilError, Result};
 use crate::identity::{AddressBook, Envelope, MemberSecret};
 use crate::keystore::{self, KdfParams};
+use crate::member::{self, SignPrompt};
 use crate::nonces::NonceStore;
-use crate::signing::{self, member_id};
-
-/// Envelope kind of signing commitments.
-pub const KIND_COMMITMENTS: &str = "sign-commitments";
-/// Envelope kind of signature shares.
-pub const KIND_SHARE: &str = "sign-share";
+use crate::protocol::{self, Expected, SigningPackageView};
+use crate::signing;
 
 /// Reads a JSON file.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
@@ -254,87 +249,105 @@ pub fn dealer<R: RngCore + CryptoRng>(
     Ok(public.group_key)
 }
 
-/// Signing round 1: draws nonces into the nonce store, writes the signed commitments.
+/// Signing, step 1 (the requester): the signed request of signing session `session`: the action
+/// (as written by `drawbridge-council action ...`), the signer set and the group's public file.
+/// The same envelope a coordinator session starts from.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request(
+    identity: &Path,
+    secrets: &Secrets,
+    book: &Path,
+    session: &str,
+    action: &Path,
+    public: &Path,
+    signers: &[u16],
+    out: &Path,
+) -> Result<Envelope> {
+    let me = secrets.identity(identity)?;
+    let book = AddressBook::load(book)?;
+    let action: Action = read_json(action)?;
+    let public: PublicFile = read_json(public)?;
+    let env = member::sign_request(&me, &book, session, &action, signers, &public)?;
+    write_json(out, &env)?;
+    Ok(env)
+}
+
+/// Signing, step 2 (each signer): opens the request, recomputes the digest, shows the action to
+/// `confirm`, draws nonces into the nonce store and writes commitments bound to the session and
+/// the digest.
 #[allow(clippy::too_many_arguments)]
 pub fn sign_commit<R: RngCore + CryptoRng>(
     identity: &Path,
     key: &Path,
     secrets: &Secrets,
     nonce_dir: &Path,
-    session: &str,
+    book: &Path,
+    request: &Path,
+    confirm: impl FnOnce(&SignPrompt) -> Result<bool>,
     out: &Path,
     rng: &mut R,
-) -> Result<()> {
+) -> Result<SignPrompt> {
     let me = secrets.identity(identity)?;
     let kp = secrets.key_package(key)?;
-    if member_id(kp.identifier()) != Some(me.id) {
-        return Err(CouncilError::Parameters(format!(
-            "key package does not belong to member {}",
-            me.id
-        )));
+    let book = AddressBook::load(book)?;
+    let request: Envelope = read_json(request)?;
+    let (req, digest, prompt) = member::open_sign_request(&book, &request.session, &request)?;
+    member::check_signer(&me, &kp, &req, &prompt)?;
+    if !confirm(&prompt)? {
+        return Err(CouncilError::Declined);
     }
     let c = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
         .commit(&kp, rng)?;
-    write_json(out, &me.seal(KIND_COMMITMENTS, session, 0, &c.serialize()?))
+    write_json(
+        out,
+        &protocol::seal_commitment(&me, &request.session, digest, &c)?,
+    )?;
+    Ok(prompt)
 }
 
-/// A signing request assembled by the coordinator.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SigningRequest {
-    /// Signing session.
-    pub session: String,
-    /// The 32-byte digest to sign (EIP-712 hash of the action), 0x-hex.
-    pub digest: String,
-    /// Signed commitments of the signers.
-    pub commitments: Vec<Envelope>,
-}
-
-impl SigningRequest {
-    /// Verifies every commitment envelope against the address book.
-    pub fn commitments(&self, book: &AddressBook) -> Result<BTreeMap<u16, SigningCommitments>> {
-        let mut out = BTreeMap::new();
-        for env in &self.commitments {
-            if env.sender == 0 {
-                return Err(CouncilError::ZeroIdentifier);
-            }
-            let bytes = book.open(env, KIND_COMMITMENTS, &self.session, 0)?;
-            let c = SigningCommitments::deserialize(&bytes).map_err(|e| {
-                CouncilError::Encoding(format!("commitments of member {}: {e}", env.sender))
-            })?;
-            if out.insert(env.sender, c).is_some() {
-                return Err(CouncilError::DuplicateIdentifier(env.sender));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The digest bytes.
-    pub fn digest(&self) -> Result<Vec<u8>> {
-        hex::decode(self.digest.trim_start_matches("0x"))
-            .map_err(|e| CouncilError::Encoding(e.to_string()))
-    }
-}
-
-/// Coordinator: builds the request from commitment files.
-pub fn signing_request(
+/// Signing, step 3 (anyone, e.g. whoever carries the files): the signing package of the
+/// commitment envelopes in `commitment_dir`, each checked against the request.
+pub fn sign_package(
     book: &Path,
-    session: &str,
-    digest: &[u8],
+    request: &Path,
     commitment_dir: &Path,
     out: &Path,
-) -> Result<SigningRequest> {
+) -> Result<SigningPackageView> {
     let book = AddressBook::load(book)?;
-    let req = SigningRequest {
-        session: session.to_string(),
-        digest: hex0x(digest),
-        commitments: read_envelopes(commitment_dir)?,
+    let request: Envelope = read_json(request)?;
+    let (req, digest, _) = member::open_sign_request(&book, &request.session, &request)?;
+    let commitments = read_envelopes(commitment_dir)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for env in &commitments {
+        let (d, _) = protocol::open_commitment(&book, &request.session, env)?;
+        if !req.signers.contains(&env.sender) {
+            return Err(CouncilError::NotASigner(env.sender));
+        }
+        if d != digest {
+            return Err(CouncilError::CommitmentForOtherMessage {
+                sender: env.sender,
+                digest: d.to_string(),
+                expected: digest.to_string(),
+            });
+        }
+        if !seen.insert(env.sender) {
+            return Err(CouncilError::DuplicateIdentifier(env.sender));
+        }
+    }
+    let view = SigningPackageView {
+        session: request.session.clone(),
+        digest,
+        commitments,
     };
-    req.commitments(&book)?;
-    write_json(out, &req)?;
-    Ok(req)
+    write_json(out, &view)?;
+    Ok(view)
 }
 
-/// Signing round 2: checks the request, marks the nonces used, writes the signed share.
+/// Signing, step 4 (each signer): checks the request again (and shows it to `confirm`), checks
+/// the signing package exactly as a member of a coordinator session does (own commitment
+/// `own` unchanged, every commitment signed for this session and digest, one per signer, at
+/// least the threshold), claims the nonces on disk, and writes the signed share.
+#[allow(clippy::too_many_arguments)]
 pub fn sign_share(
     identity: &Path,
     key: &Path,
@@ -342,22 +355,41 @@ pub fn sign_share(
     nonce_dir: &Path,
     book: &Path,
     request: &Path,
+    own: &Path,
+    package: &Path,
+    confirm: impl FnOnce(&SignPrompt) -> Result<bool>,
     out: &Path,
 ) -> Result<()> {
     let me = secrets.identity(identity)?;
     let kp = secrets.key_package(key)?;
     let book = AddressBook::load(book)?;
-    let req: SigningRequest = read_json(request)?;
-    let package = signing::signing_package(&req.commitments(&book)?, &req.digest()?)?;
+    let request: Envelope = read_json(request)?;
+    let session = request.session.clone();
+    let (req, digest, prompt) = member::open_sign_request(&book, &session, &request)?;
+    member::check_signer(&me, &kp, &req, &prompt)?;
+    if !confirm(&prompt)? {
+        return Err(CouncilError::Declined);
+    }
+    let own: Envelope = read_json(own)?;
+    let view: SigningPackageView = read_json(package)?;
+    let package = protocol::verify_signing_package(
+        &book,
+        &Expected {
+            session: &session,
+            digest,
+            me: me.id,
+            own: &own,
+            signers: &req.signers,
+            threshold: *kp.min_signers(),
+        },
+        &view,
+    )?;
     let share = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
         .sign(&package, &kp)?;
-    write_json(
-        out,
-        &me.seal(KIND_SHARE, &req.session, 0, &share.serialize()),
-    )
+    write_json(out, &protocol::seal_share(&me, &session, digest, &share)?)
 }
 
-/// A signature in contract form, as written by [`aggregate_shares`].
+/// A signature in contract form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureFile {
     /// Digest, 0x-hex.
@@ -404,39 +436,44 @@ impl SignatureFile {
     }
 }
 
-/// Coordinator: checks the share envelopes, aggregates (a bad share names its signer), checks
-/// the result as the contract will, and writes it.
-pub fn aggregate_shares(
+/// Signing, step 5 (anyone): checks every commitment and share envelope against the request,
+/// aggregates (a bad share names its signer), checks the signature as the contract will, and
+/// writes it with the entry-point calldata.
+pub fn aggregate(
     book: &Path,
-    public: &Path,
     request: &Path,
+    package: &Path,
     share_dir: &Path,
     out: &Path,
-) -> Result<SignatureFile> {
+) -> Result<SignedAction> {
     let book = AddressBook::load(book)?;
-    let public: PublicFile = read_json(public)?;
-    let pkp = public.package()?;
-    let req: SigningRequest = read_json(request)?;
-    let digest = req.digest()?;
-    let package = signing::signing_package(&req.commitments(&book)?, &digest)?;
-    let mut shares = BTreeMap::new();
-    for env in read_envelopes(share_dir)? {
-        let bytes = book.open(&env, KIND_SHARE, &req.session, 0)?;
-        let s = SignatureShare::deserialize(&bytes)
-            .map_err(|_| CouncilError::InvalidSignatureShare(vec![env.sender]))?;
-        if shares.insert(env.sender, s).is_some() {
-            return Err(CouncilError::DuplicateIdentifier(env.sender));
-        }
-    }
-    let sig = signing::aggregate(&package, &shares, &pkp)?;
-    let e = SignatureExport::from_signature(&sig)?;
-    let pk = GroupKeyExport::from_verifying_key(pkp.verifying_key())?;
-    if !verify_contract(&pk, &e, &digest) {
-        return Err(CouncilError::Encoding(
-            "aggregate signature does not verify".into(),
-        ));
-    }
-    let f = SignatureFile::new(&digest, &e, shares.keys().copied().collect());
-    write_json(out, &f)?;
-    Ok(f)
+    let request: Envelope = read_json(request)?;
+    let (req, _, _) = member::open_sign_request(&book, &request.session, &request)?;
+    let view: SigningPackageView = read_json(package)?;
+    let (signature, export) = protocol::aggregate_session(
+        &book,
+        &request.session,
+        &req,
+        &view.commitments,
+        &read_envelopes(share_dir)?,
+    )?;
+    let signed = SignedAction {
+        calldata: req.action.calldata(&export)?,
+        action: req.action,
+        signature,
+    };
+    write_json(out, &signed)?;
+    Ok(signed)
+}
+
+/// A signed action: what `submit` sends and `calldata` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedAction {
+    /// The action.
+    pub action: Action,
+    /// Its signature in contract form.
+    pub signature: SignatureFile,
+    /// Calldata of the council entry point.
+    pub calldata: alloy::primitives::Bytes,
 }

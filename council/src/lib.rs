@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod chain;
+pub mod config;
 pub mod contract;
 pub mod coordinator;
 pub mod dkg;

@@ -341,9 +341,30 @@ pub struct SignOutcome {
     pub signers: Vec<u16>,
 }
 
-/// Opens and checks a signing session's request as member `me` would: signed by a known member
-/// for this session, a well-formed action and signer set, the coordinator's digest equal to the
-/// one recomputed here. Returns the request, its digest and the prompt to show.
+/// Opens and checks a signing request envelope: signed by a known member for `session`, a
+/// well-formed action and signer set. Returns the request, the digest recomputed here from the
+/// action's fields, and the prompt to show.
+pub fn open_sign_request(
+    book: &AddressBook,
+    session: &str,
+    request: &Envelope,
+) -> Result<(SignRequest, B256, SignPrompt)> {
+    let req: SignRequest = protocol::open_request(book, request, KIND_CREATE_SIGN, session)?;
+    protocol::check_sign_request(book, &req)?;
+    let digest = req.action.digest();
+    let by = book.member(request.sender)?;
+    let prompt = SignPrompt {
+        session: session.to_string(),
+        requested_by: (by.id, by.name.clone()),
+        action: req.action.describe()?,
+        signers: req.signers.clone(),
+        group_key: req.public.group_key.compressed.clone(),
+    };
+    Ok((req, digest, prompt))
+}
+
+/// Opens and checks a signing session as served by the coordinator: [`open_sign_request`], and
+/// the coordinator's digest must equal the one recomputed here.
 pub fn open_sign_session(
     book: &AddressBook,
     session: &str,
@@ -355,24 +376,47 @@ pub fn open_sign_session(
             what: format!("session {}", view.session),
         });
     }
-    let req: SignRequest = protocol::open_request(book, &view.request, KIND_CREATE_SIGN, session)?;
-    protocol::check_sign_request(book, &req)?;
-    let digest = req.action.digest();
+    let (req, digest, prompt) = open_sign_request(book, session, &view.request)?;
     if view.digest != digest {
         return Err(CouncilError::DigestMismatch {
             claimed: view.digest.to_string(),
             computed: digest.to_string(),
         });
     }
-    let by = book.member(view.request.sender)?;
-    let prompt = SignPrompt {
-        session: session.to_string(),
-        requested_by: (by.id, by.name.clone()),
-        action: req.action.describe()?,
-        signers: req.signers.clone(),
-        group_key: req.public.group_key.compressed.clone(),
-    };
     Ok((req, digest, prompt))
+}
+
+/// Checks that `me` with `key` may sign `req`: the key package is `me`'s and of the request's
+/// group, `me` is a signer, and the deadline has not passed.
+pub fn check_signer(
+    me: &MemberSecret,
+    key: &KeyPackage,
+    req: &SignRequest,
+    prompt: &SignPrompt,
+) -> Result<()> {
+    if crate::signing::member_id(key.identifier()) != Some(me.id) {
+        return Err(CouncilError::Parameters(format!(
+            "the key package does not belong to member {}",
+            me.id
+        )));
+    }
+    let mine = GroupKeyExport::from_verifying_key(key.verifying_key())?.to_json();
+    if mine.compressed != req.public.group_key.compressed {
+        return Err(CouncilError::WrongGroupKey {
+            session: req.public.group_key.compressed.clone(),
+            mine: mine.compressed,
+        });
+    }
+    if !req.signers.contains(&me.id) {
+        return Err(CouncilError::NotASigner(me.id));
+    }
+    if prompt.action.seconds_left <= 0 {
+        return Err(CouncilError::InvalidAction(format!(
+            "the deadline {} has passed",
+            prompt.action.deadline_utc
+        )));
+    }
+    Ok(())
 }
 
 /// Retries a post a few times (the share is computed once; losing it costs the session).
@@ -414,30 +458,9 @@ where
     R: RngCore + CryptoRng,
     F: FnMut(&SignPrompt) -> Result<bool>,
 {
-    if crate::signing::member_id(key.identifier()) != Some(me.id) {
-        return Err(CouncilError::Parameters(format!(
-            "the key package does not belong to member {}",
-            me.id
-        )));
-    }
     let view = client.sign_session(session, Some(me.id)).await?;
     let (req, digest, prompt) = open_sign_session(book, session, &view)?;
-    let mine = GroupKeyExport::from_verifying_key(key.verifying_key())?.to_json();
-    if mine.compressed != req.public.group_key.compressed {
-        return Err(CouncilError::WrongGroupKey {
-            session: req.public.group_key.compressed.clone(),
-            mine: mine.compressed,
-        });
-    }
-    if !req.signers.contains(&me.id) {
-        return Err(CouncilError::NotASigner(me.id));
-    }
-    if prompt.action.seconds_left <= 0 {
-        return Err(CouncilError::InvalidAction(format!(
-            "the deadline {} has passed",
-            prompt.action.deadline_utc
-        )));
-    }
+    check_signer(me, key, &req, &prompt)?;
     if !confirm(&prompt)? {
         return Err(CouncilError::Declined);
     }

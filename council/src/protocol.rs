@@ -19,6 +19,7 @@ use frost_secp256k1_evm as frost;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
+use crate::contract::{GroupKeyExport, SignatureExport, verify_contract};
 use crate::error::{CouncilError, Result};
 use crate::files::{PublicFile, SignatureFile};
 use crate::identity::{AddressBook, Envelope, MemberSecret};
@@ -424,4 +425,68 @@ pub fn verify_signing_package(
         });
     }
     crate::signing::signing_package(&map, expected.digest.as_slice())
+}
+
+/// Aggregates a signing session: checks every commitment and share envelope (signed by a
+/// signer of the request, for this session and the request's digest, one each), aggregates
+/// (an invalid share names its signer) and checks the result the way the contract will.
+pub fn aggregate_session(
+    book: &AddressBook,
+    session: &str,
+    req: &SignRequest,
+    commitments: &[Envelope],
+    shares: &[Envelope],
+) -> Result<(SignatureFile, SignatureExport)> {
+    let digest = req.action.digest();
+    let bound = |sender: u16, d: B256| -> Result<()> {
+        if !req.signers.contains(&sender) {
+            return Err(CouncilError::NotASigner(sender));
+        }
+        if d != digest {
+            return Err(CouncilError::CommitmentForOtherMessage {
+                sender,
+                digest: d.to_string(),
+                expected: digest.to_string(),
+            });
+        }
+        Ok(())
+    };
+    let mut cmap = BTreeMap::new();
+    for env in commitments {
+        let (d, c) = open_commitment(book, session, env)?;
+        bound(env.sender, d)?;
+        if cmap.insert(env.sender, c).is_some() {
+            return Err(CouncilError::DuplicateIdentifier(env.sender));
+        }
+    }
+    let mut smap = BTreeMap::new();
+    for env in shares {
+        let (d, s) = open_share(book, session, env)?;
+        bound(env.sender, d)?;
+        if !cmap.contains_key(&env.sender) {
+            return Err(CouncilError::MissingPackage(env.sender));
+        }
+        if smap.insert(env.sender, s).is_some() {
+            return Err(CouncilError::DuplicateIdentifier(env.sender));
+        }
+    }
+    for id in cmap.keys() {
+        if !smap.contains_key(id) {
+            return Err(CouncilError::MissingPackage(*id));
+        }
+    }
+    let package = crate::signing::signing_package(&cmap, digest.as_slice())?;
+    let public = req.public.package()?;
+    let sig = crate::signing::aggregate(&package, &smap, &public)?;
+    let export = SignatureExport::from_signature(&sig)?;
+    let pk = GroupKeyExport::from_verifying_key(public.verifying_key())?;
+    if !verify_contract(&pk, &export, digest.as_slice()) {
+        return Err(CouncilError::Encoding(
+            "the aggregate signature fails the contract's check".into(),
+        ));
+    }
+    Ok((
+        SignatureFile::new(digest.as_slice(), &export, smap.keys().copied().collect()),
+        export,
+    ))
 }

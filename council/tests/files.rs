@@ -1,9 +1,12 @@
-//! File mode: a whole 2-of-3 DKG and a signing ceremony through JSON files in a temp dir.
+//! File mode: a whole 2-of-3 DKG and a signing ceremony of an action through JSON files in a
+//! temp dir.
 
 use std::path::PathBuf;
 
+use alloy::primitives::Address;
 use drawbridge_council::CouncilError;
-use drawbridge_council::contract::keccak256;
+use drawbridge_council::action::{Action, Domain, unix_now};
+use drawbridge_council::contract::{GroupKeyExport, verify_contract};
 use drawbridge_council::files::{self, PublicFile, Secrets};
 use drawbridge_council::keystore::KdfParams;
 use rand_chacha::ChaCha20Rng;
@@ -106,23 +109,65 @@ fn dkg_and_signing_through_files() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 
-    // Signing by members 1 and 3.
-    let sess = "sign-1";
+    // Signing a pause by members 1 and 3, requested by member 2.
+    let action = Action::pause(
+        Domain {
+            chain_id: 900,
+            council: Address::repeat_byte(0xc0),
+        },
+        Address::repeat_byte(0xb1),
+        3_600,
+        0,
+        unix_now() + 3_600,
+    );
+    files::write_json(&d.join("action.json"), &action).unwrap();
+    let request = d.join("request.json");
+    files::sign_request(
+        &member(2).join("identity.json"),
+        &s,
+        &book,
+        "sign-1",
+        &d.join("action.json"),
+        &member(2).join("public.json"),
+        &[1, 3],
+        &request,
+    )
+    .unwrap();
+    // Declining at the prompt draws no nonces and writes nothing.
+    let err = files::sign_commit(
+        &member(1).join("identity.json"),
+        &member(1).join("key.json"),
+        &s,
+        &member(1).join("nonces"),
+        &book,
+        &request,
+        |_| Ok(false),
+        &d.join("declined.json"),
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(matches!(err, CouncilError::Declined), "{err}");
+    assert!(!d.join("declined.json").exists());
     for i in [1u16, 3] {
-        files::sign_commit(
+        let prompt = files::sign_commit(
             &member(i).join("identity.json"),
             &member(i).join("key.json"),
             &s,
             &member(i).join("nonces"),
-            sess,
+            &book,
+            &request,
+            |p| {
+                assert!(p.to_text().contains("3600 s (1h)"));
+                Ok(true)
+            },
             &d.join("commitments").join(format!("{i}.json")),
             &mut rng,
         )
         .unwrap();
+        assert_eq!(prompt.action.digest, action.digest());
     }
-    let digest = keccak256(b"pause 3600");
-    let request = d.join("request.json");
-    files::signing_request(&book, sess, &digest, &d.join("commitments"), &request).unwrap();
+    let package = d.join("package.json");
+    files::sign_package(&book, &request, &d.join("commitments"), &package).unwrap();
     for i in [1u16, 3] {
         files::sign_share(
             &member(i).join("identity.json"),
@@ -131,21 +176,37 @@ fn dkg_and_signing_through_files() {
             &member(i).join("nonces"),
             &book,
             &request,
+            &d.join("commitments").join(format!("{i}.json")),
+            &package,
+            |_| Ok(true),
             &d.join("shares").join(format!("{i}.json")),
         )
         .unwrap();
     }
-    let sig = files::aggregate_shares(
+    let signed = files::aggregate(
         &book,
-        &member(1).join("public.json"),
         &request,
+        &package,
         &d.join("shares"),
-        &d.join("signature.json"),
+        &d.join("signed.json"),
     )
     .unwrap();
-    assert_eq!(sig.signers, vec![1, 3]);
+    assert_eq!(signed.signature.signers, vec![1, 3]);
+    let pk = p1.package().unwrap();
+    let pk = GroupKeyExport::from_verifying_key(pk.verifying_key()).unwrap();
+    assert!(verify_contract(
+        &pk,
+        &signed.signature.export().unwrap(),
+        action.digest().as_slice()
+    ));
+    assert_eq!(
+        signed.calldata,
+        action
+            .calldata(&signed.signature.export().unwrap())
+            .unwrap()
+    );
 
-    // Signing the same request again: the nonces are used.
+    // Signing the same package again: the nonces are used.
     let err = files::sign_share(
         &member(3).join("identity.json"),
         &member(3).join("key.json"),
@@ -153,22 +214,25 @@ fn dkg_and_signing_through_files() {
         &member(3).join("nonces"),
         &book,
         &request,
+        &d.join("commitments").join("3.json"),
+        &package,
+        |_| Ok(true),
         &d.join("again.json"),
     )
     .unwrap_err();
     assert!(matches!(err, CouncilError::NonceReused(_)), "{err}");
 
-    // A share file from a member outside the book, or with a bad signature, names its sender.
+    // A share file with a bad signature names its sender.
     let mut env: drawbridge_council::identity::Envelope =
         files::read_json(&d.join("shares").join("1.json")).unwrap();
     env.payload = env.payload.replace('a', "b");
     files::write_json(&d.join("shares").join("1.json"), &env).unwrap();
-    let err = files::aggregate_shares(
+    let err = files::aggregate(
         &book,
-        &member(1).join("public.json"),
         &request,
+        &package,
         &d.join("shares"),
-        &d.join("signature2.json"),
+        &d.join("signed2.json"),
     )
     .unwrap_err();
     assert!(

@@ -44,7 +44,7 @@ use tokio::sync::{Mutex, watch};
 use tracing::{info, warn};
 
 use crate::action::Action;
-use crate::contract::{GroupKeyExport, SignatureExport, verify_contract};
+use crate::contract::SignatureExport;
 use crate::dkg::{self, KIND_ROUND1, KIND_ROUND2, Round2Payload};
 use crate::error::{CouncilError, Result};
 use crate::files::{PublicFile, SignatureFile};
@@ -736,27 +736,9 @@ async fn post_share(
     info!(session = %id, from = env.sender, "signature share");
     let envs = s.messages(&id, KIND_SESSION_SHARE, None).await?;
     if envs.len() == req.signers.len() {
-        let mut shares = BTreeMap::new();
-        for e in &envs {
-            shares.insert(e.sender, protocol::open_share(&c.inner.book, &id, e)?.1);
-        }
-        let outcome = signing::aggregate(&package, &shares, &public).and_then(|sig| {
-            let export = SignatureExport::from_signature(&sig)?;
-            let pk = GroupKeyExport::from_verifying_key(public.verifying_key())?;
-            if !verify_contract(&pk, &export, expected.as_slice()) {
-                return Err(CouncilError::Encoding(
-                    "the aggregate signature fails the contract's check".into(),
-                ));
-            }
-            Ok(export)
-        });
-        match outcome {
-            Ok(export) => {
-                let file = SignatureFile::new(
-                    expected.as_slice(),
-                    &export,
-                    shares.keys().copied().collect(),
-                );
+        let commitments = s.messages(&id, KIND_SESSION_COMMITMENTS, None).await?;
+        match protocol::aggregate_session(&c.inner.book, &id, &req, &commitments, &envs) {
+            Ok((file, export)) => {
                 s.set_status(
                     &id,
                     SessionStatus::Signed,
