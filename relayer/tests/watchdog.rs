@@ -404,10 +404,12 @@ async fn honest_outputs_are_never_challenged_and_an_unknown_l1_root_raises_an_al
         outputs.iter().all(|o| o["verdict"] != "wrong"),
         "{findings}"
     );
+    // The outputs covering the withdrawal carry a non-empty withdrawal tree, and were found right.
+    let empty = drawbridge_merkle::empty_root().to_string();
     assert!(
-        outputs
-            .iter()
-            .any(|o| o["withdrawal_root"] != B256::ZERO.to_string()),
+        outputs.iter().any(|o| o["verdict"] == "ok"
+            && o["l2_block_number"].as_u64().unwrap() >= withdrawal_block
+            && o["withdrawal_root"] != empty),
         "{findings}"
     );
     let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
