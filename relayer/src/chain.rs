@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use alloy::eips::BlockNumberOrTag;
-use alloy::eips::eip2718::Encodable2718;
+use alloy::eips::eip2718::{Decodable2718, Encodable2718};
 use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, RootProvider};
@@ -46,6 +46,45 @@ pub(crate) struct Signed {
     pub hash: B256,
     pub nonce: u64,
     pub raw: Vec<u8>,
+}
+
+/// EIP-1559 fees of a transaction, in wei per gas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fees {
+    pub max_fee_per_gas: u128,
+    pub max_priority_fee_per_gas: u128,
+}
+
+impl Fees {
+    /// The fees of a recorded transaction.
+    pub fn of_raw(raw: &[u8]) -> Option<Self> {
+        use alloy::consensus::Transaction as _;
+        let envelope = alloy::consensus::TxEnvelope::decode_2718(&mut &raw[..]).ok()?;
+        Some(Self {
+            max_fee_per_gas: envelope.max_fee_per_gas(),
+            max_priority_fee_per_gas: envelope.max_priority_fee_per_gas()?,
+        })
+    }
+
+    /// Fees for a replacement of a transaction paying `self`: each at least `percent` more than
+    /// before (nodes require 10 % more to replace), and no less than `now` (the market moved).
+    pub fn bumped(self, percent: u128, now: Fees) -> Self {
+        let up = |fee: u128| fee.saturating_mul(100 + percent).div_ceil(100).max(fee + 1);
+        let priority = up(self.max_priority_fee_per_gas).max(now.max_priority_fee_per_gas);
+        let max = up(self.max_fee_per_gas)
+            .max(now.max_fee_per_gas)
+            .max(priority);
+        Self {
+            max_fee_per_gas: max,
+            max_priority_fee_per_gas: priority,
+        }
+    }
+}
+
+/// The gas limit for a transaction whose estimate is `estimate`: a margin for state that
+/// changes between the estimate and the block.
+pub(crate) fn gas_limit(estimate: u64) -> u64 {
+    estimate.saturating_mul(5) / 4 + 20_000
 }
 
 /// What a receipt said.
@@ -273,22 +312,67 @@ impl Chain {
         }
     }
 
-    /// Signs `call` with the next nonce; nothing is broadcast.
+    /// Signs `call` with the node's pending nonce and current fees; nothing is broadcast (the
+    /// crash-window tests record a transaction as `submit` does and stop there).
+    #[cfg(test)]
     pub async fn sign(&self, call: &Call, gas_estimate: u64) -> Result<Signed> {
-        let nonce = self
-            .provider
-            .get_transaction_count(self.from)
-            .pending()
+        let nonce = self.pending_nonce_of(self.from).await?;
+        let fees = self.fees().await?;
+        self.sign_with(call, gas_limit(gas_estimate), nonce, fees)
             .await
-            .map_err(|e| self.rpc(format!("eth_getTransactionCount: {e}")))?;
+    }
+
+    /// EIP-1559 fees for a transaction sent now.
+    pub async fn fees(&self) -> Result<Fees> {
         let fees = self
             .provider
             .estimate_eip1559_fees()
             .await
             .map_err(|e| self.rpc(format!("fee estimation: {e}")))?;
-        let gas = gas_estimate.saturating_mul(5) / 4 + 20_000;
-        let request = self
-            .request(call)
+        Ok(Fees {
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+        })
+    }
+
+    /// Signs `call` with an explicit nonce, gas limit and fees; nothing is broadcast.
+    pub async fn sign_with(&self, call: &Call, gas: u64, nonce: u64, fees: Fees) -> Result<Signed> {
+        self.sign_request(self.request(call), gas, nonce, fees)
+            .await
+    }
+
+    /// Re-signs a recorded transaction with other fees: same nonce, gas limit, recipient, value
+    /// and input, so it replaces the recorded one in the node's pool and does the same work.
+    pub async fn resign(&self, raw: &[u8], fees: Fees) -> Result<Signed> {
+        use alloy::consensus::Transaction as _;
+        let envelope = alloy::consensus::TxEnvelope::decode_2718(&mut &raw[..]).map_err(|e| {
+            Error::Transaction {
+                chain: self.name,
+                message: format!("recorded transaction does not decode: {e}"),
+            }
+        })?;
+        let to = envelope.to().ok_or_else(|| Error::Transaction {
+            chain: self.name,
+            message: "recorded transaction creates a contract".into(),
+        })?;
+        let call = Call::new(to, envelope.input().to_vec()).with_value(envelope.value());
+        self.sign_request(
+            self.request(&call),
+            envelope.gas_limit(),
+            envelope.nonce(),
+            fees,
+        )
+        .await
+    }
+
+    async fn sign_request(
+        &self,
+        request: TransactionRequest,
+        gas: u64,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<Signed> {
+        let request = request
             .with_nonce(nonce)
             .with_chain_id(self.chain_id)
             .with_gas_limit(gas)
@@ -347,18 +431,23 @@ impl Chain {
         }))
     }
 
-    /// Polls for the receipt of `hash` up to `tx_timeout`.
-    pub async fn wait_receipt(&self, hash: B256) -> Result<Option<Mined>> {
-        let deadline = tokio::time::Instant::now() + self.tx_timeout;
-        loop {
-            if let Some(mined) = self.receipt(hash).await? {
-                return Ok(Some(mined));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Ok(None);
-            }
-            tokio::time::sleep(self.receipt_poll).await;
-        }
+    /// `account`'s nonce counting the transactions the node holds pending.
+    pub async fn pending_nonce_of(&self, account: Address) -> Result<u64> {
+        self.provider
+            .get_transaction_count(account)
+            .pending()
+            .await
+            .map_err(|e| self.rpc(format!("eth_getTransactionCount: {e}")))
+    }
+
+    /// Whether the node holds `hash` (pending or mined).
+    pub async fn knows(&self, hash: B256) -> Result<bool> {
+        Ok(self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(|e| self.rpc(format!("eth_getTransactionByHash: {e}")))?
+            .is_some())
     }
 
     /// `account`'s nonce at the latest block (transactions mined so far).

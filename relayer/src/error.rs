@@ -71,6 +71,37 @@ pub enum Error {
     /// relayer's own, a reorg deeper than the confirmation depth). The relayer refuses to act on it.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
+    /// A block a role treated as confirmed changed hash: a reorg deeper than the confirmation
+    /// depth. The role halts (it may have acted on blocks that are gone) until an operator
+    /// resolves it; see docs/operators.md, "Halts".
+    #[error(
+        "{chain} reorg deeper than the confirmation depth ({confirmations}): block {block} was {expected} when the {role} role followed it and is {actual:?} now ({depth} blocks replaced); the {role} role halts"
+    )]
+    DeepReorg {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// The role that followed the chain.
+        role: crate::config::Role,
+        /// Lowest block found replaced.
+        block: u64,
+        /// Its hash when followed.
+        expected: alloy::primitives::B256,
+        /// Its hash now (`None`: the chain has no such block any more).
+        actual: Option<alloy::primitives::B256>,
+        /// Number of followed blocks replaced.
+        depth: u64,
+        /// The configured depth.
+        confirmations: u64,
+    },
+    /// The chain reorganized inside the unconfirmed window while a round read it: nothing was
+    /// acted on; the round is retried and re-reads.
+    #[error("{chain} reorg while reading: {message}")]
+    Reorg {
+        /// `L1` or `L2`.
+        chain: &'static str,
+        /// What changed.
+        message: String,
+    },
     /// Another relayer took this role over (its lease expired): this relayer writes and sends
     /// nothing more in that role until it holds the lease again.
     #[error("the {role} lease was taken over by another relayer")]

@@ -64,6 +64,9 @@ impl Relayer {
             )));
         }
         let bridge = self.l1_bridge();
+        // The `finalized` cache is only set for finalizations `l1_confirmations` deep: one that a
+        // shallow L1 reorg removes is seen unfinalized again and sent again.
+        let l1_confirmed = alloy::eips::BlockId::number(self.l1.confirmed_head().await?);
         let mut from = 0;
         loop {
             let rows = self
@@ -78,15 +81,22 @@ impl Relayer {
             let mut todo = Vec::with_capacity(rows.len());
             let mut done = Vec::new();
             for row in rows {
-                if bridge
-                    .isWithdrawalFinalized(row.withdrawal.nonce)
+                let nonce = row.withdrawal.nonce;
+                if !bridge
+                    .isWithdrawalFinalized(nonce)
                     .call()
                     .await
                     .map_err(l1)?
                 {
-                    done.push(row.withdrawal.nonce);
-                } else {
                     todo.push(row);
+                } else if bridge
+                    .isWithdrawalFinalized(nonce)
+                    .block(l1_confirmed)
+                    .call()
+                    .await
+                    .map_err(l1)?
+                {
+                    done.push(nonce);
                 }
             }
             self.store
@@ -147,9 +157,7 @@ impl Relayer {
             )
             .await?;
         if let Outcome::Done = outcome {
-            self.store
-                .mark_finalized(&self.fence(Role::Finalize)?, &nonces)
-                .await?;
+            // Marked finalized in the database once the finalization is confirmed (next rounds).
             info!(
                 output = output_index,
                 first = nonces[0],

@@ -120,21 +120,25 @@ impl Relayer {
     }
 
     /// Refuses to go on when the last scanned block changed hash: a reorg deeper than the
-    /// confirmation depth, which this version does not unwind.
-    async fn check_reorg(&self, side: Side, cursor: &Cursor) -> Result<()> {
+    /// confirmation depth, which the relayer does not unwind (the role halts).
+    async fn check_reorg(&self, side: Side, role: Role, cursor: &Cursor) -> Result<()> {
         let chain = self.chain(side);
         let Some(expected) = cursor.last_block_hash else {
             return Ok(());
         };
         let number = cursor.next_block.saturating_sub(1);
-        let (hash, _) = chain.block(number).await?;
-        if hash != expected {
-            error!(chain = chain.name, block = number, %expected, actual = %hash, "reorg deeper than the confirmation depth");
-            return Err(Error::Inconsistent(format!(
-                "{} block {number} was {expected} when scanned and is {hash} now: a reorg deeper than {} confirmations; \
-                 stopping ingestion from {} (rescan into a fresh database)",
-                chain.name, chain.confirmations, chain.name
-            )));
+        let actual = crate::heads::header(chain, number).await?.map(|h| h.hash);
+        if actual != Some(expected) {
+            error!(chain = chain.name, %role, block = number, %expected, actual = ?actual, "ALERT: a block this role ingested changed hash: reorg deeper than the confirmation depth; halting the role");
+            return Err(Error::DeepReorg {
+                chain: chain.name,
+                role,
+                block: number,
+                expected,
+                actual,
+                depth: 0,
+                confirmations: chain.confirmations,
+            });
         }
         Ok(())
     }
@@ -188,9 +192,12 @@ impl Relayer {
         // Another relayer may have ingested while this one stood by.
         self.store.extend_message_tree(&mut self.messages).await?;
         let chain = self.l1.clone();
-        let target = chain.confirmed_head().await?;
         let mut cursor = self.cursor_of(Side::L1).await?;
-        self.check_reorg(Side::L1, &cursor).await?;
+        let followed = self
+            .track_head(Role::Deliver, &chain, cursor.next_block)
+            .await?;
+        let target = followed.confirmed;
+        self.check_reorg(Side::L1, Role::Deliver, &cursor).await?;
         let bridge = self.config.deployment.l1.l1_bridge;
         let l1_chain_id = self.config.deployment.l1.chain_id;
         while let Some((from, to)) = Self::next_range(&cursor, target, self.l1_range) {
@@ -206,6 +213,12 @@ impl Relayer {
                 continue;
             };
             let (to_hash, _) = chain.block(to).await?;
+            followed.check(&chain, to, to_hash)?;
+            for log in &logs {
+                if let (Some(number), Some(hash)) = (log.block_number, log.block_hash) {
+                    followed.check(&chain, number, hash)?;
+                }
+            }
             let mut next_nonce = self.messages.len();
             let mut messages = Vec::new();
             let mut roots = Vec::new();
@@ -283,9 +296,12 @@ impl Relayer {
             .extend_withdrawal_tree(&mut self.withdrawals)
             .await?;
         let chain = self.l2.clone();
-        let target = chain.confirmed_head().await?;
         let mut cursor = self.cursor_of(Side::L2).await?;
-        self.check_reorg(Side::L2, &cursor).await?;
+        let followed = self
+            .track_head(Role::Finalize, &chain, cursor.next_block)
+            .await?;
+        let target = followed.confirmed;
+        self.check_reorg(Side::L2, Role::Finalize, &cursor).await?;
         let bridge = self.config.deployment.l2.l2_bridge;
         let l2_chain_id = self.config.deployment.l2.chain_id;
         while let Some((from, to)) = Self::next_range(&cursor, target, self.l2_range) {
@@ -298,6 +314,12 @@ impl Relayer {
                 continue;
             };
             let (to_hash, _) = chain.block(to).await?;
+            followed.check(&chain, to, to_hash)?;
+            for log in &logs {
+                if let (Some(number), Some(hash)) = (log.block_number, log.block_hash) {
+                    followed.check(&chain, number, hash)?;
+                }
+            }
             let mut next_nonce = self.withdrawals.len();
             let mut rows = Vec::new();
             for log in &logs {

@@ -27,8 +27,10 @@ impl Relayer {
 
     /// Proposes an output for the newest confirmed checkpoint block above the last proposed one.
     async fn propose_output(&self) -> Result<()> {
-        let confirmed = self.l2.confirmed_head().await?;
-        let target = checkpoint(confirmed, self.config.output_interval);
+        // Only blocks `l2_confirmations` below the followed L2 head are proposed, and the output's
+        // fields are read at the followed block hash: a shallow L2 reorg never makes a wrong output.
+        let followed = self.track_head(Role::Propose, &self.l2, 0).await?;
+        let target = checkpoint(followed.confirmed, self.config.output_interval);
         if target == 0 || target < self.config.deployment.l2.deploy_block {
             return Ok(());
         }
@@ -46,7 +48,8 @@ impl Relayer {
             return Ok(());
         }
         let (block_hash, state_root) = self.l2.block(target).await?;
-        let at = BlockId::number(target);
+        followed.check(&self.l2, target, block_hash)?;
+        let at = BlockId::hash(block_hash);
         let bridge = self.l2_bridge();
         let withdrawal_root = bridge.withdrawalRoot().block(at).call().await.map_err(l2)?;
         let processed = bridge

@@ -4,20 +4,20 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::DynProvider;
 use alloy::sol_types::SolInterface;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_merkle::MerkleTree;
 use tracing::{debug, error, info, warn};
 
-use crate::chain::{Call, Chain, Mined, Work};
+use crate::chain::{Chain, Work};
 use crate::config::{RelayerConfig, Role};
 use crate::error::{Error, Result};
 use crate::lease::{self, Leases};
 use crate::metrics::Metrics;
 use crate::monitor::Monitor;
-use crate::store::{Fence, NewSubmission, Status, Store, Submission, SubmissionState};
+use crate::store::{Fence, Status, Store};
 
 /// Which chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,13 +353,17 @@ impl Relayer {
                     self.leases.lose(*lost);
                     continue;
                 }
-                Error::Rpc { .. } | Error::Database(_) | Error::Transaction { .. } => {
+                Error::Rpc { .. }
+                | Error::Database(_)
+                | Error::Transaction { .. }
+                | Error::Reorg { .. } => {
                     warn!(%role, %error, "round failed; will retry")
                 }
                 _ => {
                     error!(%role, %error, "ALERT: round failed; refusing to act on this (see docs/operators.md, \"halted\")");
                     self.metrics.alert(match &error {
                         Error::LeafMismatch { .. } => "leaf_mismatch",
+                        Error::DeepReorg { .. } => "deep_reorg",
                         _ => "inconsistency",
                     });
                     self.metrics
@@ -424,7 +428,7 @@ impl Relayer {
     }
 
     /// Whether the chain shows `work` as done (so a revert of it counts as success).
-    async fn already_done(&self, work: &Work) -> Result<bool> {
+    pub(crate) async fn already_done(&self, work: &Work) -> Result<bool> {
         let l1 = |e: alloy::contract::Error| self.l1.rpc(e);
         let l2 = |e: alloy::contract::Error| self.l2.rpc(e);
         Ok(match work {
@@ -504,201 +508,6 @@ impl Relayer {
             .map_err(|e| self.l1.rpc(format!("getOutput: {e}")))?;
         Ok(Some(output.l2BlockNumber))
     }
-
-    /// Records the end of a mined submission and tells the role what happened.
-    async fn settle(
-        &self,
-        fence: &Fence,
-        submission: B256,
-        work: &Work,
-        chain: &Chain,
-        mined: Mined,
-    ) -> Result<Outcome> {
-        self.metrics
-            .add_cost(chain.key, mined.cost.gas_used, mined.cost.fee_wei);
-        if mined.success {
-            self.store
-                .update_submission(
-                    fence,
-                    submission,
-                    SubmissionState::Confirmed,
-                    Some("ok"),
-                    Some(mined.block),
-                    Some(mined.cost),
-                )
-                .await?;
-            info!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "confirmed");
-            return Ok(Outcome::Done);
-        }
-        if self.already_done(work).await? {
-            self.store
-                .update_submission(
-                    fence,
-                    submission,
-                    SubmissionState::Confirmed,
-                    Some("already-done"),
-                    Some(mined.block),
-                    Some(mined.cost),
-                )
-                .await?;
-            info!(chain = chain.name, kind = work.kind(), tx = %submission, "reverted, but the work was already done");
-            return Ok(Outcome::Done);
-        }
-        self.store
-            .update_submission(
-                fence,
-                submission,
-                SubmissionState::Failed,
-                Some("reverted"),
-                Some(mined.block),
-                Some(mined.cost),
-            )
-            .await?;
-        warn!(chain = chain.name, kind = work.kind(), tx = %submission, block = mined.block, "transaction reverted");
-        Ok(Outcome::Reverted)
-    }
-
-    /// Resolves every queued or in-flight submission on `side`, re-broadcasting the ones whose
-    /// nonce is still unused. Returns whether the chain is clear for a new transaction.
-    /// Submissions of any role and any relayer sharing the database count: the chain's account
-    /// nonces are shared.
-    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<bool> {
-        let chain = self.chain(side);
-        let pending = self.store.pending_submissions(chain.key).await?;
-        for submission in pending {
-            if !self.reconcile_one(fence, chain, &submission).await? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {
-        let work = Work::from_json(&s.work)?;
-        // Nonce first, receipt second: a nonce used by the time the receipt is missing means the
-        // transaction was replaced or dropped, never "mined after we looked".
-        let mined_nonce = chain.mined_nonce_of(s.sender).await?;
-        if let Some(mined) = chain.receipt(s.tx_hash).await? {
-            self.settle(fence, s.tx_hash, &work, chain, mined).await?;
-            return Ok(true);
-        }
-        if mined_nonce > s.tx_nonce {
-            self.store
-                .update_submission(
-                    fence,
-                    s.tx_hash,
-                    SubmissionState::Failed,
-                    Some("dropped"),
-                    None,
-                    None,
-                )
-                .await?;
-            warn!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, "transaction was dropped or replaced; its work is re-evaluated");
-            return Ok(true);
-        }
-        info!(chain = chain.name, kind = work.kind(), tx = %s.tx_hash, state = s.state.as_str(), "resuming an unfinished transaction");
-        if !chain.broadcast(s.tx_hash, &s.raw_tx).await? {
-            self.store
-                .update_submission(
-                    fence,
-                    s.tx_hash,
-                    SubmissionState::Failed,
-                    Some("rejected"),
-                    None,
-                    None,
-                )
-                .await?;
-            return Ok(true);
-        }
-        if s.state == SubmissionState::Queued {
-            self.store
-                .update_submission(
-                    fence,
-                    s.tx_hash,
-                    SubmissionState::InFlight,
-                    None,
-                    None,
-                    None,
-                )
-                .await?;
-        }
-        match chain.wait_receipt(s.tx_hash).await? {
-            Some(mined) => {
-                self.settle(fence, s.tx_hash, &work, chain, mined).await?;
-                Ok(true)
-            }
-            None => {
-                warn!(chain = chain.name, tx = %s.tx_hash, "still not mined; waiting for it before sending anything else on this chain");
-                Ok(false)
-            }
-        }
-    }
-
-    /// Sends `call` for `work` exactly once: reconciles earlier submissions, simulates, signs,
-    /// records the signed transaction, broadcasts it and waits for its receipt.
-    /// Everything it writes is fenced by the lease of the work's role.
-    pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
-        let fence = self.fence(work.role())?;
-        if !self.reconcile(&fence, side).await? {
-            return Ok(Outcome::Blocked);
-        }
-        let chain = self.chain(side);
-        let gas = match chain.simulate(&call).await? {
-            crate::chain::Simulation::Ok(gas) => gas,
-            crate::chain::Simulation::Revert(data) => return Ok(Outcome::WouldRevert(data)),
-        };
-        let signed = chain.sign(&call, gas).await?;
-        let work_json = work.to_json();
-        self.store
-            .insert_submission(
-                &fence,
-                &NewSubmission {
-                    tx_hash: signed.hash,
-                    chain: chain.key,
-                    role: work.role().as_str(),
-                    kind: work.kind(),
-                    work: &work_json,
-                    sender: chain.from,
-                    tx_nonce: signed.nonce,
-                    raw_tx: &signed.raw,
-                },
-            )
-            .await?;
-        info!(chain = chain.name, role = %work.role(), kind = work.kind(), tx = %signed.hash, nonce = signed.nonce, work = %work_json, "sending");
-        if !chain.broadcast(signed.hash, &signed.raw).await? {
-            self.store
-                .update_submission(
-                    &fence,
-                    signed.hash,
-                    SubmissionState::Failed,
-                    Some("rejected"),
-                    None,
-                    None,
-                )
-                .await?;
-            return Err(Error::Transaction {
-                chain: chain.name,
-                message: format!("the node refused {} ({})", signed.hash, work.kind()),
-            });
-        }
-        self.store
-            .update_submission(
-                &fence,
-                signed.hash,
-                SubmissionState::InFlight,
-                None,
-                None,
-                None,
-            )
-            .await?;
-        match chain.wait_receipt(signed.hash).await? {
-            Some(mined) => self.settle(&fence, signed.hash, &work, chain, mined).await,
-            None => {
-                warn!(chain = chain.name, tx = %signed.hash, timeout = ?chain.tx_timeout, "no receipt yet; leaving it in flight");
-                Ok(Outcome::Pending)
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -708,7 +517,9 @@ mod tests {
 
     use super::*;
     use crate::chain::Simulation;
+    use crate::store::{NewSubmission, Submission, SubmissionState};
     use alloy::network::EthereumWallet;
+    use alloy::primitives::B256;
     use alloy::providers::{Provider, ProviderBuilder};
     use drawbridge_devnet::{Devnet, DevnetOptions};
 

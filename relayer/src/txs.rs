@@ -1,0 +1,652 @@
+//! Exactly-once transaction submission: the persisted state machine, account nonces, fee bumping,
+//! dropped and replaced transactions.
+//!
+//! Every transaction is signed locally and recorded **before** it is broadcast:
+//!
+//! ```text
+//! queued (signed, recorded) -> in-flight (broadcast) -> confirmed (ok | already-done)
+//!                                                    \-> failed (reverted | nonce-taken | rejected)
+//! ```
+//!
+//! - **Nonces.** One transaction at a time per chain and key: nothing new is signed while a
+//!   submission on the chain is unresolved, and the new one takes the key's next nonce as the node
+//!   counts it (pending included, so a transaction some other sender broadcast with the same key
+//!   is queued behind, with a warning). The nonce is recorded with the transaction; a unique index
+//!   keeps two live submissions from ever holding the same nonce.
+//! - **Stuck.** A submission not mined `tx_timeout` after its last broadcast is re-signed with the
+//!   same nonce and call and fees raised by [`BUMP_PERCENT`] (at least the current market fees),
+//!   recorded in `submission_attempts` before broadcast. Whichever of its transactions is mined
+//!   settles it (`mined_tx_hash`); the others can no longer be mined (same nonce).
+//! - **Dropped.** A transaction the node no longer holds (evicted, node restarted) while its nonce
+//!   is unused is broadcast again as recorded (same hash).
+//! - **Nonce taken.** When the key's nonce was used and none of the submission's transactions has
+//!   a receipt, another transaction took the nonce: the submission fails with `nonce-taken` and the
+//!   role re-reads chain state and sends again if the work is still to do.
+//! - **Already processed.** A transaction that reverted because the chain shows its work done
+//!   (someone else relayed the batch, finalized the withdrawal...) is `confirmed` / `already-done`.
+
+use std::time::Duration;
+
+use alloy::primitives::{B256, Bytes};
+use sqlx::Row;
+use tracing::{info, warn};
+
+use crate::chain::{Call, Chain, Fees, Mined, Signed, Simulation, Work, gas_limit};
+use crate::error::{Error, Result};
+use crate::relayer::{Outcome, Relayer, Side};
+use crate::store::{
+    Cost, Fence, NewSubmission, Store, Submission, SubmissionState, get_parsed, get_u64, int,
+    now_ms,
+};
+
+/// A replacement raises both fees by this percentage (nodes require 10 %).
+pub const BUMP_PERCENT: u128 = 25;
+/// Most replacements of one submission; afterwards it waits at the last fees (an alert is logged).
+pub const MAX_BUMPS: u64 = 10;
+/// While waiting for a receipt, every this many polls the relayer checks that the node still holds
+/// the transaction and re-broadcasts it if not.
+const PRESENCE_CHECK_EVERY: u32 = 4;
+
+/// One signed transaction of a submission: the first (`attempt` 0, the `submissions` row) or a
+/// fee-bumped replacement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// This transaction's hash.
+    pub tx_hash: B256,
+    /// The submission (hash of its first transaction).
+    pub submission: B256,
+    /// 0 for the first transaction, then 1, 2, ...
+    pub attempt: u64,
+    /// The signed transaction.
+    pub raw_tx: Bytes,
+    /// Its `maxFeePerGas` (wei).
+    pub max_fee_per_gas: u128,
+    /// Its `maxPriorityFeePerGas` (wei).
+    pub max_priority_fee_per_gas: u128,
+    /// Unix milliseconds when it was recorded (before its broadcast).
+    pub created_at: i64,
+}
+
+impl Attempt {
+    fn first(s: &Submission) -> Self {
+        let fees = Fees::of_raw(&s.raw_tx).unwrap_or(Fees {
+            max_fee_per_gas: 0,
+            max_priority_fee_per_gas: 0,
+        });
+        Self {
+            tx_hash: s.tx_hash,
+            submission: s.tx_hash,
+            attempt: 0,
+            raw_tx: s.raw_tx.clone(),
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            created_at: s.updated_at.max(s.created_at),
+        }
+    }
+
+    fn fees(&self) -> Fees {
+        Fees {
+            max_fee_per_gas: self.max_fee_per_gas,
+            max_priority_fee_per_gas: self.max_priority_fee_per_gas,
+        }
+    }
+}
+
+fn parse_u128(row: &sqlx::any::AnyRow, column: &str) -> Result<u128> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|e| Error::BadRow {
+        what: column.into(),
+        reason: format!("{text:?}: {e}"),
+    })
+}
+
+fn attempt_from_row(row: &sqlx::any::AnyRow) -> Result<Attempt> {
+    let raw: String = row.try_get("raw_tx")?;
+    Ok(Attempt {
+        tx_hash: get_parsed(row, "tx_hash")?,
+        submission: get_parsed(row, "submission")?,
+        attempt: get_u64(row, "attempt")?,
+        raw_tx: alloy::hex::decode(&raw)
+            .map_err(|e| Error::BadRow {
+                what: "submission_attempts.raw_tx".into(),
+                reason: e.to_string(),
+            })?
+            .into(),
+        max_fee_per_gas: parse_u128(row, "max_fee_per_gas")?,
+        max_priority_fee_per_gas: parse_u128(row, "max_priority_fee_per_gas")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Every transaction of submission `s`, first one first.
+    pub async fn attempts(&self, s: &Submission) -> Result<Vec<Attempt>> {
+        let rows = sqlx::query(
+            "SELECT tx_hash, submission, attempt, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, created_at \
+             FROM submission_attempts WHERE submission = $1 ORDER BY attempt",
+        )
+        .bind(s.tx_hash.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut all = vec![Attempt::first(s)];
+        for row in &rows {
+            all.push(attempt_from_row(row)?);
+        }
+        Ok(all)
+    }
+
+    /// Every replacement transaction (attempts 1 and up) of every submission.
+    pub async fn replacements(&self) -> Result<Vec<Attempt>> {
+        let rows = sqlx::query(
+            "SELECT tx_hash, submission, attempt, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, created_at \
+             FROM submission_attempts ORDER BY created_at, attempt",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+
+    /// The transaction that was mined for submission `submission` (its first or a replacement),
+    /// once settled by a receipt.
+    pub async fn mined_tx_hash(&self, submission: B256) -> Result<Option<B256>> {
+        let row = sqlx::query("SELECT mined_tx_hash FROM submissions WHERE tx_hash = $1")
+            .bind(submission.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let hash: Option<String> = row.try_get("mined_tx_hash")?;
+        hash.map(|h| {
+            h.parse().map_err(|e| Error::BadRow {
+                what: "submissions.mined_tx_hash".into(),
+                reason: format!("{h:?}: {e}"),
+            })
+        })
+        .transpose()
+    }
+
+    /// Records a replacement before it is broadcast.
+    pub(crate) async fn insert_attempt(&self, fence: &Fence, a: &Attempt) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        Store::check_fence(&mut tx, fence).await?;
+        sqlx::query(
+            "INSERT INTO submission_attempts (tx_hash, submission, attempt, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(a.tx_hash.to_string())
+        .bind(a.submission.to_string())
+        .bind(int(a.attempt)?)
+        .bind(alloy::hex::encode_prefixed(&a.raw_tx))
+        .bind(a.max_fee_per_gas.to_string())
+        .bind(a.max_priority_fee_per_gas.to_string())
+        .bind(a.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE submissions SET updated_at = $1 WHERE tx_hash = $2")
+            .bind(a.created_at)
+            .bind(a.submission.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Settles a submission: its final state, outcome, and (when mined) which transaction was
+    /// mined, where and at what cost.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn finish_submission(
+        &self,
+        fence: &Fence,
+        submission: B256,
+        state: SubmissionState,
+        outcome: &str,
+        mined: Option<(B256, u64, Cost)>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        Store::check_fence(&mut tx, fence).await?;
+        sqlx::query(
+            "UPDATE submissions SET state = $1, outcome = $2, block_number = $3, updated_at = $4, \
+             gas_used = $5, fee_wei = $6, mined_tx_hash = $7 WHERE tx_hash = $8",
+        )
+        .bind(state.as_str())
+        .bind(outcome.to_string())
+        .bind(mined.map(|(_, block, _)| int(block)).transpose()?)
+        .bind(now_ms())
+        .bind(mined.map(|(_, _, c)| int(c.gas_used)).transpose()?)
+        .bind(mined.map(|(_, _, c)| c.fee_wei.to_string()))
+        .bind(mined.map(|(hash, _, _)| hash.to_string()))
+        .bind(submission.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// How waiting for a submission's receipt ended.
+enum Waited {
+    Mined(B256, Mined),
+    NonceTaken,
+    Rejected,
+    TimedOut,
+}
+
+impl Relayer {
+    /// Sends `call` for `work` exactly once: reconciles earlier submissions, simulates, signs with
+    /// the key's next nonce, records the signed transaction, broadcasts it and waits for its
+    /// receipt. Everything it writes is fenced by the lease of the work's role.
+    pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
+        let fence = self.fence(work.role())?;
+        if !self.reconcile(&fence, side).await? {
+            return Ok(Outcome::Blocked);
+        }
+        let chain = self.chain(side);
+        let gas = match chain.simulate(&call).await? {
+            Simulation::Ok(gas) => gas,
+            Simulation::Revert(data) => return Ok(Outcome::WouldRevert(data)),
+        };
+        let nonce = self.next_nonce(chain).await?;
+        let fees = chain.fees().await?;
+        let signed = chain.sign_with(&call, gas_limit(gas), nonce, fees).await?;
+        let work_json = work.to_json();
+        self.store
+            .insert_submission(
+                &fence,
+                &NewSubmission {
+                    tx_hash: signed.hash,
+                    chain: chain.key,
+                    role: work.role().as_str(),
+                    kind: work.kind(),
+                    work: &work_json,
+                    sender: chain.from,
+                    tx_nonce: signed.nonce,
+                    raw_tx: &signed.raw,
+                },
+            )
+            .await?;
+        info!(chain = chain.name, role = %work.role(), kind = work.kind(), tx = %signed.hash, nonce = signed.nonce, work = %work_json, "sending");
+        if !chain.broadcast(signed.hash, &signed.raw).await? {
+            self.store
+                .finish_submission(
+                    &fence,
+                    signed.hash,
+                    SubmissionState::Failed,
+                    "rejected",
+                    None,
+                )
+                .await?;
+            return Err(Error::Transaction {
+                chain: chain.name,
+                message: format!("the node refused {} ({})", signed.hash, work.kind()),
+            });
+        }
+        self.store
+            .update_submission(
+                &fence,
+                signed.hash,
+                SubmissionState::InFlight,
+                None,
+                None,
+                None,
+            )
+            .await?;
+        let first = Attempt {
+            tx_hash: signed.hash,
+            submission: signed.hash,
+            attempt: 0,
+            raw_tx: signed.raw.clone().into(),
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            created_at: now_ms(),
+        };
+        match self
+            .wait(chain, chain.from, signed.nonce, &[first], chain.tx_timeout)
+            .await?
+        {
+            Waited::Mined(hash, mined) => {
+                self.settle(&fence, signed.hash, hash, &work, chain, mined)
+                    .await
+            }
+            Waited::NonceTaken => {
+                self.nonce_taken(&fence, signed.hash, &work, chain).await?;
+                Ok(Outcome::Reverted)
+            }
+            Waited::Rejected => {
+                self.store
+                    .finish_submission(
+                        &fence,
+                        signed.hash,
+                        SubmissionState::Failed,
+                        "rejected",
+                        None,
+                    )
+                    .await?;
+                Ok(Outcome::Reverted)
+            }
+            Waited::TimedOut => {
+                warn!(chain = chain.name, tx = %signed.hash, timeout = ?chain.tx_timeout, "no receipt yet; leaving it in flight (replaced with higher fees if still stuck next round)");
+                Ok(Outcome::Pending)
+            }
+        }
+    }
+
+    /// The account nonce for a new transaction: the node's count including pending transactions.
+    /// Called only when no submission of this chain is unresolved, so every pending transaction
+    /// of the key is someone else's: they are warned about and queued behind.
+    async fn next_nonce(&self, chain: &Chain) -> Result<u64> {
+        let mined = chain.mined_nonce_of(chain.from).await?;
+        let pending = chain.pending_nonce_of(chain.from).await?;
+        if pending > mined {
+            warn!(
+                chain = chain.name,
+                account = %chain.from,
+                mined,
+                pending,
+                "the relayer's key has pending transactions it did not send (another sender uses this key); queuing behind them"
+            );
+        }
+        Ok(pending.max(mined))
+    }
+
+    /// Records the end of a mined submission and tells the role what happened.
+    async fn settle(
+        &self,
+        fence: &Fence,
+        submission: B256,
+        mined_hash: B256,
+        work: &Work,
+        chain: &Chain,
+        mined: Mined,
+    ) -> Result<Outcome> {
+        self.metrics
+            .add_cost(chain.key, mined.cost.gas_used, mined.cost.fee_wei);
+        let at = Some((mined_hash, mined.block, mined.cost));
+        if mined.success {
+            self.store
+                .finish_submission(fence, submission, SubmissionState::Confirmed, "ok", at)
+                .await?;
+            info!(chain = chain.name, kind = work.kind(), tx = %mined_hash, submission = %submission, block = mined.block, "confirmed");
+            return Ok(Outcome::Done);
+        }
+        if self.already_done(work).await? {
+            self.store
+                .finish_submission(
+                    fence,
+                    submission,
+                    SubmissionState::Confirmed,
+                    "already-done",
+                    at,
+                )
+                .await?;
+            info!(chain = chain.name, kind = work.kind(), tx = %mined_hash, "reverted, but the work was already done: counted as success");
+            return Ok(Outcome::Done);
+        }
+        self.store
+            .finish_submission(fence, submission, SubmissionState::Failed, "reverted", at)
+            .await?;
+        warn!(chain = chain.name, kind = work.kind(), tx = %mined_hash, block = mined.block, "transaction reverted");
+        Ok(Outcome::Reverted)
+    }
+
+    async fn nonce_taken(
+        &self,
+        fence: &Fence,
+        submission: B256,
+        work: &Work,
+        chain: &Chain,
+    ) -> Result<()> {
+        self.store
+            .finish_submission(
+                fence,
+                submission,
+                SubmissionState::Failed,
+                "nonce-taken",
+                None,
+            )
+            .await?;
+        warn!(chain = chain.name, kind = work.kind(), tx = %submission, "another transaction used this submission's nonce; its work is re-evaluated from chain state");
+        Ok(())
+    }
+
+    /// Resolves every queued or in-flight submission on `side`: settles the mined ones, fails
+    /// the ones whose nonce another transaction took, re-broadcasts dropped ones and replaces
+    /// stuck ones with higher fees. Returns whether the chain is clear for a new transaction.
+    /// Submissions of any role and any relayer sharing the database count: the key's nonces are
+    /// shared.
+    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<bool> {
+        let chain = self.chain(side);
+        let pending = self.store.pending_submissions(chain.key).await?;
+        for submission in pending {
+            if !self.reconcile_one(fence, chain, &submission).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {
+        let work = Work::from_json(&s.work)?;
+        let mut attempts = self.store.attempts(s).await?;
+        // Nonce first, receipts second: a nonce used by the time no receipt is found means
+        // another transaction took it, never "mined after we looked".
+        let mined_nonce = chain.mined_nonce_of(s.sender).await?;
+        for a in attempts.iter().rev() {
+            if let Some(mined) = chain.receipt(a.tx_hash).await? {
+                self.settle(fence, s.tx_hash, a.tx_hash, &work, chain, mined)
+                    .await?;
+                return Ok(true);
+            }
+        }
+        if mined_nonce > s.tx_nonce {
+            self.nonce_taken(fence, s.tx_hash, &work, chain).await?;
+            return Ok(true);
+        }
+        let latest = attempts.last().expect("the first attempt").clone();
+        let age = Duration::from_millis(u64::try_from(now_ms() - latest.created_at).unwrap_or(0));
+        let current = if age >= chain.tx_timeout && mined_nonce == s.tx_nonce {
+            match self.bump(fence, chain, &latest).await? {
+                Some(next) => {
+                    attempts.push(next.clone());
+                    next
+                }
+                None => latest,
+            }
+        } else {
+            info!(chain = chain.name, kind = work.kind(), tx = %latest.tx_hash, state = s.state.as_str(), "resuming an unfinished transaction");
+            latest
+        };
+        if !chain.broadcast(current.tx_hash, &current.raw_tx).await? {
+            // Refused and unknown to the node: unless an earlier transaction of the submission is
+            // still held or the nonce got used meanwhile, nothing of it can be mined.
+            let mut held = false;
+            for a in &attempts {
+                held |= chain.knows(a.tx_hash).await?;
+            }
+            if !held && chain.mined_nonce_of(s.sender).await? <= s.tx_nonce {
+                self.store
+                    .finish_submission(fence, s.tx_hash, SubmissionState::Failed, "rejected", None)
+                    .await?;
+                return Ok(true);
+            }
+        }
+        if s.state == SubmissionState::Queued {
+            self.store
+                .update_submission(
+                    fence,
+                    s.tx_hash,
+                    SubmissionState::InFlight,
+                    None,
+                    None,
+                    None,
+                )
+                .await?;
+        }
+        let waited =
+            Duration::from_millis(u64::try_from(now_ms() - current.created_at).unwrap_or(0));
+        let left = chain
+            .tx_timeout
+            .saturating_sub(waited)
+            .max(chain.receipt_poll);
+        match self
+            .wait(chain, s.sender, s.tx_nonce, &attempts, left)
+            .await?
+        {
+            Waited::Mined(hash, mined) => {
+                self.settle(fence, s.tx_hash, hash, &work, chain, mined)
+                    .await?;
+                Ok(true)
+            }
+            Waited::NonceTaken => {
+                self.nonce_taken(fence, s.tx_hash, &work, chain).await?;
+                Ok(true)
+            }
+            Waited::Rejected => {
+                self.store
+                    .finish_submission(fence, s.tx_hash, SubmissionState::Failed, "rejected", None)
+                    .await?;
+                Ok(true)
+            }
+            Waited::TimedOut => {
+                warn!(chain = chain.name, tx = %current.tx_hash, "still not mined; waiting for it before sending anything else on this chain");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Re-signs the latest transaction of a stuck submission with higher fees and records it
+    /// before anything is broadcast. `None` after [`MAX_BUMPS`] replacements.
+    async fn bump(
+        &self,
+        fence: &Fence,
+        chain: &Chain,
+        latest: &Attempt,
+    ) -> Result<Option<Attempt>> {
+        if latest.attempt >= MAX_BUMPS {
+            tracing::error!(chain = chain.name, tx = %latest.tx_hash, bumps = latest.attempt, max_fee_per_gas = latest.max_fee_per_gas, "ALERT: transaction still stuck after the most fee bumps; waiting at these fees");
+            self.metrics.alert("stuck_transaction");
+            return Ok(None);
+        }
+        let fees = latest.fees().bumped(BUMP_PERCENT, chain.fees().await?);
+        let Signed { hash, raw, .. } = chain.resign(&latest.raw_tx, fees).await?;
+        let next = Attempt {
+            tx_hash: hash,
+            submission: latest.submission,
+            attempt: latest.attempt + 1,
+            raw_tx: raw.into(),
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            created_at: now_ms(),
+        };
+        self.store.insert_attempt(fence, &next).await?;
+        warn!(
+            chain = chain.name,
+            submission = %latest.submission,
+            replaced = %latest.tx_hash,
+            replacement = %next.tx_hash,
+            attempt = next.attempt,
+            max_fee_per_gas = next.max_fee_per_gas,
+            max_priority_fee_per_gas = next.max_priority_fee_per_gas,
+            "transaction stuck past tx_timeout: replacing it with higher fees (same nonce)"
+        );
+        Ok(Some(next))
+    }
+
+    /// Polls the receipts of every transaction of a submission until one is mined, the nonce is
+    /// taken by another transaction, or `timeout` passes. The newest transaction is re-broadcast
+    /// when the node drops it.
+    async fn wait(
+        &self,
+        chain: &Chain,
+        sender: alloy::primitives::Address,
+        nonce: u64,
+        attempts: &[Attempt],
+        timeout: Duration,
+    ) -> Result<Waited> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let current = attempts.last().expect("at least one transaction");
+        let mut polls = 0u32;
+        loop {
+            let mined_nonce = chain.mined_nonce_of(sender).await?;
+            for a in attempts.iter().rev() {
+                if let Some(mined) = chain.receipt(a.tx_hash).await? {
+                    return Ok(Waited::Mined(a.tx_hash, mined));
+                }
+            }
+            if mined_nonce > nonce {
+                return Ok(Waited::NonceTaken);
+            }
+            polls += 1;
+            if polls.is_multiple_of(PRESENCE_CHECK_EVERY) && !chain.knows(current.tx_hash).await? {
+                warn!(chain = chain.name, tx = %current.tx_hash, "the node dropped the transaction; broadcasting it again");
+                if !chain.broadcast(current.tx_hash, &current.raw_tx).await? {
+                    let mut held = false;
+                    for a in attempts {
+                        held |= chain.knows(a.tx_hash).await?;
+                    }
+                    if !held && chain.mined_nonce_of(sender).await? <= nonce {
+                        return Ok(Waited::Rejected);
+                    }
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(Waited::TimedOut);
+            }
+            tokio::time::sleep(chain.receipt_poll).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bump_raises_both_fees_by_at_least_the_percentage_and_follows_the_market() {
+        let old = Fees {
+            max_fee_per_gas: 1_000,
+            max_priority_fee_per_gas: 100,
+        };
+        let calm = Fees {
+            max_fee_per_gas: 10,
+            max_priority_fee_per_gas: 1,
+        };
+        let b = old.bumped(25, calm);
+        assert_eq!(b.max_fee_per_gas, 1_250);
+        assert_eq!(b.max_priority_fee_per_gas, 125);
+        // Tiny fees still strictly increase (a replacement must pay more).
+        let tiny = Fees {
+            max_fee_per_gas: 1,
+            max_priority_fee_per_gas: 0,
+        }
+        .bumped(25, calm);
+        assert!(tiny.max_fee_per_gas >= 10 && tiny.max_priority_fee_per_gas >= 1);
+        // The market moved above the bump: follow it.
+        let busy = Fees {
+            max_fee_per_gas: 5_000,
+            max_priority_fee_per_gas: 400,
+        };
+        assert_eq!(old.bumped(25, busy), busy);
+        // The priority fee never exceeds the max fee.
+        let odd = Fees {
+            max_fee_per_gas: 100,
+            max_priority_fee_per_gas: 100,
+        }
+        .bumped(
+            25,
+            Fees {
+                max_fee_per_gas: 1,
+                max_priority_fee_per_gas: 500,
+            },
+        );
+        assert!(odd.max_priority_fee_per_gas <= odd.max_fee_per_gas);
+        // Every bump of a chain of bumps is at least 10 % above the previous one.
+        let mut fees = old;
+        for _ in 0..MAX_BUMPS {
+            let next = fees.bumped(BUMP_PERCENT, calm);
+            assert!(next.max_fee_per_gas * 10 >= fees.max_fee_per_gas * 11);
+            assert!(next.max_priority_fee_per_gas * 10 >= fees.max_priority_fee_per_gas * 11);
+            fees = next;
+        }
+    }
+}

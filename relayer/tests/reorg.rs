@@ -1,0 +1,342 @@
+//! Reorgs on real anvil chains (`anvil_reorg`, `evm_snapshot` / `evm_revert`) under a running
+//! relayer: a deposit reorged out before its confirmation is never delivered and is delivered
+//! exactly once after it is included again; a reorg deeper than the confirmation depth halts the
+//! roles that followed the chain, and `/health` and `/metrics` say so, also after a restart.
+
+mod common;
+
+use std::time::Duration;
+
+use alloy::eips::eip2718::Encodable2718;
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
+use drawbridge_bindings::IL1Bridge;
+use drawbridge_relayer::{Role, Store};
+
+use common::*;
+
+async fn rpc(url: &str, method: &'static str, params: serde_json::Value) -> serde_json::Value {
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(url.parse().unwrap());
+    provider
+        .raw_request::<_, serde_json::Value>(method.into(), params)
+        .await
+        .unwrap_or_else(|e| panic!("{method}: {e}"))
+}
+
+async fn head(url: &str) -> u64 {
+    alloy::providers::ProviderBuilder::new()
+        .connect_http(url.parse().unwrap())
+        .get_block_number()
+        .await
+        .unwrap()
+}
+
+/// Stops (`0`) or restarts interval mining.
+async fn interval_mining(url: &str, seconds: u64) {
+    rpc(url, "evm_setIntervalMining", serde_json::json!([seconds])).await;
+}
+
+/// A signed `depositETH` of `amount` to `recipient` from `user` (raw bytes and hash), so that
+/// the very same transaction can be included again after a reorg dropped it.
+async fn signed_deposit(
+    url: &str,
+    chain_id: u64,
+    bridge: Address,
+    user: &PrivateKeySigner,
+    recipient: Address,
+    amount: U256,
+) -> (Vec<u8>, B256) {
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(url.parse().unwrap());
+    let nonce = provider
+        .get_transaction_count(user.address())
+        .pending()
+        .await
+        .unwrap();
+    let request = TransactionRequest::default()
+        .with_from(user.address())
+        .with_to(bridge)
+        .with_value(amount)
+        .with_input(
+            IL1Bridge::depositETHCall {
+                l2Recipient: recipient,
+            }
+            .abi_encode(),
+        )
+        .with_nonce(nonce)
+        .with_chain_id(chain_id)
+        .with_gas_limit(300_000)
+        .with_max_fee_per_gas(20_000_000_000)
+        .with_max_priority_fee_per_gas(1_000_000_000);
+    let envelope = request
+        .build(&EthereumWallet::from(user.clone()))
+        .await
+        .unwrap();
+    (envelope.encoded_2718(), *envelope.tx_hash())
+}
+
+async fn send_raw(url: &str, raw: &[u8]) {
+    rpc(
+        url,
+        "eth_sendRawTransaction",
+        serde_json::json!([alloy::hex::encode_prefixed(raw)]),
+    )
+    .await;
+}
+
+async fn receipt_block(url: &str, hash: B256) -> Option<u64> {
+    alloy::providers::ProviderBuilder::new()
+        .connect_http(url.parse().unwrap())
+        .get_transaction_receipt(hash)
+        .await
+        .unwrap()
+        .map(|r| r.block_number.unwrap())
+}
+
+/// Waits until the relayer's `role` has followed `chain` up to block `number`.
+async fn followed_to(url: &str, role: &str, chain: &str, number: u64) {
+    let store = Store::open(url).await.unwrap();
+    wait_for(
+        &format!("{role} following {chain} to block {number}"),
+        || async {
+            let followed = store.followed_headers().await.unwrap();
+            followed
+                .iter()
+                .any(|(r, c, _, high)| r == role && c == chain && *high >= number)
+                .then_some(())
+        },
+    )
+    .await;
+    store.close().await;
+}
+
+async fn metric(api: std::net::SocketAddr, line_prefix: &str) -> Option<u64> {
+    let (_, _, text) = http_get(api, "/metrics").await;
+    text.lines()
+        .find(|l| l.starts_with(line_prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|v| v as u64)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivered_once_when_included_again()
+ {
+    let mut env = test_env().await;
+    env.config.roles = [Role::Deliver].into_iter().collect();
+    env.config.l1_confirmations = 4;
+    let port = free_port();
+    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
+    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let url = env.config.database_url.clone();
+    let devnet = &env.devnet;
+    let l1_url = devnet.deployment.l1.rpc_url.clone();
+    let bridge = devnet.deployment.l1.l1_bridge;
+    let l1_chain = devnet.deployment.l1.chain_id;
+    let (alice, bob) = (&devnet.accounts.users[0], &devnet.accounts.users[1]);
+    let (carol, dave, erin, frank) = (
+        fresh_address("reorg carol"),
+        fresh_address("reorg dave"),
+        fresh_address("reorg erin"),
+        fresh_address("reorg frank"),
+    );
+    let running = start(env.config.clone()).await;
+
+    // A first deposit, delivered normally.
+    deposit_eth(devnet, alice, &[(carol, ether(1))]).await;
+    wait_delivered(devnet, &url, 1).await;
+
+    // 1. anvil_reorg. Mining stops; Bob's deposit of 7 ETH to Dave is mined alone in block B.
+    interval_mining(&l1_url, 0).await;
+    let (raw_dave, hash_dave) =
+        signed_deposit(&l1_url, l1_chain, bridge, bob, dave, ether(7)).await;
+    send_raw(&l1_url, &raw_dave).await;
+    rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
+    let b = receipt_block(&l1_url, hash_dave)
+        .await
+        .expect("deposit mined");
+    assert_eq!(b, head(&l1_url).await);
+    // The relayer sees block B (its header is followed) but B is not confirmed: nothing ingested.
+    followed_to(&url, "deliver", "l1", b).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.message_count().await.unwrap(), 1);
+    // Block B is replaced by an empty block: the deposit is gone from L1.
+    rpc(&l1_url, "anvil_reorg", serde_json::json!([1, []])).await;
+    assert_eq!(receipt_block(&l1_url, hash_dave).await, None);
+    assert_eq!(message_count(devnet).await, 1);
+    wait_for("the shallow L1 reorg detected", || async {
+        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l1\"}")
+            .await
+            .filter(|n| *n >= 1)
+    })
+    .await;
+
+    // 2. evm_snapshot / evm_revert: a 3 ETH deposit to Frank is mined, seen, and reverted away
+    // (the chain gets shorter).
+    let snapshot = rpc(&l1_url, "evm_snapshot", serde_json::json!([])).await;
+    let (raw_frank, hash_frank) =
+        signed_deposit(&l1_url, l1_chain, bridge, alice, frank, ether(3)).await;
+    send_raw(&l1_url, &raw_frank).await;
+    rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
+    rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
+    let reverted_tip = head(&l1_url).await;
+    assert!(receipt_block(&l1_url, hash_frank).await.is_some());
+    followed_to(&url, "deliver", "l1", reverted_tip).await;
+    assert_eq!(
+        rpc(&l1_url, "evm_revert", serde_json::json!([snapshot])).await,
+        serde_json::json!(true)
+    );
+    assert!(head(&l1_url).await < reverted_tip);
+    assert_eq!(receipt_block(&l1_url, hash_frank).await, None);
+    wait_for("the reverted L1 blocks detected", || async {
+        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l1\"}")
+            .await
+            .filter(|n| *n >= 2)
+    })
+    .await;
+
+    // Mining resumes well past the confirmation depth: neither removed deposit is delivered,
+    // nor stored, and the deliver role is not halted.
+    interval_mining(&l1_url, 1).await;
+    let resumed = head(&l1_url).await;
+    wait_for("L1 past the confirmation depth", || async {
+        (head(&l1_url).await >= resumed + 8).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(store.message_count().await.unwrap(), 1);
+    assert_eq!(processed(devnet).await, 1);
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, U256::ZERO);
+    assert_eq!(l2_balance(devnet, Address::ZERO, frank).await, U256::ZERO);
+    let (status, health, _) = http_get(api, "/health").await;
+    assert_eq!(status, 200, "{health}");
+
+    // Another deposit takes the message nonce the removed one had: Erin gets exactly it.
+    deposit_eth(devnet, alice, &[(erin, ether(2))]).await;
+    wait_delivered(devnet, &url, 2).await;
+    assert_eq!(l2_balance(devnet, Address::ZERO, erin).await, ether(2));
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, U256::ZERO);
+
+    // The very same signed deposit to Dave is included again (its account nonce is still free):
+    // it is delivered exactly once.
+    send_raw(&l1_url, &raw_dave).await;
+    wait_for("the re-included deposit mined", || async {
+        receipt_block(&l1_url, hash_dave).await
+    })
+    .await;
+    wait_delivered(devnet, &url, 3).await;
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, ether(7));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(processed(devnet).await, 3);
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, ether(7));
+    assert_eq!(l2_balance(devnet, Address::ZERO, carol).await, ether(1));
+    assert_eq!(l2_balance(devnet, Address::ZERO, frank).await, U256::ZERO);
+    running.stop().await;
+
+    let messages = store.messages(0, 10).await.unwrap();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[1].message.recipient, erin);
+    assert_eq!(messages[2].message.recipient, dave);
+    assert_eq!(messages[2].l1_tx, hash_dave);
+    let all = store.submissions().await.unwrap();
+    assert_relayed_exactly_once(&all, 3);
+    assert_no_failed_submissions(&all);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_shows_it() {
+    let mut env = test_env().await;
+    env.config.roles = [Role::Deliver, Role::Propose, Role::Finalize]
+        .into_iter()
+        .collect();
+    env.config.l1_confirmations = 2;
+    env.config.l2_confirmations = 2;
+    let port = free_port();
+    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
+    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let url = env.config.database_url.clone();
+    let devnet = &env.devnet;
+    let l1_url = devnet.deployment.l1.rpc_url.clone();
+    let l2_url = devnet.deployment.l2.rpc_url.clone();
+    let user = &devnet.accounts.users[2];
+    let carol = fresh_address("deep carol");
+    let running = start(env.config.clone()).await;
+
+    deposit_eth(devnet, user, &[(carol, ether(1))]).await;
+    wait_delivered(devnet, &url, 1).await;
+    let store = Store::open(&url).await.unwrap();
+    let ingested = store.messages(0, 1).await.unwrap()[0].l1_block;
+    let (status, _, _) = http_get(api, "/health").await;
+    assert_eq!(status, 200);
+
+    // L1: every block from the deposit's on is replaced, more than the 2 confirmations.
+    let depth = head(&l1_url).await - ingested + 1;
+    assert!(depth > 2);
+    rpc(&l1_url, "anvil_reorg", serde_json::json!([depth, []])).await;
+    let (_, health) = wait_for("deliver halted on /health", || async {
+        let (status, health, _) = http_get(api, "/health").await;
+        (status == 503 && health.to_string().contains("deliver halted")).then_some((status, health))
+    })
+    .await;
+    let text = health.to_string();
+    assert!(
+        text.contains("reorg deeper than the confirmation depth"),
+        "{text}"
+    );
+    assert_eq!(
+        metric(api, "drawbridge_relayer_halted{role=\"deliver\"}").await,
+        Some(1)
+    );
+    assert!(
+        metric(api, "drawbridge_relayer_alerts_total{kind=\"deep_reorg\"}")
+            .await
+            .unwrap_or(0)
+            >= 1
+    );
+
+    // L2: a snapshot, blocks past the depth, and a revert to the snapshot.
+    let snapshot = rpc(&l2_url, "evm_snapshot", serde_json::json!([])).await;
+    let l2_tip = head(&l2_url).await + 4;
+    wait_for("L2 blocks after the snapshot", || async {
+        (head(&l2_url).await >= l2_tip).then_some(())
+    })
+    .await;
+    followed_to(&url, "finalize", "l2", l2_tip).await;
+    followed_to(&url, "propose", "l2", l2_tip).await;
+    rpc(&l2_url, "evm_revert", serde_json::json!([snapshot])).await;
+    wait_for("propose and finalize halted on /health", || async {
+        let (status, health, _) = http_get(api, "/health").await;
+        let text = health.to_string();
+        (status == 503 && text.contains("propose halted") && text.contains("finalize halted"))
+            .then_some(())
+    })
+    .await;
+
+    // Halted means halted: a new deposit is not delivered.
+    let before = processed(devnet).await;
+    deposit_eth(devnet, user, &[(carol, ether(2))]).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(processed(devnet).await, before);
+    running.stop().await;
+
+    // A restart does not forget: the roles halt again.
+    let running = start(env.config.clone()).await;
+    wait_for("the roles halted again after a restart", || async {
+        let (status, health, _) = http_get(api, "/health").await;
+        let text = health.to_string();
+        (status == 503
+            && text.contains("deliver halted")
+            && text.contains("propose halted")
+            && text.contains("finalize halted"))
+        .then_some(())
+    })
+    .await;
+    assert_eq!(processed(devnet).await, before);
+    running.stop().await;
+    store.close().await;
+}
