@@ -238,8 +238,17 @@ impl Relayer {
     /// receipt. Everything it writes is fenced by the lease of the work's role.
     pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
         let fence = self.fence(work.role())?;
-        if !self.reconcile(&fence, side).await? {
+        let Some(resolved) = self.reconcile(&fence, side).await? else {
             return Ok(Outcome::Blocked);
+        };
+        // The role decided to send before earlier transactions were resolved; one of them may
+        // have done this work (a publication that is a no-op when repeated would not revert).
+        if resolved > 0 && self.already_done(&work).await? {
+            info!(
+                kind = work.kind(),
+                "the work was done by an earlier transaction; nothing sent"
+            );
+            return Ok(Outcome::Done);
         }
         let chain = self.chain(side);
         let gas = match chain.simulate(&call).await? {
@@ -411,18 +420,18 @@ impl Relayer {
 
     /// Resolves every queued or in-flight submission on `side`: settles the mined ones, fails
     /// the ones whose nonce another transaction took, re-broadcasts dropped ones and replaces
-    /// stuck ones with higher fees. Returns whether the chain is clear for a new transaction.
-    /// Submissions of any role and any relayer sharing the database count: the key's nonces are
-    /// shared.
-    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<bool> {
+    /// stuck ones with higher fees. Returns how many it resolved when the chain is clear for a new
+    /// transaction, `None` while one is still unresolved. Submissions of any role and any relayer
+    /// sharing the database count: the key's nonces are shared.
+    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<Option<usize>> {
         let chain = self.chain(side);
         let pending = self.store.pending_submissions(chain.key).await?;
-        for submission in pending {
-            if !self.reconcile_one(fence, chain, &submission).await? {
-                return Ok(false);
+        for submission in &pending {
+            if !self.reconcile_one(fence, chain, submission).await? {
+                return Ok(None);
             }
         }
-        Ok(true)
+        Ok(Some(pending.len()))
     }
 
     async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {
@@ -457,17 +466,24 @@ impl Relayer {
             latest
         };
         if !chain.broadcast(current.tx_hash, &current.raw_tx).await? {
-            // Refused and unknown to the node: unless an earlier transaction of the submission is
-            // still held or the nonce got used meanwhile, nothing of it can be mined.
-            let mut held = false;
-            for a in &attempts {
-                held |= chain.knows(a.tx_hash).await?;
-            }
-            if !held && chain.mined_nonce_of(s.sender).await? <= s.tx_nonce {
-                self.store
-                    .finish_submission(fence, s.tx_hash, SubmissionState::Failed, "rejected", None)
-                    .await?;
-                return Ok(true);
+            match Self::refused(chain, s.sender, s.tx_nonce, &attempts).await? {
+                None => {}
+                Some(Waited::NonceTaken) => {
+                    self.nonce_taken(fence, s.tx_hash, &work, chain).await?;
+                    return Ok(true);
+                }
+                Some(_) => {
+                    self.store
+                        .finish_submission(
+                            fence,
+                            s.tx_hash,
+                            SubmissionState::Failed,
+                            "rejected",
+                            None,
+                        )
+                        .await?;
+                    return Ok(true);
+                }
             }
         }
         if s.state == SubmissionState::Queued {
@@ -552,6 +568,34 @@ impl Relayer {
         Ok(Some(next))
     }
 
+    /// After the node refused to take a submission's newest transaction back: `None` while it
+    /// still holds one of the submission's transactions (or the nonce got mined: the receipt
+    /// check decides); [`Waited::NonceTaken`] when another transaction holds the nonce in the
+    /// node's pool; [`Waited::Rejected`] otherwise (nothing of the submission can be mined).
+    async fn refused(
+        chain: &Chain,
+        sender: alloy::primitives::Address,
+        nonce: u64,
+        attempts: &[Attempt],
+    ) -> Result<Option<Waited>> {
+        for a in attempts {
+            if chain.knows(a.tx_hash).await? {
+                return Ok(None);
+            }
+        }
+        if chain.mined_nonce_of(sender).await? > nonce {
+            return Ok(None);
+        }
+        if chain.pending_nonce_of(sender).await? > nonce {
+            warn!(
+                chain = chain.name,
+                nonce, "another pending transaction of this key holds the nonce"
+            );
+            return Ok(Some(Waited::NonceTaken));
+        }
+        Ok(Some(Waited::Rejected))
+    }
+
     /// Polls the receipts of every transaction of a submission until one is mined, the nonce is
     /// taken by another transaction, or `timeout` passes. The newest transaction is re-broadcast
     /// when the node drops it.
@@ -579,14 +623,10 @@ impl Relayer {
             polls += 1;
             if polls.is_multiple_of(PRESENCE_CHECK_EVERY) && !chain.knows(current.tx_hash).await? {
                 warn!(chain = chain.name, tx = %current.tx_hash, "the node dropped the transaction; broadcasting it again");
-                if !chain.broadcast(current.tx_hash, &current.raw_tx).await? {
-                    let mut held = false;
-                    for a in attempts {
-                        held |= chain.knows(a.tx_hash).await?;
-                    }
-                    if !held && chain.mined_nonce_of(sender).await? <= nonce {
-                        return Ok(Waited::Rejected);
-                    }
+                if !chain.broadcast(current.tx_hash, &current.raw_tx).await?
+                    && let Some(end) = Self::refused(chain, sender, nonce, attempts).await?
+                {
+                    return Ok(end);
                 }
             }
             if tokio::time::Instant::now() >= deadline {
