@@ -6,10 +6,6 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeab
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
-import {Memory} from "@openzeppelin/contracts/utils/Memory.sol";
-import {RLP} from "@openzeppelin/contracts/utils/RLP.sol";
-import {TrieProof} from "@openzeppelin/contracts/utils/cryptography/TrieProof.sol";
 
 import {IL1Bridge} from "./interfaces/IL1Bridge.sol";
 import {IOutputOracle} from "./interfaces/IOutputOracle.sol";
@@ -17,6 +13,8 @@ import {IncrementalMerkle} from "./lib/IncrementalMerkle.sol";
 import {Hashing} from "./lib/Hashing.sol";
 import {TokenMetadata} from "./lib/TokenMetadata.sol";
 import {BridgedToken} from "./BridgedToken.sol";
+import {EscapeHatch} from "./EscapeHatch.sol";
+import {L1BridgeState} from "./L1BridgeState.sol";
 
 /// @title Drawbridge L1 bridge: escrow, the L1->L2 message tree, withdrawal finalization, forced
 /// withdrawals, freeze and escape.
@@ -27,73 +25,9 @@ import {BridgedToken} from "./BridgedToken.sol";
 /// A forced withdrawal the operator leaves unprocessed past its freeze time lets anyone freeze the bridge
 /// for good; then L2 balances at the last final output are paid against Merkle-Patricia proofs (`escape`)
 /// and deposits L2 never processed are refunded (docs/protocol.md "Forced withdrawal, freeze and escape").
-contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
+contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using IncrementalMerkle for IncrementalMerkle.Tree;
-    using RLP for bytes;
-    using Memory for Memory.Slice;
-
-    /// @notice Escrow and announcement flag of an ERC-20, packed in one slot.
-    struct TokenState {
-        uint248 escrowed;
-        bool announced;
-    }
-
-    /// @custom:storage-location erc7201:drawbridge.storage.L1Bridge
-    struct L1BridgeStorage {
-        // slot 0, the hot slot: everything a deposit and an ETH withdrawal touch besides the tree.
-        uint64 messageCount;
-        uint64 pausedUntil;
-        uint112 ethEscrowed;
-        bool ethAnnounced;
-        bool frozen;
-        // slot 1
-        address outputOracle;
-        uint64 l2ChainId;
-        // slot 2
-        address l2Bridge;
-        // slot 3
-        address governance;
-        // slot 4
-        address pauser;
-        uint64 maxPause;
-        // slot 5
-        uint64 pauseCooldown;
-        uint64 lastCommittedCount;
-        // slot 6
-        bytes32 lastCommittedRoot;
-        // slots 7..38
-        IncrementalMerkle.Tree messageTree;
-        // slot 39
-        mapping(bytes32 root => uint64 count) messageRootCount;
-        // slot 40
-        mapping(address token => TokenState) tokens;
-        // slot 41: bit (nonce & 255) of word (nonce >> 8) is set once withdrawal `nonce` is paid.
-        mapping(uint256 word => uint256 bits) spent;
-        // slot 42: withdrawal roots of settled outputs (see cacheOutputRoot).
-        mapping(uint256 outputIndex => bytes32 withdrawalRoot) settledRoots;
-        // slot 43: the parameter and the escape output's scalars (written once, by freeze).
-        uint64 forcedInclusionWindow;
-        uint64 escapeOutputIndex;
-        uint64 escapeMessagesProcessed;
-        bool hasEscapeOutput;
-        // slot 44
-        bytes32 escapeStateRoot;
-        // slot 45
-        bytes32 escapeWithdrawalRoot;
-        // slot 46: block.timestamp of each forced withdrawal request (zero for every other nonce).
-        mapping(uint64 nonce => uint64 requestedAt) forcedRequestedAt;
-        // slot 47
-        mapping(address l1Token => mapping(address account => bool)) escaped;
-        // slot 48: bit (nonce & 255) of word (nonce >> 8) is set once deposit `nonce` is refunded.
-        mapping(uint256 word => uint256 bits) refunded;
-        // slot 49: storage roots of bridged tokens proven under the escape state root (see escape).
-        mapping(address l1Token => bytes32 storageRoot) escapeStorageRoots;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("drawbridge.storage.L1Bridge")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_SLOT =
-        0xb707303b2b5e1d0a3fab0ff3177954319b7d7b0b6cc252c12aeca645d17b4000;
 
     /// @dev `data` of the first ETH deposit: abi.encode("Ether", "ETH", uint8(18)).
     string private constant ETH_NAME = "Ether";
@@ -109,9 +43,16 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     bytes32 private immutable BRIDGED_TOKEN_CODE_HASH;
 
+    /// @dev The code of `escape` and `refundDeposit` (run by delegatecall) and the Merkle-Patricia proof
+    /// checks, deployed by this implementation's constructor: with them the bridge would exceed the
+    /// 24,576-byte code size limit of EIP-170. An upgrade brings its own hatch.
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    EscapeHatch private immutable ESCAPE_HATCH;
+
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
         BRIDGED_TOKEN_CODE_HASH = keccak256(type(BridgedToken).creationCode);
+        ESCAPE_HATCH = new EscapeHatch(BRIDGED_TOKEN_CODE_HASH);
         _disableInitializers();
     }
 
@@ -360,38 +301,6 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         _pay(w.l1Token, w.recipient, w.amount);
     }
 
-    /// @dev Lowers the escrow of `token` by `amount`; `InsufficientEscrow` if it holds less: the bridge
-    /// never pays out more than was deposited, whatever an output or a state proof claims.
-    function _takeFromEscrow(L1BridgeStorage storage $, address token, uint256 amount) private {
-        if (token == address(0)) {
-            uint256 available = $.ethEscrowed;
-            if (amount > available) revert InsufficientEscrow(token, amount, available);
-            unchecked {
-                $.ethEscrowed = uint112(available - amount);
-            }
-        } else {
-            TokenState storage state = $.tokens[token];
-            uint256 available = state.escrowed;
-            if (amount > available) revert InsufficientEscrow(token, amount, available);
-            unchecked {
-                state.escrowed = uint248(available - amount);
-            }
-        }
-    }
-
-    /// @dev Sends `amount` of `token` (`address(0)`: ETH, with all gas) to `recipient`.
-    function _pay(address token, address recipient, uint256 amount) private {
-        if (token == address(0)) {
-            bool ok;
-            assembly ("memory-safe") {
-                ok := call(gas(), recipient, amount, 0, 0, 0, 0)
-            }
-            if (!ok) revert EthTransferFailed(recipient);
-        } else {
-            IERC20(token).safeTransfer(recipient, amount);
-        }
-    }
-
     /// @dev `withdrawalRoot` of a final output; `OutputNotFinal` for anything else.
     function _finalWithdrawalRoot(address oracle, uint256 outputIndex) private view returns (bytes32 root) {
         try IOutputOracle(oracle).finalWithdrawalRoot(outputIndex) returns (bytes32 r) {
@@ -441,26 +350,9 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     }
 
     /// @inheritdoc IL1Bridge
-    /// @dev Anyone; not stopped by a pause. `BridgeFrozen` if already frozen, `NotForcedWithdrawal` for
-    /// another nonce, `NotOverdue` before the freeze time or when the newest final output (outputs'
-    /// `l1MessagesProcessed` never decreases, so it has the largest) processed the forced withdrawal.
-    function freeze(uint64 forcedNonce) external {
-        L1BridgeStorage storage $ = _s();
-        if ($.frozen) revert BridgeFrozen();
-        uint64 requestedAt = $.forcedRequestedAt[forcedNonce];
-        if (requestedAt == 0) revert NotForcedWithdrawal(forcedNonce);
-        if (block.timestamp < _freezeAt($, requestedAt)) revert NotOverdue(forcedNonce);
-        (bool has, uint256 index, IOutputOracle.Output memory o) = _newestFinalOutput($.outputOracle);
-        if (has && o.l1MessagesProcessed > forcedNonce) revert NotOverdue(forcedNonce);
-        $.frozen = true;
-        if (has) {
-            $.hasEscapeOutput = true;
-            $.escapeOutputIndex = uint64(index); // the oracle counts outputs in a uint64
-            $.escapeMessagesProcessed = o.l1MessagesProcessed;
-            $.escapeStateRoot = o.l2StateRoot;
-            $.escapeWithdrawalRoot = o.withdrawalRoot;
-        }
-        emit Frozen(forcedNonce, has, index, o.l2StateRoot, o.withdrawalRoot, o.l1MessagesProcessed);
+    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
+    function freeze(uint64) external {
+        _runEscapeHatch();
     }
 
     /// @inheritdoc IL1Bridge
@@ -473,81 +365,39 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         return !has || o.l1MessagesProcessed <= forcedNonce;
     }
 
-    /// @dev `requestedAt + forcedInclusionWindow + challengePeriod`: an output covering the request that is
-    /// proposed by the end of the window is final exactly then, so an operator who processed it in time is
-    /// never frozen. Both parameters are bounded by 365 days, so this fits a uint64.
-    function _freezeAt(L1BridgeStorage storage $, uint64 requestedAt) private view returns (uint64) {
-        return requestedAt + $.forcedInclusionWindow + IOutputOracle($.outputOracle).challengePeriod();
-    }
-
-    /// @dev The newest final output, if any. Only the oracle's own "none is final" answer (`NotFinal(0)`)
-    /// means none: any other failure (for example running out of gas inside the call) reverts, so a caller
-    /// cannot make the freeze snapshot "no output" by starving the call.
-    function _newestFinalOutput(address oracle)
-        private
-        view
-        returns (bool has, uint256 index, IOutputOracle.Output memory o)
-    {
-        try IOutputOracle(oracle).latestFinalIndex() returns (uint256 i) {
-            (has, index) = (true, i);
-        } catch (bytes memory reason) {
-            if (keccak256(reason) != keccak256(abi.encodeWithSelector(IOutputOracle.NotFinal.selector, 0))) {
-                assembly ("memory-safe") {
-                    revert(add(reason, 0x20), mload(reason))
-                }
-            }
-        }
-        if (has) o = IOutputOracle(oracle).getOutput(index);
-    }
-
     // ------------------------------------------------------------------------------------------------
     // Escape and refunds (frozen only)
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IL1Bridge
-    /// @dev `NotFrozen`, `NoEscapeOutput`, `AlreadyEscaped`, `InvalidStateProof` (any proof failure,
-    /// including RLP the proof libraries cannot decode), `NothingToEscape`, `InsufficientEscrow`,
-    /// `EthTransferFailed`. Pays `account` (the L2 account's own address on L1), whoever submits.
-    /// The first escape of a token with a (non-empty, verified) account proof stores the token's storage
-    /// root (`escapeStorageRoot`); later escapes of that token may pass an empty `accountProof`, which halves
-    /// their calldata. A non-empty account proof is always verified.
-    function escape(
-        address l1Token,
-        address account,
-        bytes[] calldata accountProof,
-        bytes[] calldata storageProof
-    ) external nonReentrant returns (uint256 amount) {
-        L1BridgeStorage storage $ = _s();
-        if (!$.frozen) revert NotFrozen();
-        if (!$.hasEscapeOutput) revert NoEscapeOutput();
-        if ($.escaped[l1Token][account]) revert AlreadyEscaped(l1Token, account);
-        bytes32 storageRoot = $.escapeStorageRoots[l1Token];
-        // External self-calls, so that a revert inside the RLP decoder surfaces as InvalidStateProof too.
-        if (accountProof.length != 0) {
-            bytes32 proven;
-            try this.l2TokenStorageRoot($.escapeStateRoot, l1Token, accountProof) returns (bytes32 r) {
-                proven = r;
-            } catch {
-                revert InvalidStateProof();
-            }
-            if (storageRoot == bytes32(0)) {
-                $.escapeStorageRoots[l1Token] = proven;
-                emit EscapeStorageRootProven(l1Token, proven);
-            }
-            storageRoot = proven; // equal to a stored root: both were proven under the same state root
-        } else if (storageRoot == bytes32(0)) {
-            revert InvalidStateProof();
+    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
+    function escape(address, address, bytes[] calldata, bytes[] calldata) external returns (uint256) {
+        _runEscapeHatch();
+    }
+
+    /// @inheritdoc IL1Bridge
+    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
+    function proveEscapeStorageRoot(address, bytes[] calldata) external returns (bytes32) {
+        _runEscapeHatch();
+    }
+
+    /// @inheritdoc IL1Bridge
+    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
+    function refundDeposit(L1Message calldata, bytes32[] calldata) external {
+        _runEscapeHatch();
+    }
+
+    /// @dev Delegates the current call to ESCAPE_HATCH and returns or reverts with its result. The hatch's
+    /// functions take the reentrancy lock themselves (transient storage of this contract).
+    function _runEscapeHatch() private {
+        address hatch = address(ESCAPE_HATCH);
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), hatch, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
         }
-        try this.l2BalanceUnder(storageRoot, account, storageProof) returns (uint256 balance) {
-            amount = balance;
-        } catch {
-            revert InvalidStateProof();
-        }
-        if (amount == 0) revert NothingToEscape();
-        $.escaped[l1Token][account] = true;
-        _takeFromEscrow($, l1Token, amount);
-        emit Escaped(l1Token, account, amount);
-        _pay(l1Token, account, amount);
     }
 
     /// @inheritdoc IL1Bridge
@@ -558,7 +408,14 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         bytes[] calldata accountProof,
         bytes[] calldata storageProof
     ) external view returns (uint256 balance) {
-        return _balanceUnder(_tokenStorageRoot(l2StateRoot, l1Token, accountProof), account, storageProof);
+        EscapeHatch hatch = ESCAPE_HATCH;
+        return hatch.balanceUnder(
+            hatch.tokenStorageRoot(
+                l2StateRoot, _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token), accountProof
+            ),
+            account,
+            storageProof
+        );
     }
 
     /// @inheritdoc IL1Bridge
@@ -567,119 +424,18 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         view
         returns (bytes32 storageRoot)
     {
-        return _tokenStorageRoot(l2StateRoot, l1Token, accountProof);
+        return ESCAPE_HATCH.tokenStorageRoot(
+            l2StateRoot, _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token), accountProof
+        );
     }
 
     /// @inheritdoc IL1Bridge
     function l2BalanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
         external
-        pure
+        view
         returns (uint256 balance)
     {
-        return _balanceUnder(storageRoot, account, storageProof);
-    }
-
-    /// @dev The account proof is `eth_getProof`'s `accountProof` of `l2TokenFor(l1Token)` (trie key
-    /// `keccak256(token)`), its value the RLP list `[nonce, balance, storageRoot, codeHash]`. OpenZeppelin's
-    /// TrieProof checks every node against its parent's reference and rejects nodes after the value; on top
-    /// of OpenZeppelin's permissive RLP the account must have exactly four fields and a 32-byte storage root.
-    function _tokenStorageRoot(bytes32 l2StateRoot, address l1Token, bytes[] calldata accountProof)
-        private
-        view
-        returns (bytes32 storageRoot)
-    {
-        address l2Token = _l2TokenFor(_s().l2Bridge, l1Token);
-        (bytes memory accountRlp, TrieProof.ProofError err) = TrieProof.tryTraverse(
-            l2StateRoot, abi.encodePacked(keccak256(abi.encodePacked(l2Token))), accountProof
-        );
-        if (err != TrieProof.ProofError.NO_ERROR) revert InvalidStateProof();
-        Memory.Slice[] memory fields = accountRlp.decodeList();
-        if (fields.length != 4 || fields[2].length() != 33 || uint8(bytes1(fields[2].load(0))) != 0xa0) {
-            revert InvalidStateProof();
-        }
-        storageRoot = fields[2].load(1);
-    }
-
-    /// @dev The storage proof is `eth_getProof`'s `storageProof[0].proof` of BridgedToken's balance slot
-    /// `keccak256(abi.encode(account, uint256(0)))` (trie key its keccak256); the value must be a canonical
-    /// RLP integer. A slot that holds zero is absent from the trie, so its (exclusion) proof fails.
-    function _balanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
-        private
-        pure
-        returns (uint256)
-    {
-        bytes32 slot = keccak256(abi.encode(account, uint256(0)));
-        (bytes memory value, TrieProof.ProofError err) =
-            TrieProof.tryTraverse(storageRoot, abi.encodePacked(keccak256(abi.encode(slot))), storageProof);
-        if (err != TrieProof.ProofError.NO_ERROR) revert InvalidStateProof();
-        return _canonicalUint(value);
-    }
-
-    /// @dev Decodes a canonical RLP integer: one byte below 0x80, or `0x80 + n` followed by exactly `n <= 32`
-    /// bytes without a leading zero (n = 1 needs a byte >= 0x80); `0x80` alone is zero. Anything else is
-    /// `InvalidStateProof`.
-    function _canonicalUint(bytes memory rlp) private pure returns (uint256 v) {
-        uint256 len = rlp.length;
-        if (len == 0) revert InvalidStateProof();
-        uint256 prefix = uint8(rlp[0]);
-        if (prefix < 0x80) {
-            if (len != 1) revert InvalidStateProof();
-            return prefix;
-        }
-        uint256 n = prefix - 0x80;
-        if (n > 32 || len != n + 1) revert InvalidStateProof();
-        if (n == 0) return 0;
-        uint256 first = uint8(rlp[1]);
-        if (first == 0 || (n == 1 && first < 0x80)) revert InvalidStateProof();
-        assembly ("memory-safe") {
-            v := shr(sub(256, mul(8, n)), mload(add(rlp, 0x21)))
-        }
-    }
-
-    /// @inheritdoc IL1Bridge
-    /// @dev `NotFrozen`, `NotADeposit`, `MessageWasProcessed` (nonce below the escape output's
-    /// `l1MessagesProcessed`; all deposits are refundable when no output was ever final), `InvalidProof`
-    /// (short proof against the current full tree, the same leaf as the deposit), `AlreadyRefunded`,
-    /// `InsufficientEscrow`, `EthTransferFailed`. Pays `message.sender`, whoever submits.
-    function refundDeposit(L1Message calldata message, bytes32[] calldata proof) external nonReentrant {
-        L1BridgeStorage storage $ = _s();
-        if (!$.frozen) revert NotFrozen();
-        uint64 nonce = message.nonce;
-        if (message.kind != Hashing.KIND_DEPOSIT) revert NotADeposit(nonce);
-        if (nonce < $.escapeMessagesProcessed) revert MessageWasProcessed(nonce);
-        uint64 count = $.messageCount;
-        // The tree cannot grow any more: the last committed root is current if it covers every message.
-        bytes32 root = count == $.lastCommittedCount ? $.lastCommittedRoot : $.messageTree.root(count);
-        bytes32 leaf = _messageLeaf(message);
-        if (nonce >= count || !IncrementalMerkle.verify(root, leaf, nonce, proof)) revert InvalidProof();
-        uint256 word = nonce >> 8;
-        uint256 bit = 1 << (nonce & 0xff);
-        uint256 bits = $.refunded[word];
-        if (bits & bit != 0) revert AlreadyRefunded(nonce);
-        $.refunded[word] = bits | bit;
-        _takeFromEscrow($, message.token, message.amount);
-        emit DepositRefunded(nonce, message.sender, message.token, message.amount);
-        _pay(message.token, message.sender, message.amount);
-    }
-
-    /// @dev Leaf of a message of this bridge, the same function the deposit used.
-    function _messageLeaf(L1Message calldata m) private view returns (bytes32) {
-        return Hashing.l1MessageLeaf(
-            block.chainid,
-            address(this),
-            m.kind,
-            m.nonce,
-            m.sender,
-            m.recipient,
-            m.token,
-            m.amount,
-            keccak256(m.data)
-        );
-    }
-
-    /// @dev CREATE2 address of the BridgedToken of `l1Token` deployed by `l2Bridge_` (see L2Bridge).
-    function _l2TokenFor(address l2Bridge_, address l1Token) private view returns (address) {
-        return Create2.computeAddress(bytes32(uint256(uint160(l1Token))), BRIDGED_TOKEN_CODE_HASH, l2Bridge_);
+        return ESCAPE_HATCH.balanceUnder(storageRoot, account, storageProof);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -801,6 +557,11 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     }
 
     /// @inheritdoc IL1Bridge
+    function escapeHatch() external view returns (address) {
+        return address(ESCAPE_HATCH);
+    }
+
+    /// @inheritdoc IL1Bridge
     function isTokenAnnounced(address token) external view returns (bool) {
         L1BridgeStorage storage $ = _s();
         return token == address(0) ? $.ethAnnounced : $.tokens[token].announced;
@@ -902,12 +663,6 @@ contract L1Bridge is IL1Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
 
     /// @inheritdoc IL1Bridge
     function l2TokenFor(address l1Token) external view returns (address) {
-        return _l2TokenFor(_s().l2Bridge, l1Token);
-    }
-
-    function _s() private pure returns (L1BridgeStorage storage $) {
-        assembly {
-            $.slot := STORAGE_SLOT
-        }
+        return _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token);
     }
 }

@@ -8,6 +8,10 @@ import {EscapeFixture} from "./utils/EscapeFixture.sol";
 import {EscapeScenario} from "./utils/EscapeScenario.sol";
 import {Mpt} from "./utils/Mpt.sol";
 import {MerkleRef} from "./utils/MerkleRef.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {EscapeHatch} from "../src/EscapeHatch.sol";
+import {L1Bridge} from "../src/L1Bridge.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
 
@@ -751,5 +755,146 @@ contract EscapeTest is EscapeFixture {
             len = (len << 8) | uint8(list[1 + i]);
         }
         offset = 1 + ll;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // the escape hatch (freeze, escape and refunds run by delegatecall, see EscapeHatch)
+    // ------------------------------------------------------------------------------------------------
+
+    function test_proveEscapeStorageRoot_thenEscapesWithoutAccountProof_succeeds() public {
+        _freezeAtB();
+        (bytes[] memory ap,,) = proofOf("B", "tt", "alice");
+        bytes32 expected = vm.parseJsonBytes32(vectors, ".B.tt.storageHash");
+        vm.expectEmit(address(l1));
+        emit IL1Bridge.EscapeStorageRootProven(address(token), expected);
+        vm.prank(relayer);
+        assertEq(l1.proveEscapeStorageRoot(address(token), ap), expected, "root");
+        assertEq(l1.escapeStorageRoot(address(token)), expected, "stored");
+        // Idempotent: a second call returns the stored root (even with no proof) and changes nothing.
+        assertEq(l1.proveEscapeStorageRoot(address(token), new bytes[](0)), expected, "again");
+        (, bytes[] memory spAlice,) = proofOf("B", "tt", "alice");
+        (, bytes[] memory spCarol,) = proofOf("B", "tt", "carol");
+        assertEq(l1.escape(address(token), alice, new bytes[](0), spAlice), 900e18, "alice");
+        assertEq(l1.escape(address(token), carol, new bytes[](0), spCarol), 30e18, "carol");
+    }
+
+    function test_proveEscapeStorageRoot_invalidProof_reverts() public {
+        _freezeAtB();
+        (bytes[] memory ap,,) = proofOf("B", "eth", "alice"); // the ETH token's account, not TT's
+        Snap memory s = _snap();
+        vm.expectRevert(_invalid());
+        l1.proveEscapeStorageRoot(address(token), ap);
+        (ap,,) = proofOf("A", "tt", "alice"); // another state root
+        vm.expectRevert(_invalid());
+        l1.proveEscapeStorageRoot(address(token), ap);
+        vm.expectRevert(_invalid());
+        l1.proveEscapeStorageRoot(address(token), new bytes[](0));
+        _assertUnchanged(s);
+    }
+
+    function test_proveEscapeStorageRoot_notFrozen_reverts() public {
+        sendScenario(9);
+        (bytes[] memory ap,,) = proofOf("B", "tt", "alice");
+        vm.expectRevert(IL1Bridge.NotFrozen.selector);
+        l1.proveEscapeStorageRoot(address(token), ap);
+        assertEq(l1.escapeStorageRoot(address(token)), bytes32(0), "nothing stored");
+    }
+
+    /// @dev Both contracts deploy on a chain with the EIP-170 limit (the devnet's stock anvil enforces it).
+    function test_codeSize_bridgeAndHatchUnderEip170_succeeds() public {
+        L1Bridge implementation = new L1Bridge();
+        assertLe(address(implementation).code.length, 24_576, "L1Bridge over EIP-170");
+        assertLe(implementation.escapeHatch().code.length, 24_576, "EscapeHatch over EIP-170");
+        assertTrue(implementation.escapeHatch().code.length > 0, "hatch deployed");
+    }
+
+    /// @dev Called on the hatch's own address the state-changing functions refuse (they would act on the
+    /// hatch's empty storage), before and after the bridge froze.
+    function test_escapeHatch_directCalls_revert() public {
+        EscapeHatch hatch = EscapeHatch(l1.escapeHatch());
+        for (uint256 frozen; frozen < 2; ++frozen) {
+            if (frozen == 1) _freezeAtB();
+            (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
+            vm.expectRevert(EscapeHatch.DirectCall.selector);
+            hatch.freeze(FREEZE_NONCE);
+            vm.expectRevert(EscapeHatch.DirectCall.selector);
+            hatch.escape(address(0), alice, ap, sp);
+            vm.expectRevert(EscapeHatch.DirectCall.selector);
+            hatch.proveEscapeStorageRoot(address(0), ap);
+            IL1Bridge.L1Message memory m; // a real deposit's fields once the scenario was sent
+            if (frozen == 1) m = sentAsL1(6);
+            bytes32[] memory proof = frozen == 1 ? messageProof(6) : new bytes32[](0);
+            vm.expectRevert(EscapeHatch.DirectCall.selector);
+            hatch.refundDeposit(m, proof);
+        }
+        assertFalse(l1.hasEscaped(address(0), alice), "nothing escaped");
+    }
+
+    /// @dev The hatch's functions hold the bridge's reentrancy lock: an escaping account that re-enters the
+    /// bridge from its ETH payment is refused, and the outer escape pays once.
+    function test_escape_reentrantAccount_lockHolds_reverts() public {
+        _freezeAtB();
+        vm.etch(alice, type(EscapeReenterer).runtimeCode);
+        EscapeReenterer(payable(alice)).arm(l1);
+        (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
+        uint256 escrow = l1.escrowed(address(0));
+        l1.escape(address(0), alice, ap, sp);
+        assertEq(
+            bytes4(EscapeReenterer(payable(alice)).innerRevert()),
+            ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector,
+            "re-entry refused by the lock"
+        );
+        assertEq(l1.escrowed(address(0)), escrow - 9 ether, "paid once");
+    }
+
+    /// @dev The lock is released after each delegated call: freeze and two escapes in one transaction.
+    function test_escapeHatch_severalCallsInOneTransaction_succeeds() public {
+        sendScenario(4);
+        proposeState("A");
+        sendScenario(9);
+        proposeState("B");
+        vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
+        (bytes[] memory apA, bytes[] memory spA,) = proofOf("B", "eth", "alice");
+        (bytes[] memory apB, bytes[] memory spB,) = proofOf("B", "eth", "bob");
+        EscapeBatch batch = new EscapeBatch();
+        batch.run(l1, FREEZE_NONCE, [alice, bob], [apA, apB], [spA, spB]);
+        assertTrue(l1.frozen(), "frozen");
+        assertTrue(l1.hasEscaped(address(0), alice) && l1.hasEscaped(address(0), bob), "both escaped");
+        assertEq(alice.balance, 9 ether, "alice");
+        assertEq(bob.balance, 3 ether, "bob");
+    }
+}
+
+/// @dev Placed at an escaping account's address: re-enters `escape` from its ETH payment and records why
+/// the re-entry failed (without reverting, so the outer escape completes).
+contract EscapeReenterer {
+    IL1Bridge internal bridge;
+    bytes public innerRevert;
+
+    function arm(IL1Bridge bridge_) external {
+        bridge = bridge_;
+    }
+
+    receive() external payable {
+        try bridge.escape(address(0), address(this), new bytes[](0), new bytes[](0)) {}
+        catch (bytes memory reason) {
+            innerRevert = reason;
+        }
+    }
+}
+
+/// @dev Freezes the bridge and escapes two accounts' ETH in one transaction.
+contract EscapeBatch {
+    function run(
+        IL1Bridge bridge,
+        uint64 forcedNonce,
+        address[2] calldata accounts,
+        bytes[][2] calldata accountProofs,
+        bytes[][2] calldata storageProofs
+    ) external {
+        bridge.freeze(forcedNonce);
+        for (uint256 i; i < 2; ++i) {
+            bridge.escape(address(0), accounts[i], accountProofs[i], storageProofs[i]);
+        }
     }
 }

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Fixture} from "./utils/Fixture.sol";
-import {Vm} from "./utils/Vm.sol";
+import {GasMeter} from "./utils/GasMeter.sol";
 import {MerkleRef} from "./utils/MerkleRef.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
@@ -31,7 +31,7 @@ import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 ///    the same bitmap word already paid (a fresh word, once every 256 nonces, costs 17,100 more), the
 ///    recipient an existing account (ETH) / already holding the token (ERC-20);
 ///  - batch: 50 withdrawals to 50 distinct existing recipients, all ETH.
-contract GasTest is Fixture {
+contract GasTest is Fixture, GasMeter {
     uint256 internal constant TARGET_DEPOSIT_ETH = 60_000;
     uint256 internal constant TARGET_DEPOSIT_ERC20 = 75_000;
     uint256 internal constant TARGET_FINALIZE_ETH = 75_000;
@@ -44,11 +44,9 @@ contract GasTest is Fixture {
     bytes32[] internal wLeaves;
     IL1Bridge.Withdrawal[] internal ws;
     uint256 internal outputIndex;
-    Nop internal nop;
 
     function setUp() public override {
         super.setUp();
-        nop = new Nop();
         // Earlier deposits: ETH and the token are announced, the bridge holds both.
         depositETH(alice, alice, 1000 ether);
         depositToken(address(token), bob, bob, 1000e18);
@@ -94,27 +92,11 @@ contract GasTest is Fixture {
         assertTrue(token.transfer(ws[3].recipient, 1)); // recipient of nonce 3 already holds the token
     }
 
-    /// @dev Transaction gas of the last call whose calldata was `data` (see the contract comment).
-    function _txGas(bytes memory data) internal returns (uint256 total, bool isolated) {
-        Vm.Gas memory g = vm.lastCallGas();
-        nop.nop();
-        isolated = vm.lastCallGas().gasTotalUsed >= 21_000;
-        if (isolated) return (g.gasTotalUsed, true);
-        uint256 zeros;
-        for (uint256 i; i < data.length; ++i) {
-            if (data[i] == 0) ++zeros;
-        }
-        uint256 tokens = zeros + 4 * (data.length - zeros);
-        uint256 standard = 21_000 + 4 * tokens + g.gasTotalUsed;
-        uint256 floor = 21_000 + 10 * tokens;
-        total = standard > floor ? standard : floor;
-    }
-
     function _report(string memory what, bytes memory data, uint256 perItemDivisor, uint256 target)
         internal
         returns (uint256 total)
     {
-        (uint256 gasTx, bool isolated) = _txGas(data);
+        (uint256 gasTx, bool isolated) = txGas(data);
         total = gasTx / perItemDivisor;
         emit log_named_uint(
             string.concat(what, isolated ? " (isolated tx)" : " (execution + intrinsic)"), total
@@ -179,8 +161,4 @@ contract GasTest is Fixture {
             TARGET_BATCH_PER_WITHDRAWAL
         );
     }
-}
-
-contract Nop {
-    function nop() external {}
 }

@@ -172,6 +172,9 @@ interface IL1Bridge {
     function pausedUntil() external view returns (uint64);
     /// @notice Escrowed amount per L1 token (`address(0)` for ETH).
     function escrowed(address token) external view returns (uint256);
+    /// @notice The EscapeHatch whose code `freeze`, `escape` and `refundDeposit` run (by delegatecall, on this
+    /// bridge's storage); deployed by this implementation.
+    function escapeHatch() external view returns (address);
     /// @notice The OutputOracle whose final outputs withdrawals are proven against.
     function outputOracle() external view returns (address);
     /// @notice Chain id of the L2 (the sourceChainId of withdrawal leaves).
@@ -243,6 +246,14 @@ interface IL1Bridge {
         bytes[] calldata accountProof,
         bytes[] calldata storageProof
     ) external returns (uint256 amount);
+    /// @notice Proves and stores the storage root of `l1Token`'s bridged token under the escape output's
+    /// `l2StateRoot` (what `escape` does on a token's first claim), so that every escape of the token needs
+    /// only a storage proof: with mainnet-depth tries one escape carrying both proofs costs about 350,000 gas
+    /// (its calldata alone), split this way each transaction stays under 250,000. Anyone; once per token
+    /// (later calls return the stored root).
+    function proveEscapeStorageRoot(address l1Token, bytes[] calldata accountProof)
+        external
+        returns (bytes32 storageRoot);
     /// @notice Whether `account`'s balance of `l1Token` was paid by `escape`.
     function hasEscaped(address l1Token, address account) external view returns (bool);
     /// @notice After the freeze, pays a deposit the escape output had not processed back to its L1 sender,
@@ -275,7 +286,7 @@ interface IL1Bridge {
     /// `storageRoot` (second half of `verifyL2Balance`).
     function l2BalanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
         external
-        pure
+        view
         returns (uint256 balance);
     /// @notice Added: the storage root of the bridged `l1Token` proven under the escape state root by an
     /// earlier escape (zero before): once set, `escape` of that token accepts an empty `accountProof`.

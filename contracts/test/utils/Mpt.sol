@@ -90,6 +90,30 @@ library Mpt {
         }
     }
 
+    /// @dev Root and proof of `e` in a trie as deep as a large real one: `branches` full branch nodes (every
+    /// other child a pseudo-random hash from `seed`, as in a trie of millions of keys) above `e`'s leaf. Gives
+    /// proofs of the size a mainnet-scale state or storage trie has, for gas measurements.
+    function deepProof(Entry memory e, uint256 branches, uint256 seed)
+        internal
+        pure
+        returns (bytes32 rootHash, bytes[] memory proofNodes)
+    {
+        proofNodes = new bytes[](branches + 1);
+        bytes memory node = _pair(_hexPrefix(e.path, branches, 64, true), RLP.encode(e.value));
+        proofNodes[branches] = node;
+        for (uint256 d = branches; d > 0; --d) {
+            bytes[] memory items = new bytes[](17);
+            uint256 onPath = nibble(e.path, d - 1);
+            for (uint256 nib; nib < 16; ++nib) {
+                items[nib] = nib == onPath ? _ref(node) : RLP.encode(keccak256(abi.encode(seed, d, nib)));
+            }
+            items[16] = EMPTY;
+            node = RLP.encode(items);
+            proofNodes[d - 1] = node;
+        }
+        rootHash = keccak256(node);
+    }
+
     function nibble(bytes32 path, uint256 i) internal pure returns (uint256) {
         uint8 b = uint8(path[i / 2]);
         return i % 2 == 0 ? b >> 4 : b & 0x0f;

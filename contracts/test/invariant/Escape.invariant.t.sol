@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {Fixture} from "../utils/Fixture.sol";
+import {EscapeHandler} from "./EscapeHandler.sol";
+
+/// @notice The bridge never pays out more than was deposited, whatever order users deposit, withdraw,
+/// force, the operator relays and proposes (or lags), anyone freezes, escapes, reclaims deposits and
+/// finalizes withdrawals (see EscapeHandler). Per token: paid <= deposited and escrow == deposited - paid;
+/// and exact conservation: before the freeze escrow == L2 supply + unpaid withdrawals + unprocessed
+/// deposits, after it escrow == what is still owed against the escape output (unescaped balances there,
+/// its unpaid withdrawals, unrefunded deposits it did not process).
+/// forge-config: default.invariant.runs = 128
+/// forge-config: default.invariant.depth = 64
+contract EscapeInvariantTest is Fixture {
+    EscapeHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new EscapeHandler(l1, oracle, l2, rootOracle, token, proposer, publisher, council);
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](13);
+        selectors[0] = EscapeHandler.deposit.selector;
+        selectors[1] = EscapeHandler.force.selector;
+        selectors[2] = EscapeHandler.pause.selector;
+        selectors[3] = EscapeHandler.relay.selector;
+        selectors[4] = EscapeHandler.withdraw.selector;
+        selectors[5] = EscapeHandler.transferL2.selector;
+        selectors[6] = EscapeHandler.propose.selector;
+        selectors[7] = EscapeHandler.warp.selector;
+        selectors[8] = EscapeHandler.freeze.selector;
+        selectors[9] = EscapeHandler.escape.selector;
+        selectors[10] = EscapeHandler.reclaim.selector;
+        selectors[11] = EscapeHandler.finalize.selector;
+        selectors[12] = EscapeHandler.setCensoring.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    function _held(address l1Token) internal view returns (uint256) {
+        return l1Token == address(0) ? address(l1).balance : IERC20(l1Token).balanceOf(address(l1));
+    }
+
+    function _checkToken(address l1Token) internal view {
+        uint256 deposited = handler.deposited(l1Token);
+        uint256 paid = handler.paid(l1Token);
+        uint256 escrow = l1.escrowed(l1Token);
+        assertLe(paid, deposited, "paid more than deposited");
+        assertEq(escrow, deposited - paid, "escrow != deposited - paid");
+        assertGe(_held(l1Token), escrow, "bridge holds less than its escrow");
+    }
+
+    /// @dev One campaign checks everything (each invariant function would run its own campaign).
+    function invariant_neverPaysMoreThanEscrow() public view {
+        address[2] memory tokens = [address(0), address(token)];
+        for (uint256 i; i < 2; ++i) {
+            _checkToken(tokens[i]);
+            uint256 owed = l1.frozen()
+                ? handler.outstandingAfterFreeze(tokens[i])
+                : handler.outstandingBeforeFreeze(tokens[i]);
+            assertEq(l1.escrowed(tokens[i]), owed, "escrow != outstanding claims");
+        }
+        assertFalse(handler.mustFailSucceeded(), handler.mustFailWhat());
+        assertFalse(handler.payoutMismatch(), "a payout differed from the proven or recorded amount");
+        assertFalse(handler.freezeRuleBroken(), "freeze allowed or refused against the rule");
+        if (handler.freezes() > 0) assertTrue(l1.frozen(), "unfrozen");
+    }
+}
