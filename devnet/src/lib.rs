@@ -5,6 +5,13 @@
 //! runs one for people and writes the members' files for the council CLI; the end-to-end tests
 //! start one per test on free ports and sign council actions in process
 //! ([`DevnetCouncil::sign`], [`Devnet::council_pause`]).
+//!
+//! The L2 endpoint users talk to is a sequencer gate ([`sequencer`]) in front of the L2 anvil, so
+//! censorship can be switched on: [`Devnet::censor`] makes the sequencer ignore an address's L2
+//! transactions, [`Devnet::stop_l1_messages`] restarts the devnet's relayer
+//! ([`Devnet::start_relayer`]) without its `deliver` role.
+
+pub mod sequencer;
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +67,9 @@ pub enum DevnetError {
     /// The devnet was started with plain accounts as governance: there is no council.
     #[error("this devnet has no council (started with Governance::Accounts)")]
     NoCouncil,
+    /// The sequencer gate or the devnet's relayer process failed, or a switch was refused.
+    #[error("sequencer: {0}")]
+    Sequencer(String),
 }
 
 /// Who governs the devnet's contracts ([`DevnetOptions::default`]: a council, no files).
@@ -239,7 +249,8 @@ pub fn read_council_files(dir: &Path, passphrase: &str) -> Result<GroupKeys, Dev
 pub struct DevnetOptions {
     /// L1 port; `None` lets anvil pick a free one.
     pub l1_port: Option<u16>,
-    /// L2 port; `None` lets anvil pick a free one.
+    /// Port of the public L2 endpoint (the sequencer gate; the L2 anvil itself listens on a free
+    /// port); `None` picks a free one.
     pub l2_port: Option<u16>,
     /// Seconds between blocks on both chains.
     pub block_time: u64,
@@ -247,6 +258,11 @@ pub struct DevnetOptions {
     pub params: Params,
     /// Who governs: a generated council (the default) or plain accounts.
     pub governance: Governance,
+    /// Addresses the sequencer censors from the start (see [`Devnet::censor`]).
+    pub censor: Vec<Address>,
+    /// Start with L1 messages stopped: the devnet's relayer runs without `deliver` (see
+    /// [`Devnet::stop_l1_messages`]).
+    pub stop_l1_messages: bool,
 }
 
 impl Default for DevnetOptions {
@@ -257,8 +273,21 @@ impl Default for DevnetOptions {
             block_time: 1,
             params: Params::preset(Preset::Devnet),
             governance: Governance::Council { files: None },
+            censor: Vec::new(),
+            stop_l1_messages: false,
         }
     }
+}
+
+/// The sequencer's settings for [`Devnet::assemble`] (the same fields as in [`DevnetOptions`]).
+#[derive(Debug, Clone, Default)]
+pub struct SequencerOptions {
+    /// Port of the gate, the public L2 endpoint (`None`: a free one).
+    pub l2_port: Option<u16>,
+    /// Addresses censored from the start.
+    pub censor: Vec<Address>,
+    /// Start with L1 messages stopped.
+    pub stop_l1_messages: bool,
 }
 
 /// The funded accounts of a devnet and the role each plays. They come from anvil's well-known
@@ -278,9 +307,12 @@ pub struct DevnetAccounts {
     pub users: Vec<PrivateKeySigner>,
 }
 
-/// A running devnet; dropping it stops both chains.
+/// A running devnet; dropping it stops the relayer, the sequencer gate and both chains.
 #[derive(Debug)]
 pub struct Devnet {
+    /// The sequencer gate (the public L2 endpoint) and the relayer process, if started. First so
+    /// that it is dropped first: the relayer stops before the chains it works on.
+    pub sequencer: sequencer::Sequencer,
     /// The L1 chain.
     pub l1: AnvilInstance,
     /// The L2 chain.
@@ -349,7 +381,7 @@ impl Devnet {
     /// Starts both chains and deploys the bridge on them.
     pub async fn start(options: DevnetOptions) -> Result<Self, DevnetError> {
         let l1 = start_anvil("L1", L1_CHAIN_ID, options.l1_port, options.block_time)?;
-        let l2 = start_anvil("L2", L2_CHAIN_ID, options.l2_port, options.block_time)?;
+        let l2 = start_anvil("L2", L2_CHAIN_ID, None, options.block_time)?;
         let accounts = DevnetAccounts {
             deployer: key(&l1, 0),
             council: key(&l1, 1),
@@ -399,13 +431,97 @@ impl Devnet {
             }),
             _ => None,
         };
+        Self::assemble(
+            l1,
+            l2,
+            deployment,
+            accounts,
+            council,
+            SequencerOptions {
+                l2_port: options.l2_port,
+                censor: options.censor,
+                stop_l1_messages: options.stop_l1_messages,
+            },
+        )
+    }
+
+    /// A devnet from chains and a deployment made some other way: starts the sequencer gate in
+    /// front of `l2` and makes it the deployment's L2 endpoint.
+    pub fn assemble(
+        l1: AnvilInstance,
+        l2: AnvilInstance,
+        mut deployment: Deployment,
+        accounts: DevnetAccounts,
+        council: Option<DevnetCouncil>,
+        options: SequencerOptions,
+    ) -> Result<Self, DevnetError> {
+        let sequencer = sequencer::Sequencer::start(
+            l2.endpoint(),
+            options.l2_port,
+            accounts.relayer.address(),
+            &options.censor,
+            options.stop_l1_messages,
+        )?;
+        deployment.l2.rpc_url = sequencer.url().to_string();
         Ok(Self {
+            sequencer,
             l1,
             l2,
             deployment,
             accounts,
             council,
         })
+    }
+
+    /// The public L2 endpoint (the sequencer gate), as in the deployment.
+    pub fn l2_rpc_url(&self) -> &str {
+        &self.deployment.l2.rpc_url
+    }
+
+    /// The L2 anvil itself, bypassing the sequencer gate (what the devnet's relayer uses).
+    pub fn l2_anvil_url(&self) -> String {
+        self.l2.endpoint()
+    }
+
+    /// The sequencer ignores `address` from now on: its signed L2 transactions sent to the
+    /// public L2 endpoint are answered with their hash and never mined. The relayer's key is
+    /// refused. Takes effect at once.
+    pub fn censor(&self, address: Address) -> Result<(), DevnetError> {
+        self.sequencer.censor(address)
+    }
+
+    /// Stops censoring `address`.
+    pub fn uncensor(&self, address: Address) {
+        self.sequencer.uncensor(address)
+    }
+
+    /// Starts the devnet's relayer process ([`sequencer::RelayerOptions`]): writes the deployment
+    /// file it reads, runs it on the L2 anvil directly with the default roles (without `deliver`
+    /// while L1 messages are stopped), and restarts it on the same database when the switch
+    /// changes. It stops (SIGTERM) with the devnet.
+    pub fn start_relayer(&self, options: sequencer::RelayerOptions) -> Result<(), DevnetError> {
+        self.deployment.save(&options.deployment_file)?;
+        self.sequencer.start_relayer(
+            options,
+            format!(
+                "0x{}",
+                hex::encode(self.accounts.relayer.to_bytes().as_slice())
+            ),
+            self.l2.endpoint(),
+        )
+    }
+
+    /// Stops processing L1 messages: the relayer is restarted without `deliver`, so deposits
+    /// and forced withdrawals are neither published nor processed on L2, while outputs keep
+    /// being proposed. Returns once the old process has stopped and the new one runs. Without a
+    /// relayer started by [`Devnet::start_relayer`] it only records the setting.
+    pub async fn stop_l1_messages(&self) -> Result<(), DevnetError> {
+        self.sequencer.set_l1_messages(false).await
+    }
+
+    /// Processes L1 messages again (the relayer restarted with `deliver`).
+    pub async fn resume_l1_messages(&self) -> Result<(), DevnetError> {
+        self.sequencer.set_l1_messages(true).await
     }
 
     /// The council, or [`DevnetError::NoCouncil`].

@@ -2,11 +2,11 @@
 //! 9 of 12 with devnet parameters) and writes its members' files for the council CLI, deploys
 //! Drawbridge governed by it, funds the demo users with test tokens, starts a relayer process,
 //! writes the deployment file every tool reads, prints what to try next, and shuts everything down
-//! on Ctrl-C or SIGTERM.
+//! on Ctrl-C or SIGTERM. The public L2 endpoint is a sequencer gate that can censor addresses
+//! (`--censor`) and the relayer can be run without delivering L1 messages (`--stop-l1-messages`);
+//! both switch at runtime with `cast rpc devnet_*` on the L2 endpoint.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
 use alloy::network::EthereumWallet;
 use alloy::primitives::U256;
@@ -14,6 +14,7 @@ use alloy::providers::ProviderBuilder;
 use anyhow::{Context, bail};
 use clap::Parser;
 use drawbridge_bindings::TestToken;
+use drawbridge_devnet::sequencer::RelayerOptions;
 use drawbridge_devnet::{CouncilFiles, Devnet, DevnetOptions, Governance};
 
 /// Two local chains with Drawbridge deployed and a relayer running.
@@ -27,7 +28,7 @@ struct Args {
     /// L1 JSON-RPC port.
     #[arg(long, default_value_t = 8545)]
     l1_port: u16,
-    /// L2 JSON-RPC port.
+    /// L2 JSON-RPC port (the sequencer gate in front of the L2 anvil, which listens on a free port).
     #[arg(long, default_value_t = 9545)]
     l2_port: u16,
     /// Seconds between blocks on both chains.
@@ -44,6 +45,15 @@ struct Args {
     /// it is also written to `<state-dir>/council/passphrase`).
     #[arg(long, env = "DRAWBRIDGE_COUNCIL_PASSPHRASE", default_value = "devnet")]
     council_passphrase: String,
+    /// The sequencer ignores this address's L2 transactions (repeatable; at runtime:
+    /// `cast rpc devnet_censor <address>` / `devnet_uncensor` on the L2 endpoint).
+    #[arg(long, value_name = "ADDRESS")]
+    censor: Vec<alloy::primitives::Address>,
+    /// Run the relayer without delivering L1 messages (deposits and forced withdrawals are not
+    /// processed on L2; outputs are still proposed). At runtime: `cast rpc devnet_stopL1Messages`
+    /// / `devnet_resumeL1Messages` on the L2 endpoint.
+    #[arg(long)]
+    stop_l1_messages: bool,
 }
 
 /// Test tokens minted to each demo user on L1.
@@ -68,21 +78,6 @@ fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
         );
     }
     Ok(path)
-}
-
-async fn stop(mut child: tokio::process::Child) {
-    if let Some(pid) = child.id() {
-        // SIGTERM lets the relayer finish the transaction it is recording.
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
-    }
-    if tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .is_err()
-    {
-        let _ = child.kill().await;
-    }
 }
 
 fn key_hex(signer: &alloy::signers::local::PrivateKeySigner) -> String {
@@ -121,6 +116,8 @@ async fn main() -> anyhow::Result<()> {
         l2_port: Some(args.l2_port),
         block_time: args.block_time,
         governance,
+        censor: args.censor.clone(),
+        stop_l1_messages: args.stop_l1_messages,
         ..DevnetOptions::default()
     };
     let devnet = Devnet::start(options)
@@ -147,41 +144,28 @@ async fn main() -> anyhow::Result<()> {
     // catches up from the deploy blocks whenever it starts.
     let deployment_path = state_dir.join("deployment.json");
     devnet.deployment.save(&deployment_path)?;
-    let relayer = if args.no_relayer {
-        None
-    } else {
-        let log = std::fs::File::create(state_dir.join("relayer.log"))?;
-        Some(
-            tokio::process::Command::new(sibling_binary("drawbridge-relayer")?)
-                .arg("--deployment")
-                .arg(&deployment_path)
-                .arg("--database-url")
-                .arg(format!(
-                    "sqlite://{}?mode=rwc",
-                    state_dir.join("relayer.sqlite").display()
-                ))
-                .env("DRAWBRIDGE_RELAYER_KEY", key_hex(&accounts.relayer))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log)
-                .kill_on_drop(true)
-                .spawn()
-                .context("starting the relayer")?,
-        )
-    };
-    print_welcome(&devnet, &deployment_path, &state_dir, relayer.is_some());
+    let relayer = !args.no_relayer;
+    if relayer {
+        devnet.start_relayer(RelayerOptions {
+            binary: sibling_binary("drawbridge-relayer")?,
+            deployment_file: deployment_path.clone(),
+            database_url: format!(
+                "sqlite://{}?mode=rwc",
+                state_dir.join("relayer.sqlite").display()
+            ),
+            log: state_dir.join("relayer.log"),
+            extra_args: Vec::new(),
+        })?;
+    }
+    print_welcome(&devnet, &deployment_path, &state_dir, relayer);
 
-    let mut relayer = relayer;
     tokio::select! {
         _ = shutdown_signal() => {}
-        status = async { relayer.as_mut().expect("checked").wait().await }, if relayer.is_some() => {
-            eprintln!("the relayer exited ({status:?}); see {}", state_dir.join("relayer.log").display());
+        why = devnet.sequencer.relayer_exited(), if relayer => {
+            eprintln!("the relayer exited ({why}); see {}", state_dir.join("relayer.log").display());
         }
     }
     eprintln!("stopping the devnet");
-    if let Some(child) = relayer {
-        stop(child).await;
-    }
     let _ = std::fs::remove_file(&deployment_path);
     drop(devnet);
     Ok(())
@@ -201,6 +185,11 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
     println!(
         "  TestToken     {} (L1; {DEMO_TOKENS} minted to each demo user)",
         devnet.test_token()
+    );
+    println!(
+        "  L2 anvil      {} (behind the sequencer gate at {})",
+        devnet.l2_anvil_url(),
+        d.l2.rpc_url
     );
     println!("  deployment    {}", deployment.display());
     if relayer {
@@ -259,8 +248,39 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
     println!("  drawbridge withdraw --token eth --amount 0.25");
     println!("  drawbridge status --withdrawal 0");
     println!();
+    print_sequencer(devnet);
     print_council(devnet);
     println!("Ctrl-C stops everything.");
+}
+
+/// The censorship switch: what is on now and how to flip it by hand.
+fn print_sequencer(devnet: &Devnet) {
+    let url = devnet.l2_rpc_url();
+    let censored = devnet.sequencer.censored();
+    println!("Sequencer (censorship switch on the L2 endpoint):");
+    if censored.is_empty() {
+        println!("  censoring     nobody");
+    } else {
+        for address in censored {
+            println!("  censoring     {address} (its L2 transactions are answered and dropped)");
+        }
+    }
+    println!(
+        "  L1 messages   {}",
+        if devnet.sequencer.l1_messages() {
+            "delivered"
+        } else {
+            "STOPPED (the relayer runs without deliver; outputs are still proposed)"
+        }
+    );
+    println!(
+        "  tools/bin/cast rpc devnet_censor <address> --rpc-url {url}    # devnet_uncensor undoes it"
+    );
+    println!(
+        "  tools/bin/cast rpc devnet_stopL1Messages --rpc-url {url}      # devnet_resumeL1Messages undoes it"
+    );
+    println!("  tools/bin/cast rpc devnet_sequencerStatus --rpc-url {url}");
+    println!();
 }
 
 /// How to sign and submit a council action with the council CLI in file mode against this devnet.

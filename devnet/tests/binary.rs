@@ -1,5 +1,7 @@
 //! The `drawbridge-devnet` binary comes up with both chains, the contracts and a relayer, and on
 //! Ctrl-C (SIGINT) stops the relayer gracefully, stops both chains and removes its deployment file.
+//! Started with `--censor` and `--stop-l1-messages`, its L2 endpoint reports both, and both
+//! switch by hand with `cast rpc devnet_*` as the welcome text says.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -28,6 +30,25 @@ fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) 
     }
 }
 
+const CENSORED: &str = "0x00000000000000000000000000000000000000c1";
+
+/// `cast rpc <method> [params] --rpc-url <url>`, parsed.
+fn cast_rpc(url: &str, method: &str, params: &[&str]) -> serde_json::Value {
+    let out = Command::new(drawbridge_devnet::repo_root().join("tools/bin/cast"))
+        .arg("rpc")
+        .arg(method)
+        .args(params)
+        .args(["--rpc-url", url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cast rpc {method}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn devnet_starts_everything_and_ctrl_c_stops_everything() {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_drawbridge-devnet"));
@@ -45,6 +66,13 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
             &l1_port.to_string(),
             "--l2-port",
             &l2_port.to_string(),
+        ])
+        .args([
+            "--censor",
+            CENSORED,
+            "--censor",
+            "0x00000000000000000000000000000000000000c2",
+            "--stop-l1-messages",
         ])
         .env_remove("DRAWBRIDGE_COUNCIL_PASSPHRASE")
         .stdout(Stdio::piped())
@@ -92,6 +120,30 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
             .unwrap_or_default()
             .contains("propose")
     });
+    // The censorship switch from the command line, and by hand at runtime.
+    let l2 = &deployment.l2.rpc_url;
+    let status = cast_rpc(l2, "devnet_sequencerStatus", &[]);
+    assert_eq!(status["censored"].as_array().unwrap().len(), 2, "{status}");
+    assert_eq!(status["l1Messages"], false, "{status}");
+    assert!(
+        status["relayer"]
+            .as_str()
+            .unwrap()
+            .contains("not delivering"),
+        "{status}"
+    );
+    let status = cast_rpc(l2, "devnet_uncensor", &[CENSORED]);
+    assert_eq!(status["censored"].as_array().unwrap().len(), 1, "{status}");
+    cast_rpc(l2, "devnet_resumeL1Messages", &[]);
+    wait_for(
+        "the relayer to deliver again",
+        Duration::from_secs(30),
+        || {
+            let status = cast_rpc(l2, "devnet_sequencerStatus", &[]);
+            let relayer = status["relayer"].as_str().unwrap();
+            relayer.starts_with("running") && !relayer.contains("not delivering")
+        },
+    );
 
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -113,6 +165,14 @@ fn devnet_starts_everything_and_ctrl_c_stops_everything() {
     let stdout = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
     assert!(
         stdout.contains("Drawbridge devnet is up") && stdout.contains("drawbridge deposit"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .to_lowercase()
+            .contains(&format!("censoring     {CENSORED}"))
+            && stdout.contains("L1 messages   STOPPED")
+            && stdout.contains("cast rpc devnet_censor"),
         "{stdout}"
     );
     assert!(
