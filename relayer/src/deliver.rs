@@ -12,6 +12,7 @@ use crate::relayer::{Outcome, Relayer, Side, describe_revert};
 impl Relayer {
     /// Follow L1, then commit, publish and relay.
     pub(crate) async fn deliver_round(&mut self) -> Result<()> {
+        self.reconcile_role(crate::config::Role::Deliver).await?;
         self.follow_l1().await?;
         self.commit_root().await?;
         self.publish_root().await?;

@@ -19,6 +19,7 @@ enum Next {
 
 impl Relayer {
     pub(crate) async fn finalize_round(&mut self) -> Result<()> {
+        self.reconcile_role(crate::config::Role::Finalize).await?;
         self.follow_l2().await?;
         self.finalize_withdrawals().await
     }

@@ -21,6 +21,7 @@ pub(crate) fn checkpoint(confirmed: u64, interval: u64) -> u64 {
 
 impl Relayer {
     pub(crate) async fn propose_round(&mut self) -> Result<()> {
+        self.reconcile_role(crate::config::Role::Propose).await?;
         self.propose_output().await?;
         self.collect_bonds().await
     }

@@ -65,6 +65,8 @@ pub struct Relayer {
     pub(crate) l1_range: u64,
     pub(crate) l2_range: u64,
     chains_checked: bool,
+    /// Halted roles and when to re-check them (every `max_backoff`, without slowing the others).
+    recheck_halted: std::collections::BTreeMap<Role, tokio::time::Instant>,
     /// This relayer's id in the leases table.
     pub(crate) holder: Arc<str>,
     /// The roles this process holds right now.
@@ -157,6 +159,7 @@ impl Relayer {
             messages,
             withdrawals,
             chains_checked: false,
+            recheck_halted: std::collections::BTreeMap::new(),
         })
     }
 
@@ -333,6 +336,13 @@ impl Relayer {
             if !self.config.has_role(role) || self.leases.get(role).is_none() {
                 continue;
             }
+            if self
+                .recheck_halted
+                .get(&role)
+                .is_some_and(|at| tokio::time::Instant::now() < *at)
+            {
+                continue;
+            }
             let result = match role {
                 Role::Deliver => self.deliver_round().await,
                 Role::Propose => self.propose_round().await,
@@ -340,6 +350,7 @@ impl Relayer {
                 Role::Watchdog => self.watchdog_round().await,
             };
             let Err(error) = result else {
+                self.recheck_halted.remove(&role);
                 self.metrics.set_halted(role.as_str(), None);
                 continue;
             };
@@ -360,14 +371,21 @@ impl Relayer {
                     warn!(%role, %error, "round failed; will retry")
                 }
                 _ => {
-                    error!(%role, %error, "ALERT: round failed; refusing to act on this (see docs/operators.md, \"halted\")");
-                    self.metrics.alert(match &error {
-                        Error::LeafMismatch { .. } => "leaf_mismatch",
-                        Error::DeepReorg { .. } => "deep_reorg",
-                        _ => "inconsistency",
-                    });
+                    // Alerted once per halt; re-checked every `max_backoff` while the other roles
+                    // go on at their pace.
+                    if !self.metrics.halted().contains_key(role.as_str()) {
+                        error!(%role, %error, "ALERT: role halted; refusing to act on this (see docs/operators.md, \"Halts\")");
+                        self.metrics.alert(match &error {
+                            Error::LeafMismatch { .. } => "leaf_mismatch",
+                            Error::DeepReorg { .. } => "deep_reorg",
+                            _ => "inconsistency",
+                        });
+                    }
                     self.metrics
                         .set_halted(role.as_str(), Some(error.to_string()));
+                    self.recheck_halted
+                        .insert(role, tokio::time::Instant::now() + self.config.max_backoff);
+                    continue;
                 }
             }
             first_error.get_or_insert(error);

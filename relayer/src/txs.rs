@@ -32,6 +32,7 @@ use sqlx::Row;
 use tracing::{info, warn};
 
 use crate::chain::{Call, Chain, Fees, Mined, Signed, Simulation, Work, gas_limit};
+use crate::config::Role;
 use crate::error::{Error, Result};
 use crate::relayer::{Outcome, Relayer, Side};
 use crate::store::{
@@ -432,6 +433,21 @@ impl Relayer {
             }
         }
         Ok(Some(pending.len()))
+    }
+
+    /// Resolves the unfinished submissions on the chains `role` sends on, at the start of each of
+    /// its rounds: a transaction left in flight by a crash is settled even when no new work
+    /// follows it. A submission still pending is left for the next round.
+    pub(crate) async fn reconcile_role(&self, role: Role) -> Result<()> {
+        let fence = self.fence(role)?;
+        let sides: &[Side] = match role {
+            Role::Deliver => &[Side::L1, Side::L2],
+            _ => &[Side::L1],
+        };
+        for side in sides {
+            self.reconcile(&fence, *side).await?;
+        }
+        Ok(())
     }
 
     async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {

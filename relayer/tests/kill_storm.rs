@@ -280,8 +280,15 @@ async fn sigkill_storm_every_message_delivered_and_every_withdrawal_paid_exactly
         started.elapsed(),
         killed.load(Ordering::SeqCst)
     );
-    // Let the last round settle what it sent, then nothing more may happen.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The last process settles what the killed ones left in flight, then nothing more happens.
+    let store = Store::open(&url).await.unwrap();
+    wait_for("every submission settled", || async {
+        (store.pending_submissions("l1").await.unwrap().is_empty()
+            && store.pending_submissions("l2").await.unwrap().is_empty())
+        .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     {
         let mut c = child.lock().unwrap();
         c.kill().unwrap();
@@ -330,7 +337,6 @@ async fn sigkill_storm_every_message_delivered_and_every_withdrawal_paid_exactly
     );
 
     // The submissions: no work done twice, no nonce used twice.
-    let store = Store::open(&url).await.unwrap();
     let all = store.submissions().await.unwrap();
     assert_relayed_exactly_once(&all, deposits);
     let mut finalized = BTreeSet::new();
@@ -384,8 +390,16 @@ async fn sigkill_storm_every_message_delivered_and_every_withdrawal_paid_exactly
         .iter()
         .filter(|s| matches!(s.state, SubmissionState::Queued | SubmissionState::InFlight))
         .collect();
+    let log_text = std::fs::read_to_string(&log).unwrap();
     eprintln!(
-        "{} submissions ({} failed: {:?}; {} unsettled at the final kill), {} replacements",
+        "restarts that found a transaction unfinished: {}; dropped and re-sent: {}",
+        log_text
+            .matches("resuming an unfinished transaction")
+            .count(),
+        log_text.matches("broadcasting it again").count()
+    );
+    eprintln!(
+        "{} submissions ({} failed: {:?}; {} sent after the work was done, unsettled at the final kill), {} replacements",
         all.len(),
         failed.len(),
         failed
