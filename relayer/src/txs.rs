@@ -656,6 +656,136 @@ impl Relayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::heads::Header;
+
+    /// Replacements, settlement and followed headers through the real migrations, on SQLite and
+    /// (when a test server is configured) PostgreSQL.
+    async fn attempts_and_headers_round_trip(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        let holder: std::sync::Arc<str> = "t".into();
+        let ttl = Duration::from_secs(60);
+        let fence = store
+            .try_acquire(Role::Deliver, &holder, ttl, true)
+            .await
+            .unwrap()
+            .unwrap();
+        let first = B256::repeat_byte(1);
+        store
+            .insert_submission(
+                &fence,
+                &NewSubmission {
+                    tx_hash: first,
+                    chain: "l2",
+                    role: "deliver",
+                    kind: "publish_root",
+                    work: "{}",
+                    sender: alloy::primitives::Address::repeat_byte(9),
+                    tx_nonce: 4,
+                    raw_tx: &[1, 2, 3],
+                },
+            )
+            .await
+            .unwrap();
+        let submission = store.pending_submissions("l2").await.unwrap()[0].clone();
+        let bump = Attempt {
+            tx_hash: B256::repeat_byte(2),
+            submission: first,
+            attempt: 1,
+            raw_tx: vec![4, 5].into(),
+            max_fee_per_gas: u128::from(u64::MAX) * 3,
+            max_priority_fee_per_gas: 7,
+            created_at: now_ms(),
+        };
+        store.insert_attempt(&fence, &bump).await.unwrap();
+        // The same attempt number twice is refused (unique index), and nothing changes.
+        let mut twice = bump.clone();
+        twice.tx_hash = B256::repeat_byte(3);
+        assert!(store.insert_attempt(&fence, &twice).await.is_err());
+        let attempts = store.attempts(&submission).await.unwrap();
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[0].tx_hash, first);
+        assert_eq!(attempts[1], bump);
+        assert_eq!(store.replacements().await.unwrap(), vec![bump.clone()]);
+        assert_eq!(store.mined_tx_hash(first).await.unwrap(), None);
+        let cost = Cost {
+            gas_used: 21_000,
+            fee_wei: alloy::primitives::U256::from(5u64),
+        };
+        store
+            .finish_submission(
+                &fence,
+                first,
+                SubmissionState::Confirmed,
+                "ok",
+                Some((bump.tx_hash, 12, cost)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.mined_tx_hash(first).await.unwrap(),
+            Some(bump.tx_hash)
+        );
+        let settled = store.submissions().await.unwrap()[0].clone();
+        assert_eq!(settled.state, SubmissionState::Confirmed);
+        assert_eq!(settled.block_number, Some(12));
+        assert!(store.pending_submissions("l2").await.unwrap().is_empty());
+
+        // Headers: recorded, a reorg drops the ones above the fork, old ones are pruned.
+        let h = |n: u64, salt: u8| Header {
+            number: n,
+            hash: B256::repeat_byte(salt.wrapping_add(n as u8)),
+            parent: B256::repeat_byte(salt.wrapping_add(n as u8).wrapping_sub(1)),
+        };
+        let old: Vec<Header> = (10..=14).map(|n| h(n, 0)).collect();
+        store
+            .record_headers(&fence, "l1", None, &old, 0)
+            .await
+            .unwrap();
+        assert_eq!(store.headers(Role::Deliver, "l1").await.unwrap(), old);
+        assert!(store.headers(Role::Propose, "l1").await.unwrap().is_empty());
+        let new = vec![h(13, 100), h(14, 100)];
+        store
+            .record_headers(&fence, "l1", Some(12), &new, 11)
+            .await
+            .unwrap();
+        let now = store.headers(Role::Deliver, "l1").await.unwrap();
+        assert_eq!(now, vec![old[1], old[2], new[0], new[1]]);
+        assert_eq!(
+            store.followed_headers().await.unwrap(),
+            vec![("deliver".to_string(), "l1".to_string(), 11, 14)]
+        );
+        // A relayer whose lease was taken over writes no header.
+        let stale = Fence {
+            token: fence.token - 1,
+            ..fence.clone()
+        };
+        assert!(matches!(
+            store.record_headers(&stale, "l1", Some(0), &[], 0).await,
+            Err(Error::LeaseLost { .. })
+        ));
+        assert_eq!(store.headers(Role::Deliver, "l1").await.unwrap().len(), 4);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn attempts_and_headers_round_trip_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("r.sqlite").display()
+        );
+        attempts_and_headers_round_trip(&url).await;
+    }
+
+    #[tokio::test]
+    async fn attempts_and_headers_round_trip_on_postgres() {
+        let Some(url) = crate::testing::fresh_postgres_database("attempts_and_headers").await
+        else {
+            return;
+        };
+        attempts_and_headers_round_trip(&url).await;
+        crate::testing::drop_postgres_database(&url).await;
+    }
 
     #[test]
     fn a_bump_raises_both_fees_by_at_least_the_percentage_and_follows_the_market() {
