@@ -296,3 +296,115 @@ impl Drop for RelayerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Censorship and escape (issue 4): the devnet's own relayer, whose L1 message delivery
+/// `Devnet::stop_l1_messages` switches off; providers through the sequencer gate, where
+/// `Devnet::censor` applies; and the `drawbridge-exit-prover` binary.
+impl TestBed {
+    /// Starts the devnet's supervised relayer process (`Devnet::start_relayer`, the real binary)
+    /// on `devnet-relayer.sqlite` in the scratch directory, polling every 300 ms.
+    pub fn start_devnet_relayer(&self) {
+        self.devnet
+            .start_relayer(drawbridge_devnet::sequencer::RelayerOptions {
+                binary: binary("drawbridge-relayer"),
+                deployment_file: self.dir.path().join("devnet-relayer-deployment.json"),
+                database_url: format!(
+                    "sqlite://{}?mode=rwc",
+                    self.dir.path().join("devnet-relayer.sqlite").display()
+                ),
+                log: self.dir.path().join("devnet-relayer.log"),
+                extra_args: vec!["--poll-interval".into(), "300ms".into()],
+            })
+            .expect("the devnet relayer starts");
+    }
+
+    /// The devnet relayer's log so far (for assertion messages).
+    pub fn devnet_relayer_log(&self) -> String {
+        read_log(&self.dir.path().join("devnet-relayer.log"))
+    }
+
+    /// An L2 provider that signs as `signer` and talks to the public L2 endpoint (the sequencer
+    /// gate, where censorship applies), as users and the CLI do.
+    pub fn l2_via_sequencer(&self, signer: &PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(
+                self.devnet
+                    .l2_rpc_url()
+                    .parse()
+                    .expect("the gate's URL parses"),
+            )
+            .erased()
+    }
+
+    /// Runs the `drawbridge-exit-prover` binary on this devnet's deployment file, signing as
+    /// `signer` (if any).
+    pub fn exit_prover(&self, signer: Option<&PrivateKeySigner>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(binary("drawbridge-exit-prover"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DRAWBRIDGE_DEPLOYMENT", &self.deployment_path)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdin(Stdio::null());
+        if let Some(signer) = signer {
+            cmd.env("DRAWBRIDGE_PRIVATE_KEY", key_hex(signer));
+        }
+        cmd.output().expect("drawbridge-exit-prover runs")
+    }
+
+    /// Runs the exit prover with `--json`, asserts success and parses the output.
+    pub fn exit_prover_json(
+        &self,
+        signer: Option<&PrivateKeySigner>,
+        args: &[&str],
+    ) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.exit_prover(signer, &all);
+        assert!(
+            out.status.success(),
+            "drawbridge-exit-prover {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "drawbridge-exit-prover {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs the exit prover, asserts it fails with `expected` in its error; returns the error.
+    pub fn exit_prover_fails(
+        &self,
+        signer: Option<&PrivateKeySigner>,
+        args: &[&str],
+        expected: &str,
+    ) -> String {
+        let out = self.exit_prover(signer, args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !out.status.success(),
+            "drawbridge-exit-prover {args:?} should fail: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            stderr.contains(expected),
+            "drawbridge-exit-prover {args:?}: expected {expected:?} in {stderr}"
+        );
+        stderr
+    }
+
+    /// Timestamp of the latest L1 block (the clock freeze deadlines run on).
+    pub async fn l1_time(&self) -> u64 {
+        self.l1
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .expect("latest L1 block")
+            .expect("a latest L1 block")
+            .header
+            .timestamp
+    }
+}
