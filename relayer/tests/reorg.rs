@@ -15,6 +15,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use drawbridge_bindings::IL1Bridge;
+use drawbridge_bindings::IL2Bridge::IL2BridgeInstance;
 use drawbridge_relayer::{Role, Store};
 
 use common::*;
@@ -338,5 +339,144 @@ async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_s
     .await;
     assert_eq!(processed(devnet).await, before);
     running.stop().await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_that_stayed() {
+    let mut env = test_env().await;
+    env.config.l2_confirmations = 4;
+    let port = free_port();
+    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
+    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let url = env.config.database_url.clone();
+    let devnet = &env.devnet;
+    let l2_url = devnet.deployment.l2.rpc_url.clone();
+    let user = &devnet.accounts.users[3];
+    let (gone, kept) = (
+        fresh_address("l2 reorg gone"),
+        fresh_address("l2 reorg kept"),
+    );
+    let running = start(env.config.clone()).await;
+    deposit_eth(devnet, user, &[(user.address(), ether(5))]).await;
+    wait_delivered(devnet, &url, 1).await;
+
+    // L2 stops; a withdrawal of 2 ETH is mined alone, followed by the propose and finalize
+    // roles, and replaced by an empty block (1 < 4 confirmations).
+    interval_mining(&l2_url, 0).await;
+    let l2_bridge = devnet.deployment.l2.l2_bridge;
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(l2_url.parse().unwrap());
+    let nonce = provider
+        .get_transaction_count(user.address())
+        .pending()
+        .await
+        .unwrap();
+    let request = TransactionRequest::default()
+        .with_from(user.address())
+        .with_to(l2_bridge)
+        .with_input(
+            drawbridge_bindings::IL2Bridge::withdrawCall {
+                l1Token: Address::ZERO,
+                l1Recipient: gone,
+                amount: ether(2),
+            }
+            .abi_encode(),
+        )
+        .with_nonce(nonce)
+        .with_chain_id(devnet.deployment.l2.chain_id)
+        .with_gas_limit(300_000)
+        .with_max_fee_per_gas(20_000_000_000)
+        .with_max_priority_fee_per_gas(1_000_000_000);
+    let envelope = request
+        .build(&EthereumWallet::from(user.clone()))
+        .await
+        .unwrap();
+    let (raw, hash) = (envelope.encoded_2718(), *envelope.tx_hash());
+    send_raw(&l2_url, &raw).await;
+    rpc(&l2_url, "evm_mine", serde_json::json!([])).await;
+    let b = receipt_block(&l2_url, hash)
+        .await
+        .expect("withdrawal mined");
+    followed_to(&url, "finalize", "l2", b).await;
+    followed_to(&url, "propose", "l2", b).await;
+    rpc(&l2_url, "anvil_reorg", serde_json::json!([1, []])).await;
+    assert_eq!(receipt_block(&l2_url, hash).await, None);
+    wait_for("the shallow L2 reorg detected by both roles", || async {
+        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l2\"}")
+            .await
+            .filter(|n| *n >= 2)
+    })
+    .await;
+    interval_mining(&l2_url, 1).await;
+    let resumed = head(&l2_url).await;
+    wait_for("L2 past the confirmation depth", || async {
+        (head(&l2_url).await >= resumed + 7).then_some(())
+    })
+    .await;
+    let store = Store::open(&url).await.unwrap();
+    assert!(store.withdrawals().await.unwrap().is_empty());
+
+    // The very same withdrawal included again, then another one behind it: each paid once.
+    send_raw(&l2_url, &raw).await;
+    let l2_user = IL2BridgeInstance::new(l2_bridge, l2(devnet, user));
+    let receipt = l2_user
+        .withdraw(Address::ZERO, kept, ether(1))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    assert!(receipt_block(&l2_url, hash).await.is_some());
+    let l1 = l1(devnet, &devnet.accounts.challenger);
+    wait_for("both withdrawals paid", || async {
+        (l1.get_balance(kept).await.unwrap() == ether(1)
+            && l1.get_balance(gone).await.unwrap() == ether(2))
+        .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert_eq!(l1.get_balance(gone).await.unwrap(), ether(2));
+    assert_eq!(l1.get_balance(kept).await.unwrap(), ether(1));
+    let stored = store.withdrawals().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].withdrawal.recipient, gone);
+    assert_eq!(stored[0].l2_tx, hash);
+    assert_eq!(stored[1].withdrawal.recipient, kept);
+    let (status, health, _) = http_get(api, "/health").await;
+    assert_eq!(status, 200, "{health}");
+    running.stop().await;
+
+    // Every output names an L2 block hash, state root and withdrawal root of the chain as it is.
+    let oracle = oracle(devnet);
+    let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
+    assert!(count >= 2);
+    let l2_read = IL2BridgeInstance::new(l2_bridge, l2(devnet, &devnet.accounts.challenger));
+    for index in 0..count {
+        let output = oracle.getOutput(U256::from(index)).call().await.unwrap();
+        let block = provider
+            .get_block_by_number(output.l2BlockNumber.into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(output.l2BlockHash, block.header.hash, "output {index}");
+        assert_eq!(
+            output.l2StateRoot, block.header.state_root,
+            "output {index}"
+        );
+        assert_eq!(
+            output.withdrawalRoot,
+            l2_read
+                .withdrawalRoot()
+                .block(output.l2BlockNumber.into())
+                .call()
+                .await
+                .unwrap(),
+            "output {index}"
+        );
+    }
+    let all = store.submissions().await.unwrap();
+    assert_no_failed_submissions(&all);
     store.close().await;
 }
