@@ -81,6 +81,16 @@ impl Fees {
     }
 }
 
+impl Fees {
+    /// Both fees at most `cap` (wei per gas).
+    pub fn capped(self, cap: u128) -> Self {
+        Self {
+            max_fee_per_gas: self.max_fee_per_gas.min(cap),
+            max_priority_fee_per_gas: self.max_priority_fee_per_gas.min(cap),
+        }
+    }
+}
+
 /// The gas limit for a transaction whose estimate is `estimate`: a margin for state that
 /// changes between the estimate and the block.
 pub(crate) fn gas_limit(estimate: u64) -> u64 {

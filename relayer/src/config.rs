@@ -25,6 +25,10 @@ use crate::error::{Error, Result};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://relayer.sqlite?mode=rwc";
 /// Environment variable holding the relayer's private key (hex).
 pub const KEY_ENV: &str = "DRAWBRIDGE_RELAYER_KEY";
+/// One gwei in wei.
+const GWEI: u128 = 1_000_000_000;
+/// Default `max_fee_per_gas`, in gwei.
+const DEFAULT_MAX_FEE_GWEI: u128 = 500;
 /// Environment variable holding the keystore's password.
 pub const KEYSTORE_PASSWORD_ENV: &str = "DRAWBRIDGE_KEYSTORE_PASSWORD";
 
@@ -133,6 +137,8 @@ pub struct RelayerConfig {
     pub rpc_timeout: Duration,
     /// Longest pause between rounds after repeated errors (the backoff doubles up to it).
     pub max_backoff: Duration,
+    /// Highest `maxFeePerGas` (wei) the relayer signs, first transactions and fee bumps alike.
+    pub max_fee_per_gas: u128,
 }
 
 impl fmt::Debug for RelayerConfig {
@@ -160,6 +166,7 @@ impl fmt::Debug for RelayerConfig {
             .field("council_address", &self.council_address)
             .field("rpc_timeout", &self.rpc_timeout)
             .field("max_backoff", &self.max_backoff)
+            .field("max_fee_per_gas", &self.max_fee_per_gas)
             .finish_non_exhaustive()
     }
 }
@@ -219,6 +226,7 @@ impl RelayerConfig {
             council_address: None,
             rpc_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(30),
+            max_fee_per_gas: DEFAULT_MAX_FEE_GWEI * GWEI,
         }
     }
 
@@ -250,6 +258,11 @@ impl RelayerConfig {
             "council_address": self.council_address.map(|a| a.to_string()),
             "rpc_timeout": d(self.rpc_timeout),
             "max_backoff": d(self.max_backoff),
+            "max_fee_per_gas_gwei": alloy::primitives::utils::format_units(
+                U256::from(self.max_fee_per_gas),
+                "gwei"
+            )
+            .unwrap_or_default(),
         })
     }
 
@@ -336,6 +349,15 @@ impl RelayerConfig {
                 format!(
                     "{:?} must be at least poll_interval ({:?}) and at most 1h",
                     self.max_backoff, self.poll_interval
+                ),
+            ));
+        }
+        if !(GWEI / 1000..=100_000 * GWEI).contains(&self.max_fee_per_gas) {
+            return Err(Error::config(
+                "max_fee_per_gas",
+                format!(
+                    "{} wei is outside 0.001..=100000 gwei",
+                    self.max_fee_per_gas
                 ),
             ));
         }
@@ -537,6 +559,8 @@ pub struct FileConfig {
     pub rpc_timeout: Option<String>,
     /// Longest backoff between failed rounds (`"30s"`).
     pub max_backoff: Option<String>,
+    /// Fee cap in gwei (`"500"`).
+    pub max_fee_per_gas: Option<String>,
 }
 
 impl FileConfig {
@@ -790,6 +814,14 @@ pub struct ConfigArgs {
         value_name = "DURATION"
     )]
     pub max_backoff: Option<String>,
+    /// Highest maxFeePerGas the relayer signs, in gwei, for first transactions and fee bumps [default: 500].
+    #[arg(
+        long,
+        alias = "max_fee_per_gas",
+        env = "DRAWBRIDGE_MAX_FEE_PER_GAS",
+        value_name = "GWEI"
+    )]
+    pub max_fee_per_gas: Option<String>,
     /// Print the resolved configuration (secrets redacted) and exit.
     #[arg(long, alias = "print_config")]
     pub print_config: bool,
@@ -919,12 +951,32 @@ impl ConfigArgs {
         {
             config.max_backoff = v;
         }
+        if let Some(v) = pick(self.max_fee_per_gas, file.max_fee_per_gas) {
+            config.max_fee_per_gas = parse_gwei(&v)?;
+        }
         config.validate()?;
         Ok(LoadedConfig {
             relayer: config,
             log_format: pick(self.log_format, file.log_format).unwrap_or_default(),
         })
     }
+}
+
+/// `max_fee_per_gas`: a decimal number of gwei (`500`, `1.5`) in wei.
+fn parse_gwei(text: &str) -> Result<u128> {
+    let trimmed = text.trim();
+    let wei = trimmed
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| alloy::primitives::utils::parse_units(trimmed, "gwei").ok())
+        .flatten()
+        .and_then(|v| u128::try_from(v.get_absolute()).ok())
+        .ok_or_else(|| {
+            Error::config(
+                "max_fee_per_gas",
+                format!("{text:?} is not a number of gwei like 500 or 1.5"),
+            )
+        })?;
+    Ok(wei)
 }
 
 /// `api_listen`: a socket address, or `off` / empty for no API.
@@ -1137,6 +1189,10 @@ mod tests {
             (&["--lease-ttl", "0s"], "lease_ttl"),
             (&["--lease-ttl", "2h"], "lease_ttl"),
             (&["--rpc-timeout", "1ms"], "rpc_timeout"),
+            (&["--max-fee-per-gas", "lots"], "max_fee_per_gas"),
+            (&["--max-fee-per-gas", "0"], "max_fee_per_gas"),
+            (&["--max-fee-per-gas=-5"], "max_fee_per_gas"),
+            (&["--max-fee-per-gas", "200000"], "max_fee_per_gas"),
             (&["--max-backoff", "100ms"], "max_backoff"),
             (&["--relayer-id", "two words"], "relayer_id"),
             (&["--relayer-id", ""], "relayer_id"),
@@ -1198,6 +1254,7 @@ mod tests {
             council_address = "0x0000000000000000000000000000000000000006"
             rpc_timeout = "3s"
             max_backoff = "10s"
+            max_fee_per_gas = "1.5"
             "#,
             path.display()
         ))
@@ -1213,6 +1270,7 @@ mod tests {
         assert_eq!(c.l2_min_balance, U256::from(2_000_000_000_000_000_000u64));
         assert_eq!(c.council_address, Some(Address::with_last_byte(6)));
         assert_eq!(c.rpc_timeout, Duration::from_secs(3));
+        assert_eq!(c.max_fee_per_gas, 1_500_000_000);
         assert_eq!(c.max_backoff, Duration::from_secs(10));
         // `off` switches the API off again.
         assert_eq!(parse_listen("off").unwrap(), None);

@@ -257,7 +257,7 @@ impl Relayer {
             Simulation::Revert(data) => return Ok(Outcome::WouldRevert(data)),
         };
         let nonce = self.next_nonce(chain).await?;
-        let fees = chain.fees().await?;
+        let fees = chain.fees().await?.capped(self.config.max_fee_per_gas);
         let signed = chain.sign_with(&call, gas_limit(gas), nonce, fees).await?;
         let work_json = work.to_json();
         self.store
@@ -559,7 +559,18 @@ impl Relayer {
             self.metrics.alert("stuck_transaction");
             return Ok(None);
         }
-        let fees = latest.fees().bumped(BUMP_PERCENT, chain.fees().await?);
+        let fees = latest
+            .fees()
+            .bumped(BUMP_PERCENT, chain.fees().await?)
+            .capped(self.config.max_fee_per_gas);
+        // A replacement must raise both fees by 10 % to be taken; at the cap it cannot.
+        if fees.max_fee_per_gas * 10 < latest.max_fee_per_gas * 11
+            || fees.max_priority_fee_per_gas * 10 < latest.max_priority_fee_per_gas * 11
+        {
+            tracing::error!(chain = chain.name, tx = %latest.tx_hash, max_fee_per_gas = latest.max_fee_per_gas, cap = self.config.max_fee_per_gas, "ALERT: transaction stuck and its fees are at max_fee_per_gas; waiting (raise max_fee_per_gas to let it through)");
+            self.metrics.alert("stuck_transaction");
+            return Ok(None);
+        }
         let Signed { hash, raw, .. } = chain.resign(&latest.raw_tx, fees).await?;
         let next = Attempt {
             tx_hash: hash,
@@ -826,6 +837,10 @@ mod tests {
             },
         );
         assert!(odd.max_priority_fee_per_gas <= odd.max_fee_per_gas);
+        // The cap bounds both fees.
+        let capped = old.bumped(25, busy).capped(1_000);
+        assert_eq!(capped.max_fee_per_gas, 1_000);
+        assert_eq!(capped.max_priority_fee_per_gas, 400);
         // Every bump of a chain of bumps is at least 10 % above the previous one.
         let mut fees = old;
         for _ in 0..MAX_BUMPS {
