@@ -43,9 +43,9 @@ mod metrics;
 mod monitor;
 mod propose;
 mod relayer;
-mod txs;
 pub mod store;
 pub mod testing;
+mod txs;
 mod watchdog;
 
 pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};
