@@ -262,7 +262,8 @@ impl Sequencer {
                     };
                     let _ = handle_tx.send(Ok(tokio::runtime::Handle::current()));
                     let app = axum::Router::new()
-                        .route("/", axum::routing::post(handle))
+                        .route("/", axum::routing::post(handle).options(preflight))
+                        .layer(axum::middleware::map_response(allow_any_origin))
                         .with_state(thread_shared);
                     let mut stop = shutdown_rx.clone();
                     let served = axum::serve(listener, app)
@@ -517,6 +518,28 @@ async fn stop_child(child: &mut tokio::process::Child) {
     {
         let _ = child.kill().await;
     }
+}
+
+/// Browsers (the web page) may call the endpoint from any origin, as they may call anvil.
+async fn allow_any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// The CORS preflight anvil would answer.
+async fn preflight() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "*"),
+            (header::ACCESS_CONTROL_MAX_AGE, "600"),
+        ],
+    )
+        .into_response()
 }
 
 fn rpc_result(id: &Value, result: Value) -> Value {

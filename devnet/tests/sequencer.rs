@@ -4,7 +4,7 @@
 //!   gate) a censored user's signed transaction is answered with its hash and never mined, while
 //!   another user's lands; the relayer's key cannot be censored; censorship set at start, by the
 //!   library and by hand with `devnet_censor` applies at once, also inside a JSON-RPC batch, and
-//!   uncensoring lets the very same nonce through.
+//!   uncensoring lets the very same nonce through; a browser's CORS preflight is answered.
 //! - `stopped_l1_messages_are_not_delivered_while_outputs_continue`: the devnet's relayer process
 //!   delivers a deposit; after `stop_l1_messages` a second deposit stays unprocessed on L2 while
 //!   new outputs keep being proposed (with the old `l1MessagesProcessed`); after
@@ -181,6 +181,27 @@ async fn a_censored_senders_transactions_never_land() {
         "{bad}"
     );
     assert_eq!(devnet.sequencer.censored().len(), 3);
+
+    // A web page on another origin may use the endpoint, as it may use anvil.
+    let client = alloy::transports::http::reqwest::Client::new();
+    let preflight = client
+        .request(alloy::transports::http::reqwest::Method::OPTIONS, &gate)
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let answer = client
+        .post(&gate)
+        .header("Origin", "http://localhost:5173")
+        .json(&json!({"jsonrpc": "2.0", "id": 4, "method": "eth_chainId", "params": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
 
     // Uncensored, the same nonce goes through at once.
     devnet.uncensor(alice.address());
