@@ -1,4 +1,5 @@
-//! The finalize role: pay out, batched, every withdrawal the newest final output covers.
+//! The finalize role: pay out, batched, every withdrawal the newest final output covers (after a
+//! freeze: the escape output, the newest the bridge still pays against).
 
 use alloy::primitives::U256;
 use alloy::sol_types::{SolCall, SolInterface};
@@ -28,12 +29,29 @@ impl Relayer {
         let oracle = self.output_oracle();
         let l1 = |e: alloy::contract::Error| self.l1.rpc(e);
         // Outputs can be deleted by a council verdict: read the newest final one afresh.
-        let index = match oracle.latestFinalIndex().call().await {
+        let mut index = match oracle.latestFinalIndex().call().await {
             Ok(index) => index,
             Err(e) if e.as_revert_data().is_some() => return Ok(()), // none is final yet
             Err(e) => return Err(self.l1.rpc(format!("latestFinalIndex: {e}"))),
         };
-        let output = oracle.getOutput(index).call().await.map_err(l1)?;
+        // After a freeze the bridge pays only up to the escape output (later outputs revert with
+        // OutputAfterEscape), against the withdrawal root `freeze` snapshotted.
+        let bridge = self.l1_bridge();
+        let mut frozen_root = None;
+        if bridge.frozen().call().await.map_err(l1)? {
+            let escape = bridge.escapeOutput().call().await.map_err(l1)?;
+            if !escape.hasEscapeOutput {
+                return Ok(()); // no output was final at the freeze: nothing is payable
+            }
+            index = index.min(escape.outputIndex);
+            if index == escape.outputIndex {
+                frozen_root = Some(escape.withdrawalRoot);
+            }
+        }
+        let mut output = oracle.getOutput(index).call().await.map_err(l1)?;
+        if let Some(root) = frozen_root {
+            output.withdrawalRoot = root;
+        }
         let output_index: u64 = index.saturating_to();
         let block = output.l2BlockNumber;
         let scanned = self.store.cursor("l2").await?.map_or(0, |c| c.next_block);
@@ -64,7 +82,6 @@ impl Relayer {
                 output.withdrawalRoot
             )));
         }
-        let bridge = self.l1_bridge();
         // The `finalized` cache is only set for finalizations `l1_confirmations` deep: one that a
         // shallow L1 reorg removes is seen unfinalized again and sent again.
         let l1_confirmed = alloy::eips::BlockId::number(self.l1.confirmed_head().await?);
