@@ -11,6 +11,7 @@ use alloy::primitives::{B256, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::sol_types::SolValue;
 use drawbridge_bindings::{IL1Bridge, SecurityCouncil};
+use drawbridge_council::action::{Action, Domain};
 use drawbridge_council::contract::{SignatureExport, hex0x, verify_contract};
 use drawbridge_council::files::{self, PublicFile, Secrets};
 use drawbridge_council::frost::keys::{KeyPackage, PublicKeyPackage};
@@ -203,55 +204,80 @@ async fn file_mode_ceremony_on_the_written_files_unpauses() {
         passphrase: &files.passphrase,
         params: DEVNET_KDF,
     };
+    let chain_id = l1.get_chain_id().await.unwrap();
+    let action = Action::unpause(
+        Domain {
+            chain_id,
+            council: deployed.l1,
+        },
+        bridge_address,
+        nonce.saturating_to(),
+        deadline.saturating_to(),
+    );
+    assert_eq!(action.digest(), digest, "the Rust digest is the contract's");
+    std::fs::create_dir_all(&session).unwrap();
+    files::write_json(&session.join("action.json"), &action).unwrap();
     let signers: Vec<u16> = (4..=12).collect();
+    let book = c.join("book.json");
+    let request = session.join("request.json");
+    files::sign_request(
+        &c.join("identity-4.json"),
+        &secrets,
+        &book,
+        "unpause-1",
+        &session.join("action.json"),
+        &c.join("public.json"),
+        &signers,
+        &request,
+    )
+    .unwrap();
     for id in &signers {
         files::sign_commit(
             &c.join(format!("identity-{id}.json")),
             &c.join(format!("key-{id}.json")),
             &secrets,
             &c.join(format!("nonces-{id}")),
-            "unpause-1",
+            &book,
+            &request,
+            |_| Ok(true),
             &session.join("commitments").join(format!("{id}.json")),
             &mut OsRng,
         )
         .unwrap();
     }
-    files::signing_request(
-        &c.join("book.json"),
-        "unpause-1",
-        digest.as_slice(),
-        &session.join("commitments"),
-        &session.join("request.json"),
-    )
-    .unwrap();
+    let package = session.join("package.json");
+    files::sign_package(&book, &request, &session.join("commitments"), &package).unwrap();
     for id in &signers {
         files::sign_share(
             &c.join(format!("identity-{id}.json")),
             &c.join(format!("key-{id}.json")),
             &secrets,
             &c.join(format!("nonces-{id}")),
-            &c.join("book.json"),
-            &session.join("request.json"),
+            &book,
+            &request,
+            &session.join("commitments").join(format!("{id}.json")),
+            &package,
+            |_| Ok(true),
             &session.join("shares").join(format!("{id}.json")),
         )
         .unwrap();
     }
-    let signature = files::aggregate_shares(
-        &c.join("book.json"),
-        &c.join("public.json"),
-        &session.join("request.json"),
+    let signed = files::aggregate(
+        &book,
+        &request,
+        &package,
         &session.join("shares"),
-        &session.join("signature.json"),
+        &session.join("signed.json"),
     )
     .unwrap();
-    assert_eq!(signature.signers, signers);
-    let receipt = council
-        .unpause(
-            nonce,
-            deadline,
-            contract_signature(&signature.export().unwrap()),
+    assert_eq!(signed.signature.signers, signers);
+    // What `drawbridge-council submit` sends: the entry point's calldata, from any account.
+    let receipt = l1
+        .send_transaction(
+            alloy::rpc::types::TransactionRequest::default()
+                .to(deployed.l1)
+                .input(signed.calldata.clone().into()),
         )
-        .send()
         .await
         .unwrap()
         .get_receipt()
