@@ -301,35 +301,36 @@ fn print_council(devnet: &Devnet) {
         dir.display()
     );
     println!(
-        "  alias council='cargo run -q -p drawbridge-council --'; C={}; S=$C/pause-0",
+        "  alias council='cargo run -q -p drawbridge-council --'; C={}; S=$C/pause-0; mkdir -p $S",
         dir.display()
     );
-    println!("  DEADLINE=$(( $(date +%s) + 3600 ))");
+    let signers = (1..=t).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     println!(
-        "  DIGEST=$(tools/bin/cast call {} 'actionDigest(uint8,address,bytes,uint256,uint256)(bytes32)' 1 {} $(tools/bin/cast abi-encode 'f(uint64)' 20) 0 $DEADLINE --rpc-url {})",
-        c.l1, d.l1.l1_bridge, d.l1.rpc_url
+        "  council action pause --council {} --rpc-url {} --duration 20 --out $S/action.json",
+        c.l1, d.l1.rpc_url
     );
     println!(
-        "  for i in $(seq 1 {t}); do council sign-commit --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --session pause-0 --out $S/commitments/$i.json; done"
+        "  council sign-request --identity $C/identity-1.json --book $C/book.json --session pause-0 --action $S/action.json --public $C/public.json --signers {signers} --out $S/request.json"
     );
     println!(
-        "  council sign-request --book $C/book.json --session pause-0 --digest $DIGEST --commitment-dir $S/commitments --out $S/request.json"
+        "  for i in $(seq 1 {t}); do council sign-commit --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --book $C/book.json --request $S/request.json --yes --out $S/commitments/$i.json; done"
     );
     println!(
-        "  for i in $(seq 1 {t}); do council sign-share --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --book $C/book.json --request $S/request.json --out $S/shares/$i.json; done"
+        "  council sign-package --book $C/book.json --request $S/request.json --commitment-dir $S/commitments --out $S/package.json"
     );
     println!(
-        "  council aggregate --book $C/book.json --public $C/public.json --request $S/request.json --share-dir $S/shares --out $S/signature.json"
+        "  for i in $(seq 1 {t}); do council sign-share --identity $C/identity-$i.json --key $C/key-$i.json --nonce-dir $C/nonces-$i --book $C/book.json --request $S/request.json --own $S/commitments/$i.json --package $S/package.json --yes --out $S/shares/$i.json; done"
     );
     println!(
-        "  tools/bin/cast send {} 'pause(uint64,uint256,uint256,(uint256,uint256,uint256))' 20 0 $DEADLINE \"($(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s[\"rx\"]+\",\"+s[\"ry\"]+\",\"+s[\"z\"])' $S/signature.json))\" --private-key {} --rpc-url {}",
-        c.l1,
+        "  council aggregate --book $C/book.json --request $S/request.json --package $S/package.json --share-dir $S/shares --out $S/signed.json"
+    );
+    println!(
+        "  DRAWBRIDGE_PRIVATE_KEY={} council submit --signed $S/signed.json --rpc-url {}",
         key_hex(&devnet.accounts.council),
         d.l1.rpc_url
     );
     println!(
-        "  (any funded key may submit; the nonce is 0 for the first action: tools/bin/cast call {} 'nonce()(uint256)')",
-        c.l1
+        "  (any funded key may submit; `council member ...` and `council session ...` do the same through a coordinator: council/README.md)"
     );
     println!();
 }
