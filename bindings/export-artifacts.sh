@@ -19,8 +19,9 @@ mkdir -p "$dest"
 for entry in "${contracts[@]}"; do
   file="${entry%%:*}"
   name="${entry##*:}"
-  src="$(find "$root/contracts/out" -name "$name.json" -path "*/$file.sol/*" | head -1)"
-  [ -n "$src" ] || { echo "export-artifacts: no artifact for $name" >&2; exit 1; }
+  # The exact path forge writes (a search could pick a stale artifact left in another directory).
+  src="$root/contracts/out/$file.sol/$name.json"
+  [ -f "$src" ] || { echo "export-artifacts: no artifact for $name at $src" >&2; exit 1; }
   python3 - "$src" "$dest/$name.json" <<'PY'
 import json, sys
 art = json.load(open(sys.argv[1]))
