@@ -297,6 +297,269 @@ impl Drop for RelayerProcess {
     }
 }
 
+/// Two automining anvil chains (a block per transaction, so a test can place a transaction at an
+/// exact timestamp with `evm_setNextBlockTimestamp`) with the devnet's chain ids and accounts,
+/// nothing deployed yet: for tests that need the chains before the deployment, e.g. to run a
+/// council's DKG through a coordinator that submits to L1 and then deploy with its group key.
+pub struct Chains {
+    /// L1.
+    pub l1: alloy::node_bindings::AnvilInstance,
+    /// L2.
+    pub l2: alloy::node_bindings::AnvilInstance,
+    /// The devnet's roles on anvil's well-known keys (same mapping as `Devnet::start`).
+    pub accounts: drawbridge_devnet::DevnetAccounts,
+}
+
+impl Chains {
+    /// Starts L1 and L2 (automine, free ports) with `anvil_path()` of the devnet.
+    pub fn start() -> Self {
+        let anvil = |chain_id: u64| {
+            alloy::node_bindings::Anvil::at(drawbridge_devnet::anvil_path())
+                .chain_id(chain_id)
+                .try_spawn()
+                .expect("anvil starts")
+        };
+        let l1 = anvil(drawbridge_devnet::L1_CHAIN_ID);
+        let l2 = anvil(drawbridge_devnet::L2_CHAIN_ID);
+        let key = |i: usize| PrivateKeySigner::from(l1.keys()[i].clone());
+        let accounts = drawbridge_devnet::DevnetAccounts {
+            deployer: key(0),
+            council: key(1),
+            relayer: key(2),
+            challenger: key(3),
+            users: (4..10).map(key).collect(),
+        };
+        Self { l1, l2, accounts }
+    }
+
+    /// Deploys the bridge governed by a council with `council_key` (its `SecurityCouncil` on
+    /// each chain becomes the only admin; no member keys are known to the harness, so
+    /// `devnet.council` is `None`).
+    pub async fn deploy(
+        self,
+        params: drawbridge_deployment::Params,
+        council_key: drawbridge_deployment::CouncilKey,
+    ) -> TestBed {
+        let a = &self.accounts;
+        let deployment = drawbridge_deployment::deploy(&drawbridge_deployment::DeployRequest {
+            l1_rpc_url: self.l1.endpoint(),
+            l2_rpc_url: self.l2.endpoint(),
+            deployer: a.deployer.clone(),
+            roles: drawbridge_deployment::Roles {
+                governance: a.deployer.address(),
+                council: a.council.address(),
+                proposer: a.relayer.address(),
+                root_publisher: a.relayer.address(),
+            },
+            council_key: Some(council_key),
+            params,
+            with_test_token: true,
+        })
+        .await
+        .expect("deployment with the council key");
+        TestBed::from_devnet(
+            Devnet::assemble(
+                self.l1,
+                self.l2,
+                deployment,
+                self.accounts,
+                None,
+                drawbridge_devnet::SequencerOptions::default(),
+            )
+            .expect("the sequencer gate starts"),
+        )
+    }
+}
+
+impl TestBed {
+    /// Wraps a devnet started some other way (see [`Chains::deploy`]).
+    pub fn from_devnet(devnet: Devnet) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let deployment_path = dir.path().join("deployment.json");
+        devnet
+            .deployment
+            .save(&deployment_path)
+            .expect("deployment file");
+        let l1 = ProviderBuilder::new()
+            .connect_http(devnet.l1.endpoint_url())
+            .erased();
+        let l2 = ProviderBuilder::new()
+            .connect_http(devnet.l2.endpoint_url())
+            .erased();
+        Self {
+            devnet,
+            dir,
+            deployment_path,
+            l1,
+            l2,
+        }
+    }
+}
+
+/// Advances an anvil chain's clock by `seconds` and mines a block.
+pub async fn increase_time(provider: &DynProvider, seconds: u64) {
+    provider
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
+        .await
+        .expect("evm_increaseTime");
+    mine(provider).await;
+}
+
+/// Makes the next block of an anvil chain carry `timestamp` (it must be later than the latest).
+pub async fn set_next_block_timestamp(provider: &DynProvider, timestamp: u64) {
+    provider
+        .raw_request::<_, serde_json::Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
+        .await
+        .expect("evm_setNextBlockTimestamp");
+}
+
+/// Mines one block.
+pub async fn mine(provider: &DynProvider) {
+    provider
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await
+        .expect("evm_mine");
+}
+
+/// The timestamp of the latest block.
+pub async fn latest_timestamp(provider: &DynProvider) -> u64 {
+    provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("latest block")
+        .expect("a latest block")
+        .header
+        .timestamp
+}
+
+/// The `drawbridge-council` binary run in one working directory that holds the members' files,
+/// with their passphrase in the environment and nothing else inherited but `PATH`.
+pub struct CouncilCli {
+    /// Working directory (every relative path of the arguments is inside it).
+    pub dir: PathBuf,
+    /// Passphrase of every member's secret files (`DRAWBRIDGE_COUNCIL_PASSPHRASE`).
+    pub passphrase: String,
+}
+
+impl CouncilCli {
+    /// A command for the binary; `extra_env` adds variables (e.g. `DRAWBRIDGE_PRIVATE_KEY`).
+    pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(binary("drawbridge-council"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DRAWBRIDGE_COUNCIL_PASSPHRASE", &self.passphrase)
+            .current_dir(&self.dir)
+            .args(args)
+            .stdin(Stdio::null());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs to completion.
+    pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(args, extra_env)
+            .output()
+            .expect("drawbridge-council runs")
+    }
+
+    /// Runs with `--json`, asserts success and parses standard output.
+    pub fn json(&self, args: &[&str], extra_env: &[(&str, &str)]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all, extra_env);
+        assert!(
+            out.status.success(),
+            "drawbridge-council {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "drawbridge-council {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Starts a process with standard output and error captured (`wait_with_output`).
+    pub fn spawn(&self, args: &[String]) -> Child {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.command(&args, &[])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("drawbridge-council starts")
+    }
+}
+
+/// A `drawbridge-council coordinator` process (SQLite in the council directory), killed on drop.
+pub struct CoordinatorProcess {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+    log: PathBuf,
+}
+
+impl CoordinatorProcess {
+    /// Starts the coordinator on a free port with the council's `book` and, with `submit`
+    /// (`(rpc_url, key)`), submission of every signed action to that chain.
+    pub fn spawn(cli: &CouncilCli, book: &str, submit: Option<(&str, &PrivateKeySigner)>) -> Self {
+        use std::io::BufRead;
+        let log = cli.dir.join("coordinator.log");
+        let db = format!(
+            "sqlite://{}?mode=rwc",
+            cli.dir.join("coordinator.sqlite").display()
+        );
+        let mut args = vec![
+            "coordinator",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--address-book",
+            book,
+        ];
+        let key;
+        let mut env = vec![("RUST_LOG", "info"), ("NO_COLOR", "1")];
+        if let Some((rpc, signer)) = submit {
+            args.extend(["--rpc-url", rpc]);
+            key = key_hex(signer);
+            env.push(("DRAWBRIDGE_PRIVATE_KEY", &key));
+        }
+        let log_file = std::fs::File::create(&log).expect("coordinator log");
+        let mut child = cli
+            .command(&args, &env)
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .expect("coordinator starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("coordinator prints its address");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("coordinator start line {line:?}: {}", read_log(&log)));
+        let url = format!("http://{addr}");
+        Self { child, url, log }
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+}
+
+impl Drop for CoordinatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Censorship and escape (issue 4): the devnet's own relayer, whose L1 message delivery
 /// `Devnet::stop_l1_messages` switches off; providers through the sequencer gate, where
 /// `Devnet::censor` applies; and the `drawbridge-exit-prover` binary.
