@@ -41,11 +41,7 @@ impl Chain {
             "{} missing: run bash tools/bootstrap.sh",
             path.display()
         );
-        // L1Bridge (with forced withdrawals and escape) is above EIP-170's 24 KiB today.
-        let anvil = Anvil::at(path)
-            .chain_id(CHAIN_ID)
-            .arg("--disable-code-size-limit")
-            .spawn();
+        let anvil = Anvil::at(path).chain_id(CHAIN_ID).spawn();
         let deployer = PrivateKeySigner::from(anvil.keys()[0].clone());
         let provider = ProviderBuilder::new()
             .wallet(EthereumWallet::from(deployer.clone()))
