@@ -149,6 +149,10 @@ impl Metrics {
         self.lock().watchdog_problems = problems;
     }
 
+    pub fn watchdog_problem_keys(&self) -> std::collections::BTreeSet<String> {
+        self.lock().watchdog_problems.keys().cloned().collect()
+    }
+
     pub fn watchdog_problems(&self) -> Vec<String> {
         self.lock().watchdog_problems.values().cloned().collect()
     }
@@ -440,6 +444,7 @@ mod tests {
             vec!["root 2 unknown on L1".to_string()]
         );
         assert_eq!(m.watchdog_counts().challenges_sent, 1);
+        assert!(m.watchdog_problem_keys().contains("root:2"));
         let mut out = Exposition::default();
         m.write(&mut out);
         let text = out.finish();

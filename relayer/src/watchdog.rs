@@ -589,14 +589,27 @@ impl Relayer {
     pub(crate) async fn watchdog_round(&mut self) -> Result<()> {
         let fence = self.fence(Role::Watchdog)?;
         self.watch_follow_outputs(&fence).await?;
-        self.watch_check_outputs(&fence).await?;
-        let missed = self.watch_challenge(&fence).await?;
+        // An output the L2 node cannot recompute (an RPC error, state pruned) must not keep later
+        // outputs from being judged and challenged: the error is returned after the challenges.
+        let check = self.watch_check_outputs(&fence).await;
+        let missed = self.watch_challenge().await?;
         self.watch_roots(&fence).await?;
         let wrong = self.store.watch_wrong_live().await?;
         let roots = self.store.watch_roots_unconfirmed().await?;
-        self.metrics
-            .set_watchdog_problems(problems(&wrong, &missed, &roots));
-        Ok(())
+        let found = problems(&wrong, &missed, &roots);
+        let known = self.metrics.watchdog_problem_keys();
+        for (key, problem) in &found {
+            // Alert once when a window is missed (the other findings alert where they are made).
+            if key.starts_with("output:")
+                && problem.contains("window closed")
+                && !known.contains(key)
+            {
+                error!(%problem, "ALERT: watchdog: the challenge window of a wrong output closed before it was challenged");
+                self.metrics.alert("challenge_missed");
+            }
+        }
+        self.metrics.set_watchdog_problems(found);
+        check
     }
 
     /// Where a watchdog scan of `chain` resumes, checking the block before it kept its hash.
@@ -716,8 +729,17 @@ impl Relayer {
 
     /// Judges every unchecked output whose block the L2 node has confirmed.
     async fn watch_check_outputs(&self, fence: &Fence) -> Result<()> {
+        let mut first_error = None;
         for output in self.store.watch_unchecked().await? {
-            let Some(actual) = self.recompute(output.claim.l2_block).await? else {
+            let actual = match self.recompute(output.claim.l2_block).await {
+                Ok(actual) => actual,
+                Err(error) => {
+                    warn!(output = output.index, l2_block = output.claim.l2_block, %error, "watchdog: cannot recompute this output yet");
+                    first_error.get_or_insert(error);
+                    continue;
+                }
+            };
+            let Some(actual) = actual else {
                 debug!(
                     output = output.index,
                     l2_block = output.claim.l2_block,
@@ -744,7 +766,7 @@ impl Relayer {
                 error!(output = output.index, l2_block = output.claim.l2_block, proposer = %output.proposer, %reason, "ALERT: watchdog: wrong output");
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Whether the challenge of output `index` (identity `id`) needs doing no more: the output is
@@ -767,7 +789,7 @@ impl Relayer {
 
     /// Challenges every live wrong output that is still `Proposed` on chain. Returns the indexes
     /// whose window closed before a challenge.
-    async fn watch_challenge(&self, _fence: &Fence) -> Result<Vec<u64>> {
+    async fn watch_challenge(&self) -> Result<Vec<u64>> {
         let wrong: Vec<WatchedOutput> = self
             .store
             .watch_wrong_live()
@@ -1423,5 +1445,89 @@ mod tests {
             assert_eq!(s.outcome.as_deref(), Some("ok"), "{s:?}");
         }
         store.close().await;
+    }
+
+    /// A watchdog that comes too late: the wrong output's window closed before its first round.
+    /// It sends nothing, raises `challenge_missed` once and keeps the problem open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wrong_output_past_its_window_is_reported_and_not_challenged() {
+        use crate::config::RelayerConfig;
+        use alloy::network::EthereumWallet;
+        use alloy::providers::ProviderBuilder;
+        use drawbridge_devnet::{Devnet, DevnetOptions};
+
+        let devnet = Devnet::start(DevnetOptions::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = RelayerConfig::new(
+            devnet.deployment.clone(),
+            devnet.accounts.challenger.clone(),
+        );
+        config.database_url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("w.sqlite").display()
+        );
+        config.roles = [Role::Watchdog].into_iter().collect();
+        let liar = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(devnet.accounts.relayer.clone()))
+            .connect_http(devnet.deployment.l1.rpc_url.parse().unwrap());
+        let oracle = IOutputOracle::new(devnet.deployment.l1.output_oracle, &liar);
+        let l2 = ProviderBuilder::new().connect_http(devnet.deployment.l2.rpc_url.parse().unwrap());
+        let block = loop {
+            let b = l2.get_block_number().await.unwrap().saturating_sub(2);
+            if b > 0 {
+                break b;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        };
+        let lie = lie_about(&devnet, block).await;
+        let bond = oracle.proposerBond().call().await.unwrap();
+        oracle
+            .propose(
+                lie.l2_block,
+                lie.block_hash,
+                lie.state_root,
+                lie.withdrawal_root,
+                lie.l1_messages_processed,
+            )
+            .value(bond)
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        // Past the 6 s window (L1 mines a block a second).
+        tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+        assert!(oracle.isFinal(U256::ZERO).call().await.unwrap());
+
+        let mut relayer = Relayer::new(config.clone()).await.unwrap();
+        relayer.acquire_leases().await.unwrap();
+        for _ in 0..3 {
+            relayer.watchdog_round().await.unwrap();
+        }
+        let problems = relayer.metrics.watchdog_problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("output 0"), "{problems:?}");
+        assert!(problems[0].contains("window closed"), "{problems:?}");
+        let mut text = crate::metrics::Exposition::default();
+        relayer.metrics.write(&mut text);
+        let text = text.finish();
+        for line in [
+            "drawbridge_relayer_alerts_total{kind=\"challenge_missed\"} 1",
+            "drawbridge_relayer_alerts_total{kind=\"wrong_output\"} 1",
+            "drawbridge_relayer_watchdog_challenges_total 0",
+            "drawbridge_relayer_watchdog_problems 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+        assert!(relayer.store.submissions().await.unwrap().is_empty());
+        assert_eq!(
+            oracle.getOutput(U256::ZERO).call().await.unwrap().status,
+            STATUS_PROPOSED
+        );
+        relayer.store.close().await;
     }
 }
