@@ -357,8 +357,22 @@ pub async fn finalize(
     }
 
     let mut outputs = OutputCache::default();
+    // After a freeze the bridge pays only up to the escape output (OutputAfterEscape otherwise).
+    let payable = crate::query::newest_payable_output(ctx).await?;
     let index = match args.output {
         Some(index) => {
+            if payable.frozen && payable.index.is_none_or(|p| index > p) {
+                return Err(CliError::FrozenNotPayable {
+                    nonce,
+                    index: index.to_string(),
+                    reason: match payable.index {
+                        Some(p) => format!(
+                            "it is after the escape output {p}, the last output the bridge pays against"
+                        ),
+                        None => "no output was final at the freeze".to_string(),
+                    },
+                });
+            }
             let output = outputs.get(ctx, index).await?;
             if output.l2BlockNumber < target.l2_block {
                 return Err(CliError::OutputDoesNotCover {
@@ -401,7 +415,17 @@ pub async fn finalize(
             .await?
             .0
         {
-            WithdrawalProgress::Final { output_index } => {
+            WithdrawalProgress::FrozenUncovered { escape_output } => {
+                return Err(CliError::FrozenNotPayable {
+                    nonce,
+                    index: escape_output.map_or("none".to_string(), |i| i.to_string()),
+                    reason: format!(
+                        "the escape output (the last output the bridge pays against) does not cover L2 block {}",
+                        target.l2_block
+                    ),
+                });
+            }
+            WithdrawalProgress::Final { output_index, .. } => {
                 newest_matching_final(
                     ctx,
                     &mut outputs,
@@ -457,7 +481,14 @@ pub async fn finalize(
             }
         },
     };
-    let output = outputs.get(ctx, index).await?;
+    let mut output = outputs.get(ctx, index).await?;
+    if let Some(root) = payable
+        .escape_withdrawal_root
+        .filter(|_| payable.index == Some(index))
+    {
+        // The bridge checks proofs against the root `freeze` snapshotted.
+        output.withdrawalRoot = root;
+    }
     if l2_head < output.l2BlockNumber {
         return Err(CliError::Inconsistent(format!(
             "the L2 node is at block {l2_head}, behind output {index} (L2 block {}): use an L2 node that is in sync",

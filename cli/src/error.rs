@@ -199,6 +199,18 @@ pub enum CliError {
         /// Description of the newest output.
         newest: String,
     },
+    /// The bridge is frozen and no output at or before the escape output pays the withdrawal.
+    #[error(
+        "the bridge is frozen: withdrawal {nonce} cannot be finalized against output {index}: {reason}; escape the balance instead (nothing was sent)"
+    )]
+    FrozenNotPayable {
+        /// The withdrawal.
+        nonce: u64,
+        /// The output asked for or the escape output (`None`: no output was final at the freeze).
+        index: String,
+        /// Why.
+        reason: String,
+    },
     /// The output that covers the withdrawal is not final yet.
     #[error("output {index} is not final yet: {reason}")]
     OutputNotFinal {

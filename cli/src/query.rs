@@ -406,24 +406,27 @@ pub async fn withdrawal_progress(
         ));
     }
     let oracle = IOutputOracle::new(ctx.deployment.l1.output_oracle, &ctx.l1.provider);
-    match oracle.latestFinalIndex().call().await {
-        Ok(index) => {
-            let index = index.saturating_to::<u64>();
-            if outputs.get(ctx, index).await?.l2BlockNumber >= l2_block {
-                return Ok((
-                    WithdrawalProgress::Final {
-                        output_index: index,
-                    },
-                    None,
-                ));
-            }
-        }
-        Err(e) if e.as_revert_data().is_some() => {} // NotFinal(0): no output is final yet
-        Err(e) => {
-            return Err(ctx
-                .l1
-                .contract_error("reading OutputOracle.latestFinalIndex", &e));
-        }
+    let payable = newest_payable_output(ctx).await?;
+    if let Some(index) = payable.index
+        && outputs.get(ctx, index).await?.l2BlockNumber >= l2_block
+    {
+        return Ok((
+            WithdrawalProgress::Final {
+                output_index: index,
+                frozen: payable.frozen,
+            },
+            None,
+        ));
+    }
+    if payable.frozen {
+        // No output after the escape output will ever be paid against: the L2 balance is
+        // escaped instead.
+        return Ok((
+            WithdrawalProgress::FrozenUncovered {
+                escape_output: payable.index,
+            },
+            None,
+        ));
     }
     let first = outputs
         .first_covering(ctx, l2_block)
@@ -465,6 +468,62 @@ pub async fn withdrawal_progress(
         },
         None,
     ))
+}
+
+/// The newest output `L1Bridge.finalizeWithdrawal` accepts: `OutputOracle.latestFinalIndex`, or
+/// after a freeze the escape output when that is older (later outputs revert
+/// `OutputAfterEscape`). The CLI and the exit prover share this so they agree with the bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayableOutput {
+    /// The output index; `None` when no output is final (or none was at the freeze).
+    pub index: Option<u64>,
+    /// Whether the bridge is frozen.
+    pub frozen: bool,
+    /// After a freeze, when `index` is the escape output: the withdrawal root `freeze`
+    /// snapshotted, the one the bridge checks proofs against.
+    pub escape_withdrawal_root: Option<B256>,
+}
+
+/// Reads [`PayableOutput`] from L1.
+pub async fn newest_payable_output(ctx: &Context) -> Result<PayableOutput, CliError> {
+    let oracle = IOutputOracle::new(ctx.deployment.l1.output_oracle, &ctx.l1.provider);
+    let latest_final = match oracle.latestFinalIndex().call().await {
+        Ok(index) => Some(index.saturating_to::<u64>()),
+        Err(e) if e.as_revert_data().is_some() => None, // NotFinal(0): no output is final yet
+        Err(e) => {
+            return Err(ctx
+                .l1
+                .contract_error("reading OutputOracle.latestFinalIndex", &e));
+        }
+    };
+    let bridge = IL1Bridge::new(ctx.deployment.l1.l1_bridge, &ctx.l1.provider);
+    if !read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {
+        return Ok(PayableOutput {
+            index: latest_final,
+            frozen: false,
+            escape_withdrawal_root: None,
+        });
+    }
+    let escape = read(
+        &ctx.l1,
+        "reading L1Bridge.escapeOutput",
+        bridge.escapeOutput().call(),
+    )
+    .await?;
+    if !escape.hasEscapeOutput {
+        return Ok(PayableOutput {
+            index: None,
+            frozen: true,
+            escape_withdrawal_root: None,
+        });
+    }
+    let escape_index = escape.outputIndex.saturating_to::<u64>();
+    let index = latest_final.map_or(escape_index, |i| i.min(escape_index));
+    Ok(PayableOutput {
+        index: Some(index),
+        frozen: true,
+        escape_withdrawal_root: (index == escape_index).then_some(escape.withdrawalRoot),
+    })
 }
 
 /// Whether an output is challenged and waits for a verdict (`OutputStatus.Challenged`).
@@ -542,7 +601,11 @@ pub async fn withdrawal_status(
 ) -> Result<WithdrawalStatus, CliError> {
     let (mut progress, finalized_tx_hash) =
         withdrawal_progress(ctx, outputs, w.withdrawal.nonce, w.l2_block).await?;
-    if let WithdrawalProgress::Final { output_index } = progress {
+    if let WithdrawalProgress::Final {
+        output_index,
+        frozen,
+    } = progress
+    {
         let output_block = outputs.get(ctx, output_index).await?.l2BlockNumber;
         let scanned;
         let all = match all {
@@ -555,6 +618,7 @@ pub async fn withdrawal_status(
         progress = match newest_matching_final(ctx, outputs, w.l2_block, output_index, all).await? {
             Some(index) => WithdrawalProgress::Final {
                 output_index: index,
+                frozen,
             },
             None => WithdrawalProgress::OutputMismatch { output_index },
         };

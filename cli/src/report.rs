@@ -424,8 +424,16 @@ pub enum WithdrawalProgress {
     },
     /// A final output covers it: it can be finalized now.
     Final {
-        /// The newest final output.
+        /// The newest output the bridge pays against (see `query::newest_payable_output`).
         output_index: u64,
+        /// The bridge is frozen and `output_index` is at or before the escape output.
+        frozen: bool,
+    },
+    /// The bridge is frozen and the escape output (the last one it pays against) does not cover
+    /// the withdrawal: it is never paid by `finalize`; the L2 balance is escaped instead.
+    FrozenUncovered {
+        /// The escape output, `None` when no output was final at the freeze.
+        escape_output: Option<u64>,
     },
     /// The newest final output covers it, but its `withdrawalRoot` is not the root of the L2
     /// withdrawals up to its block: finalizing against it fails.
@@ -456,6 +464,8 @@ pub enum WithdrawalStage {
     Final,
     /// The final output covering it does not match L2: it cannot be finalized against it.
     OutputMismatch,
+    /// The bridge is frozen and the escape output does not cover it: escape the balance.
+    FrozenUncovered,
     /// Paid on L1.
     Finalized,
 }
@@ -531,9 +541,29 @@ impl WithdrawalProgress {
                 final_at: None,
                 time_left: None,
             },
-            Self::Final { output_index } => WithdrawalSummary {
+            Self::FrozenUncovered { escape_output } => WithdrawalSummary {
+                stage: WithdrawalStage::FrozenUncovered,
+                description: match escape_output {
+                    Some(i) => format!(
+                        "frozen: not in the escape output {i} (the last output the bridge pays against), escape the balance instead"
+                    ),
+                    None => "frozen: no output was final at the freeze, escape the balance instead".to_string(),
+                },
+                waits_for: None,
+                output_index: escape_output,
+                final_at: None,
+                time_left: None,
+            },
+            Self::Final {
+                output_index,
+                frozen,
+            } => WithdrawalSummary {
                 stage: WithdrawalStage::Final,
-                description: format!("covered by final output {output_index}: ready to finalize"),
+                description: if frozen {
+                    format!("frozen: payable against escape output {output_index}: ready to finalize")
+                } else {
+                    format!("covered by final output {output_index}: ready to finalize")
+                },
                 waits_for: Some(format!(
                     "finalization on L1, by a relayer or by you: `drawbridge finalize --nonce {nonce}`"
                 )),
@@ -872,7 +902,11 @@ mod tests {
         assert!(s.description.contains("does not match"));
         assert_eq!(s.time_left, None);
 
-        let s = WithdrawalProgress::Final { output_index: 5 }.summary(4, 120);
+        let s = WithdrawalProgress::Final {
+            output_index: 5,
+            frozen: false,
+        }
+        .summary(4, 120);
         assert_eq!(s.stage, WithdrawalStage::Final);
         assert!(
             s.waits_for
@@ -880,6 +914,31 @@ mod tests {
                 .contains("drawbridge finalize --nonce 4")
         );
         assert_eq!(s.time_left, Some(0));
+
+        let s = WithdrawalProgress::Final {
+            output_index: 3,
+            frozen: true,
+        }
+        .summary(4, 120);
+        assert_eq!(s.stage, WithdrawalStage::Final);
+        assert!(
+            s.description
+                .starts_with("frozen: payable against escape output 3")
+        );
+        assert_eq!(s.output_index, Some(3));
+
+        let s = WithdrawalProgress::FrozenUncovered {
+            escape_output: Some(3),
+        }
+        .summary(4, 120);
+        assert_eq!(s.stage, WithdrawalStage::FrozenUncovered);
+        assert!(s.description.contains("not in the escape output 3"));
+        assert!(s.description.contains("escape the balance instead"));
+        let s = WithdrawalProgress::FrozenUncovered {
+            escape_output: None,
+        }
+        .summary(4, 120);
+        assert!(s.description.contains("no output was final at the freeze"));
 
         let s = WithdrawalProgress::Finalized {
             output_index: Some(5),
