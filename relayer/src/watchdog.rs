@@ -818,12 +818,12 @@ impl Relayer {
             let now = self.l1_time().await?;
             let closes = on_chain.proposedAt.saturating_add(period);
             if now >= closes {
-                error!(
+                // Reported (and alerted once per output) by the round, from `missed`.
+                debug!(
                     output = output.index,
                     closed_at = closes,
-                    "ALERT: watchdog: the challenge window of a wrong output closed before it was challenged"
+                    "watchdog: the challenge window of a wrong output is closed"
                 );
-                self.metrics.alert("challenge_missed");
                 missed.push(output.index);
                 continue;
             }
