@@ -67,7 +67,11 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
         async move {
             let count: u64 = oracle.outputCount().call().await.ok()?.to();
             let newest_final: u64 = oracle.latestFinalIndex().call().await.ok()?.to();
-            let output = oracle.getOutput(U256::from(newest_final)).call().await.ok()?;
+            let output = oracle
+                .getOutput(U256::from(newest_final))
+                .call()
+                .await
+                .ok()?;
             (count > newest_final + 1 && output.l2BlockNumber >= withdrawal_block).then_some(())
         }
     })
@@ -85,13 +89,16 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     let escape = bridge.escapeOutput().call().await.unwrap();
     assert!(escape.hasEscapeOutput);
     let escape_index: u64 = escape.outputIndex.to();
-    wait_for("an output newer than the escape output to become final", || {
-        let oracle = oracle.clone();
-        async move {
-            let newest_final: u64 = oracle.latestFinalIndex().call().await.ok()?.to();
-            (newest_final > escape_index).then_some(())
-        }
-    })
+    wait_for(
+        "an output newer than the escape output to become final",
+        || {
+            let oracle = oracle.clone();
+            async move {
+                let newest_final: u64 = oracle.latestFinalIndex().call().await.ok()?.to();
+                (newest_final > escape_index).then_some(())
+            }
+        },
+    )
     .await;
     assert!(!bridge.isWithdrawalFinalized(nonce).call().await.unwrap());
     let escrow = bridge.escrowed(Address::ZERO).call().await.unwrap();
@@ -111,7 +118,11 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     })
     .await;
     finalizer.stop().await;
-    assert_eq!(l1.get_balance(recipient).await.unwrap(), ether(1), "paid once");
+    assert_eq!(
+        l1.get_balance(recipient).await.unwrap(),
+        ether(1),
+        "paid once"
+    );
     assert_eq!(
         bridge.escrowed(Address::ZERO).call().await.unwrap(),
         escrow - ether(1)
@@ -123,5 +134,8 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
         .await
         .unwrap();
     assert_eq!(paid.len(), 1, "one finalization");
-    assert_eq!(paid[0].0.outputIndex, escape.outputIndex, "against the escape output");
+    assert_eq!(
+        paid[0].0.outputIndex, escape.outputIndex,
+        "against the escape output"
+    );
 }
