@@ -146,6 +146,14 @@ impl DevnetCouncil {
     }
 }
 
+/// Maps a contract call's error to [`DevnetError::Chain`] at `step`.
+fn contract_step(step: &'static str) -> impl Fn(alloy::contract::Error) -> DevnetError {
+    move |e| DevnetError::Chain {
+        step,
+        message: e.to_string(),
+    }
+}
+
 /// A signature in the contract's ABI form.
 pub fn contract_signature(
     sig: &SignatureExport,
@@ -529,28 +537,39 @@ impl Devnet {
         self.council.as_ref().ok_or(DevnetError::NoCouncil)
     }
 
-    /// Pauses the L1 bridge for `duration` seconds through the L1 `SecurityCouncil`: the first `t`
-    /// members sign the action (digest from the contract's `actionDigest`, current nonce, deadline
-    /// an hour ahead) and [`DevnetAccounts::council`] submits it. Returns the pause's end.
-    pub async fn council_pause(&self, duration: u64) -> Result<u64, DevnetError> {
+    /// Signs council action `kind` on `target` with `data` by the first `t` members: the digest from
+    /// the L1 council's `actionDigest` at its current nonce, deadline an hour ahead. Returns a
+    /// provider that submits as [`DevnetAccounts::council`], the council, the nonce, the deadline and
+    /// the signature.
+    async fn council_sign(
+        &self,
+        kind: u8,
+        target: Address,
+        data: Vec<u8>,
+        digest_step: &'static str,
+    ) -> Result<
+        (
+            alloy::providers::DynProvider,
+            Address,
+            U256,
+            U256,
+            SignatureExport,
+        ),
+        DevnetError,
+    > {
         let council = self.council()?;
-        let chain = |step: &'static str| {
-            move |e: alloy::contract::Error| DevnetError::Chain {
-                step,
-                message: e.to_string(),
-            }
-        };
         let l1 = ProviderBuilder::new()
             .wallet(alloy::network::EthereumWallet::from(
                 self.accounts.council.clone(),
             ))
-            .connect_http(self.l1.endpoint_url());
+            .connect_http(self.l1.endpoint_url())
+            .erased();
         let contract = SecurityCouncil::new(council.l1, &l1);
         let nonce = contract
             .nonce()
             .call()
             .await
-            .map_err(chain("reading the council nonce"))?;
+            .map_err(contract_step("reading the council nonce"))?;
         let now = l1
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await
@@ -562,23 +581,33 @@ impl Devnet {
             .unwrap_or_default();
         let deadline = U256::from(now + 3600);
         let digest = contract
-            .actionDigest(
-                1,
-                self.deployment.l1.l1_bridge,
-                duration.abi_encode().into(),
-                nonce,
-                deadline,
-            )
+            .actionDigest(kind, target, data.into(), nonce, deadline)
             .call()
             .await
-            .map_err(chain("computing the pause digest"))?;
+            .map_err(contract_step(digest_step))?;
         let signers: Vec<u16> = (1..=council.threshold()).collect();
         let sig = council.sign(&signers, digest)?;
+        Ok((l1, council.l1, nonce, deadline, sig))
+    }
+
+    /// Pauses the L1 bridge for `duration` seconds through the L1 `SecurityCouncil`: the first `t`
+    /// members sign the action (digest from the contract's `actionDigest`, current nonce, deadline
+    /// an hour ahead) and [`DevnetAccounts::council`] submits it. Returns the pause's end.
+    pub async fn council_pause(&self, duration: u64) -> Result<u64, DevnetError> {
+        let (l1, council_address, nonce, deadline, sig) = self
+            .council_sign(
+                1,
+                self.deployment.l1.l1_bridge,
+                duration.abi_encode(),
+                "computing the pause digest",
+            )
+            .await?;
+        let contract = SecurityCouncil::new(council_address, &l1);
         contract
             .pause(duration, nonce, deadline, contract_signature(&sig))
             .send()
             .await
-            .map_err(chain("sending the council's pause"))?
+            .map_err(contract_step("sending the council's pause"))?
             .get_receipt()
             .await
             .map_err(|e| DevnetError::Chain {
@@ -599,7 +628,7 @@ impl Devnet {
             .pausedUntil()
             .call()
             .await
-            .map_err(chain("reading pausedUntil"))
+            .map_err(contract_step("reading pausedUntil"))
     }
 
     /// The devnet's test token on L1.
@@ -622,53 +651,21 @@ impl Devnet {
         output_index: u64,
         valid: bool,
     ) -> Result<(), DevnetError> {
-        let council = self.council()?;
-        let chain = |step: &'static str| {
-            move |e: alloy::contract::Error| DevnetError::Chain {
-                step,
-                message: e.to_string(),
-            }
-        };
-        let l1 = ProviderBuilder::new()
-            .wallet(alloy::network::EthereumWallet::from(
-                self.accounts.council.clone(),
-            ))
-            .connect_http(self.l1.endpoint_url());
-        let contract = SecurityCouncil::new(council.l1, &l1);
-        let nonce = contract
-            .nonce()
-            .call()
-            .await
-            .map_err(chain("reading the council nonce"))?;
-        let now = l1
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await
-            .map_err(|e| DevnetError::Chain {
-                step: "reading the latest L1 block",
-                message: e.to_string(),
-            })?
-            .map(|b| b.header.timestamp)
-            .unwrap_or_default();
-        let deadline = U256::from(now + 3600);
         let index = U256::from(output_index);
-        let digest = contract
-            .actionDigest(
+        let (l1, council_address, nonce, deadline, sig) = self
+            .council_sign(
                 3,
                 self.deployment.l1.output_oracle,
-                (index, valid).abi_encode_params().into(),
-                nonce,
-                deadline,
+                (index, valid).abi_encode_params(),
+                "computing the resolveDispute digest",
             )
-            .call()
-            .await
-            .map_err(chain("computing the resolveDispute digest"))?;
-        let signers: Vec<u16> = (1..=council.threshold()).collect();
-        let sig = council.sign(&signers, digest)?;
+            .await?;
+        let contract = SecurityCouncil::new(council_address, &l1);
         let receipt = contract
             .resolveDispute(index, valid, nonce, deadline, contract_signature(&sig))
             .send()
             .await
-            .map_err(chain("sending the council's resolveDispute"))?
+            .map_err(contract_step("sending the council's resolveDispute"))?
             .get_receipt()
             .await
             .map_err(|e| DevnetError::Chain {
