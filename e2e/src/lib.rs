@@ -74,26 +74,7 @@ impl TestBed {
 
     /// Starts a devnet with the given options.
     pub async fn start_with(options: DevnetOptions) -> Self {
-        let devnet = Devnet::start(options).await.expect("devnet starts");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let deployment_path = dir.path().join("deployment.json");
-        devnet
-            .deployment
-            .save(&deployment_path)
-            .expect("deployment file");
-        let l1 = ProviderBuilder::new()
-            .connect_http(devnet.l1.endpoint_url())
-            .erased();
-        let l2 = ProviderBuilder::new()
-            .connect_http(devnet.l2.endpoint_url())
-            .erased();
-        Self {
-            devnet,
-            dir,
-            deployment_path,
-            l1,
-            l2,
-        }
+        Self::from_devnet(Devnet::start(options).await.expect("devnet starts"))
     }
 
     /// An L1 provider that signs as `signer`.
