@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the Foundry suite (unit, fuzz, invariant at the CI profile) and the Rust
-# workspace (unit, property and integration tests against real anvil chains, SQLite and PostgreSQL).
+# Runs every test: the Foundry suite (unit, fuzz, invariant at the CI profile), the web app (unit and
+# headless-browser tests) and the Rust workspace (unit, property and integration tests against real
+# anvil chains, SQLite and PostgreSQL).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,4 +41,7 @@ if [ -z "${DRAWBRIDGE_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 (cd contracts && forge test)
+# The web app: ABI drift check, typecheck, unit tests, build and size, then browser tests in headless
+# Chromium against a devnet of its own.
+bash web/scripts/test.sh
 cargo nextest run --workspace --locked --no-fail-fast

@@ -15,7 +15,8 @@ use crate::keys::KeySource;
 use crate::query::{
     OutputCache, bridged_token, check_l1_open, deposit_status, find_delivery, find_finalization,
     find_withdrawal, known_tokens, l1_token_info, newest_matching_final, pipeline, read,
-    scan_messages, scan_withdrawals, token_info_lenient, withdrawal_progress, withdrawal_status,
+    scan_deliveries, scan_messages, scan_withdrawals, token_info_lenient, withdrawal_progress,
+    withdrawal_status,
 };
 use crate::report::{
     AddressStatus, Amount, ApprovalReport, BalanceLine, BalanceReport, DepositReport,
@@ -623,9 +624,20 @@ pub async fn address_status(ctx: &Context, address: Address) -> Result<AddressSt
     let balances = balances(ctx, address, &mut tokens).await?;
     let pipe = pipeline(ctx).await?;
     let mut deposits = Vec::new();
+    let mut deliveries = None;
     for m in scan_messages(ctx, None).await? {
         if m.event.sender == address || m.event.recipient == address {
-            deposits.push(deposit_status(ctx, pipe, &mut tokens, &m, None).await);
+            let processed = if pipe.processed > m.event.nonce {
+                if deliveries.is_none() {
+                    deliveries = Some(scan_deliveries(ctx).await?);
+                }
+                deliveries
+                    .as_ref()
+                    .and_then(|d| d.get(&m.event.nonce).copied())
+            } else {
+                None
+            };
+            deposits.push(deposit_status(ctx, pipe, &mut tokens, &m, processed).await);
         }
     }
     let mut outputs = OutputCache::default();
@@ -644,6 +656,35 @@ pub async fn address_status(ctx: &Context, address: Address) -> Result<AddressSt
         deposits,
         withdrawals,
     })
+}
+
+/// Refuses a `MessageSent` log whose leaf is not the leaf of its own fields under this deployment:
+/// the status compares that leaf with the one L2 processed, so it must be L1's.
+fn check_message_leaf(ctx: &Context, m: &crate::query::ScannedMessage) -> Result<(), CliError> {
+    let e = &m.event;
+    let kind = drawbridge_merkle::MessageKind::try_from(e.kind).map_err(|_| {
+        CliError::Inconsistent(format!(
+            "L1 message {} has unknown kind {}",
+            e.nonce, e.kind
+        ))
+    })?;
+    let message = drawbridge_merkle::L1Message {
+        kind,
+        nonce: e.nonce,
+        sender: e.sender,
+        recipient: e.recipient,
+        token: e.token,
+        amount: e.amount,
+        data: e.data.clone(),
+    };
+    let computed = message.leaf(ctx.deployment.l1.chain_id, ctx.deployment.l1.l1_bridge);
+    if computed != e.leaf {
+        return Err(CliError::Inconsistent(format!(
+            "the L1 node's MessageSent log of nonce {} carries leaf {} but its fields hash to {computed}",
+            e.nonce, e.leaf
+        )));
+    }
+    Ok(())
 }
 
 /// `drawbridge status`.
@@ -671,13 +712,14 @@ pub async fn status(
                 ctx.deployment.l1.deploy_block
             ))
         })?;
+        check_message_leaf(ctx, &m)?;
         let pipe = pipeline(ctx).await?;
-        let l2_tx = if pipe.processed > nonce {
+        let processed = if pipe.processed > nonce {
             find_delivery(ctx, nonce).await?
         } else {
             None
         };
-        let st = deposit_status(ctx, pipe, &mut BTreeMap::new(), &m, l2_tx).await;
+        let st = deposit_status(ctx, pipe, &mut BTreeMap::new(), &m, processed).await;
         return Ok(crate::Report::DepositStatus(st));
     }
     if let Some(nonce) = args.withdrawal {

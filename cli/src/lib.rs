@@ -10,7 +10,7 @@
 //!   the L2 bridge's `WithdrawalInitiated` events (from the deployment's L2 deploy block, in bounded
 //!   block ranges), picks the newest final output covering the withdrawal (or the one given),
 //!   checks that the tree of the withdrawals up to the output's L2 block has the output's
-//!   `withdrawalRoot`, builds the short proof (docs/protocol.md, "Proofs are short") and calls
+//!   `withdrawalRoot`, builds the short proof (docs/design.md, "Proofs are short") and calls
 //!   `L1Bridge.finalizeWithdrawal`.
 //! - `status [--address <a> | --deposit <nonce> | --withdrawal <nonce>]` and `balance`: where
 //!   each message is, what it waits for, and the seconds left where a clock decides.

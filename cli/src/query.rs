@@ -110,11 +110,16 @@ pub async fn bridged_token(ctx: &Context, l1_token: Address) -> Result<Option<Ad
 }
 
 /// Fails with the pause's end and time left when the L1 bridge is paused now, and (for deposits)
-/// when it is frozen.
+/// when it is frozen. A frozen bridge ignores a pause for finalization (withdrawals in the escape
+/// output are paid whatever the pause), so then only deposits are refused.
 pub async fn check_l1_open(ctx: &Context, deposits: bool) -> Result<(), CliError> {
     let bridge = IL1Bridge::new(ctx.deployment.l1.l1_bridge, &ctx.l1.provider);
-    if deposits && read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {
-        return Err(CliError::Frozen);
+    if read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {
+        return if deposits {
+            Err(CliError::Frozen)
+        } else {
+            Ok(())
+        };
     }
     let until = read(
         &ctx.l1,
@@ -737,8 +742,32 @@ pub async fn pipeline(ctx: &Context) -> Result<Pipeline, CliError> {
     })
 }
 
-/// The L2 transaction that processed message `nonce`, if found.
-pub async fn find_delivery(ctx: &Context, nonce: u64) -> Result<Option<B256>, CliError> {
+/// How L2 processed one L1 message: the `MessageProcessed` event's transaction and leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Processed {
+    /// The L2 transaction.
+    pub tx_hash: B256,
+    /// The leaf L2 consumed at that nonce (compare with L1's leaf).
+    pub leaf: B256,
+}
+
+fn processed_of(log: &alloy::rpc::types::Log) -> Result<(u64, Processed), CliError> {
+    let e = log
+        .log_decode::<IL2Bridge::MessageProcessed>()
+        .map_err(|e| CliError::Inconsistent(format!("undecodable MessageProcessed log: {e}")))?
+        .inner
+        .data;
+    Ok((
+        e.nonce,
+        Processed {
+            tx_hash: log_position(log).1,
+            leaf: e.leaf,
+        },
+    ))
+}
+
+/// How L2 processed message `nonce`, if found.
+pub async fn find_delivery(ctx: &Context, nonce: u64) -> Result<Option<Processed>, CliError> {
     let head = ctx.l2.head().await?;
     let filter = Filter::new()
         .address(ctx.deployment.l2.l2_bridge)
@@ -748,24 +777,51 @@ pub async fn find_delivery(ctx: &Context, nonce: u64) -> Result<Option<B256>, Cl
         .l2
         .logs(&filter, ctx.deployment.l2.deploy_block, head)
         .await?;
-    Ok(logs.iter().find(|l| !l.removed).map(|l| log_position(l).1))
+    match logs.iter().find(|l| !l.removed) {
+        Some(log) => Ok(Some(processed_of(log)?.1)),
+        None => Ok(None),
+    }
 }
 
-/// The status of a scanned L1 message.
+/// How L2 processed every L1 message so far, by nonce.
+pub async fn scan_deliveries(ctx: &Context) -> Result<BTreeMap<u64, Processed>, CliError> {
+    let head = ctx.l2.head().await?;
+    let filter = Filter::new()
+        .address(ctx.deployment.l2.l2_bridge)
+        .event_signature(IL2Bridge::MessageProcessed::SIGNATURE_HASH);
+    let logs = ctx
+        .l2
+        .logs(&filter, ctx.deployment.l2.deploy_block, head)
+        .await?;
+    let mut out = BTreeMap::new();
+    for log in logs.iter().filter(|l| !l.removed) {
+        let (nonce, processed) = processed_of(log)?;
+        out.insert(nonce, processed);
+    }
+    Ok(out)
+}
+
+/// The status of a scanned L1 message. `processed` is how L2 processed its nonce, if known:
+/// "delivered" only when L2's leaf at that nonce is this message's leaf; another leaf means L2
+/// processed a message L1 never sent there ([`DepositStage::Forged`]).
 pub async fn deposit_status(
     ctx: &Context,
     pipeline: Pipeline,
     tokens: &mut BTreeMap<Address, TokenInfo>,
     m: &ScannedMessage,
-    l2_tx_hash: Option<B256>,
+    processed: Option<Processed>,
 ) -> DepositStatus {
     let e = &m.event;
-    let stage = DepositStage::of(
+    let mut stage = DepositStage::of(
         e.nonce,
         pipeline.committed,
         pipeline.published,
         pipeline.processed,
     );
+    let forged_leaf = processed.map(|p| p.leaf).filter(|leaf| *leaf != e.leaf);
+    if stage == DepositStage::Delivered && forged_leaf.is_some() {
+        stage = DepositStage::Forged;
+    }
     let (description, waits_for) = stage.describe(e.nonce, pipeline.processed);
     let token = token_info_lenient(ctx, tokens, e.token).await;
     DepositStatus {
@@ -783,8 +839,18 @@ pub async fn deposit_status(
         stage,
         description,
         waits_for,
+        what_to_do: stage.what_to_do(e.nonce),
+        l2_processed_leaf: if stage == DepositStage::Forged {
+            forged_leaf
+        } else {
+            None
+        },
         time_left: (stage == DepositStage::Delivered).then_some(0),
-        l2_tx_hash,
+        l2_tx_hash: if stage == DepositStage::Delivered {
+            processed.map(|p| p.tx_hash)
+        } else {
+            None
+        },
     }
 }
 

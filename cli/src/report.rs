@@ -254,6 +254,9 @@ pub enum DepositStage {
     RootPublished,
     /// Processed on L2: the tokens are minted.
     Delivered,
+    /// L2 processed another message at this nonce (its leaf is not L1's): this one was never
+    /// delivered, and no honest output can cover that L2 state (see [`DepositStatus::what_to_do`]).
+    Forged,
 }
 
 impl DepositStage {
@@ -294,7 +297,23 @@ impl DepositStage {
                 )
             }
             Self::Delivered => ("delivered on L2".into(), None),
+            Self::Forged => (
+                "NOT delivered: L2 processed a different message at this nonce (a message L1 never sent)".into(),
+                None,
+            ),
         }
+    }
+
+    /// What the user can do about a message in this stage, when it is not a matter of waiting.
+    pub fn what_to_do(self, nonce: u64) -> Option<String> {
+        (self == Self::Forged).then(|| {
+            format!(
+                "outputs stop at the forged message, so the bridge becomes freezable: request a forced withdrawal \
+                 (`drawbridge-exit-prover force`) and, once it is overdue, `drawbridge-exit-prover freeze`; then \
+                 escape your L2 balances at the last good output (`drawbridge-exit-prover escape`) and get this \
+                 deposit refunded on L1 (`drawbridge-exit-prover reclaim --nonce {nonce}`)"
+            )
+        })
     }
 }
 
@@ -324,6 +343,12 @@ pub struct DepositStatus {
     pub description: String,
     /// What it waits for (none once delivered).
     pub waits_for: Option<String>,
+    /// What the user can do when waiting does not help (a forged message at this nonce on L2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_to_do: Option<String>,
+    /// The leaf L2 processed at this nonce when it is not this message's leaf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l2_processed_leaf: Option<B256>,
     /// Seconds left: deposits wait on relayers, not on a clock, so this is `null` unless delivered (`0`).
     pub time_left: Option<u64>,
     /// L2 transaction that delivered it, when known.
@@ -384,6 +409,15 @@ impl fmt::Display for DepositStatus {
             writeln!(f, "  L2 tx:     {tx}")?;
         }
         write!(f, "  status:    {}", self.description)?;
+        if let Some(leaf) = self.l2_processed_leaf {
+            write!(
+                f,
+                "\n  L2 leaf:   {leaf} (L1's leaf of this message differs)"
+            )?;
+        }
+        if let Some(todo) = &self.what_to_do {
+            write!(f, "\n  to do:     {todo}")?;
+        }
         if let Some(w) = &self.waits_for {
             write!(
                 f,
@@ -1025,6 +1059,8 @@ mod tests {
             stage: DepositStage::Sent,
             description,
             waits_for,
+            what_to_do: None,
+            l2_processed_leaf: None,
             time_left: None,
             l2_tx_hash: None,
         };
@@ -1036,5 +1072,26 @@ mod tests {
         let json = serde_json::to_value(&st).unwrap();
         assert_eq!(json["stage"], "sent");
         assert!(json["timeLeft"].is_null());
+        assert!(json.get("whatToDo").is_none());
+
+        // L2 processed another message at this nonce: not delivered, and what to do instead.
+        let (description, waits_for) = DepositStage::Forged.describe(0, 1);
+        let forged = DepositStatus {
+            stage: DepositStage::Forged,
+            description,
+            waits_for,
+            what_to_do: DepositStage::Forged.what_to_do(0),
+            l2_processed_leaf: Some(B256::repeat_byte(9)),
+            ..st
+        };
+        let text = forged.to_string();
+        assert!(text.contains("NOT delivered"), "{text}");
+        assert!(!text.contains("delivered on L2"), "{text}");
+        assert!(text.contains("reclaim --nonce 0"), "{text}");
+        assert!(text.contains("freeze"), "{text}");
+        let json = serde_json::to_value(&forged).unwrap();
+        assert_eq!(json["stage"], "forged");
+        assert!(json["whatToDo"].as_str().unwrap().contains("escape"));
+        assert!(DepositStage::Delivered.what_to_do(0).is_none());
     }
 }

@@ -9,7 +9,7 @@ use crate::CliError;
 
 /// A token as the user names it: ETH, or an L1 ERC-20 by address.
 ///
-/// ETH's L1 token address is `address(0)` (docs/protocol.md), so `0x000…0` means ETH too.
+/// ETH's L1 token address is `address(0)` (docs/design.md), so `0x000…0` means ETH too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenArg {
     /// Ether.

@@ -8,7 +8,7 @@ import {IL2Bridge} from "./interfaces/IL2Bridge.sol";
 /// @title The L2 representation of one L1 token (ETH included), minted and burned by the L2 bridge only.
 /// @notice Not upgradeable. Storage is OpenZeppelin ERC20's and nothing precedes it, so balances are the
 /// mapping at slot 0: the balance of `account` is at `keccak256(abi.encode(account, uint256(0)))`, which
-/// the escape proofs rely on (docs/protocol.md, contracts/STORAGE.md).
+/// the escape proofs rely on (docs/design.md, contracts/STORAGE.md).
 /// Deployed by L2Bridge with CREATE2, salt `bytes32(uint256(uint160(l1Token)))` and no constructor
 /// arguments: the constructor reads its parameters back from the deploying bridge, so the address depends
 /// on the L1 token alone.

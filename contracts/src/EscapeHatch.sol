@@ -42,7 +42,9 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
     /// @notice `IL1Bridge.freeze`, run on the bridge's storage.
     /// @dev Anyone; not stopped by a pause. `BridgeFrozen` if already frozen, `NotForcedWithdrawal` for
     /// another nonce, `NotOverdue` before the freeze time or when the newest final output (outputs'
-    /// `l1MessagesProcessed` never decreases, so it has the largest) processed the forced withdrawal.
+    /// `l1MessagesProcessed` never decreases, so it has the largest) processed the forced withdrawal, and
+    /// `councilResponseWindow` longer while a timely output covering it awaits a verdict. The snapshot is the
+    /// newest final output: finality never goes backwards, so it is at least every output already paid against.
     function freeze(uint64 forcedNonce) external onlyDelegated {
         L1BridgeStorage storage $ = _s();
         if ($.frozen) revert IL1Bridge.BridgeFrozen();
@@ -51,6 +53,9 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
         if (block.timestamp < _freezeAt($, requestedAt)) revert IL1Bridge.NotOverdue(forcedNonce);
         (bool has, uint256 index, IOutputOracle.Output memory o) = _newestFinalOutput($.outputOracle);
         if (has && o.l1MessagesProcessed > forcedNonce) revert IL1Bridge.NotOverdue(forcedNonce);
+        if (block.timestamp < _freezeAtWithVerdict($, forcedNonce, requestedAt)) {
+            revert IL1Bridge.NotOverdue(forcedNonce);
+        }
         $.frozen = true;
         if (has) {
             $.hasEscapeOutput = true;
@@ -65,7 +70,8 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
     /// @notice `IL1Bridge.escape`, run on the bridge's storage.
     /// @dev Reverts `NotFrozen`, `NoEscapeOutput`, `AlreadyEscaped`, `InvalidStateProof` (any proof failure,
     /// including RLP the proof libraries cannot decode), `NothingToEscape`, `InsufficientEscrow`,
-    /// `EthTransferFailed`. Pays `account` (the L2 account's own address on L1), whoever submits.
+    /// `EthTransferFailed`, `SenderNotEOA` unless sent by `account` itself as an externally owned account.
+    /// Pays `account` (the L2 account's own address on L1).
     /// The first escape of a token with a (non-empty, verified) account proof stores the token's storage
     /// root (`escapeStorageRoot`); later escapes of that token may pass an empty `accountProof`, which halves
     /// their calldata. A non-empty account proof is always verified.
@@ -75,6 +81,10 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
         bytes[] calldata accountProof,
         bytes[] calldata storageProof
     ) external onlyDelegated nonReentrant returns (uint256 amount) {
+        // Only the key of `account` claims its L2 balance: an externally owned account is the same owner on
+        // both chains, a contract address need not be (cross-chain address replay).
+        // slither-disable-next-line tx-origin
+        if (msg.sender != account || tx.origin != account) revert IL1Bridge.SenderNotEOA(msg.sender);
         L1BridgeStorage storage $ = _s();
         if (!$.frozen) revert IL1Bridge.NotFrozen();
         if (!$.hasEscapeOutput) revert IL1Bridge.NoEscapeOutput();

@@ -24,7 +24,7 @@ import {L1BridgeState} from "./L1BridgeState.sol";
 /// against the `withdrawalRoot` of a final output of the OutputOracle and spent by nonce in a bitmap.
 /// A forced withdrawal the operator leaves unprocessed past its freeze time lets anyone freeze the bridge
 /// for good; then L2 balances at the last final output are paid against Merkle-Patricia proofs (`escape`)
-/// and deposits L2 never processed are refunded (docs/protocol.md "Forced withdrawal, freeze and escape").
+/// and deposits L2 never processed are refunded (docs/design.md "Forced withdrawal, freeze and escape").
 contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using IncrementalMerkle for IncrementalMerkle.Tree;
@@ -340,6 +340,10 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
         returns (uint64 nonce)
     {
         if (amount == 0) revert ZeroAmount();
+        // Burns the L2 balance of the caller's address: only an externally owned account is the same owner
+        // on both chains (a contract's address may be someone else's contract on L2: cross-chain replay).
+        // slither-disable-next-line tx-origin
+        if (msg.sender != tx.origin) revert SenderNotEOA(msg.sender);
         L1BridgeStorage storage $ = _s();
         if ($.frozen) revert BridgeFrozen();
         if (!(token == address(0) ? $.ethAnnounced : $.tokens[token].announced)) revert InvalidToken(token);
@@ -362,7 +366,8 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
         uint64 requestedAt = $.forcedRequestedAt[forcedNonce];
         if (requestedAt == 0 || block.timestamp < _freezeAt($, requestedAt)) return false;
         (bool has,, IOutputOracle.Output memory o) = _newestFinalOutput($.outputOracle);
-        return !has || o.l1MessagesProcessed <= forcedNonce;
+        if (has && o.l1MessagesProcessed > forcedNonce) return false;
+        return block.timestamp >= _freezeAtWithVerdict($, forcedNonce, requestedAt);
     }
 
     // ------------------------------------------------------------------------------------------------

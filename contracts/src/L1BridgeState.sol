@@ -127,6 +127,25 @@ abstract contract L1BridgeState {
         return requestedAt + $.forcedInclusionWindow + IOutputOracle($.outputOracle).challengePeriod();
     }
 
+    /// @dev When forced withdrawal `nonce` (requested at `requestedAt`) may be frozen, given that no final output
+    /// covers it: `_freezeAt`, or `councilResponseWindow` later while the first output covering it was proposed
+    /// within the forced-inclusion window (timely) and awaits a verdict (not final), so that one last-second
+    /// challenge cannot freeze an honest operator; a slow council or a lying timely proposer delays the freeze
+    /// by at most that window.
+    function _freezeAtWithVerdict(L1BridgeStorage storage $, uint64 nonce, uint64 requestedAt)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 at = _freezeAt($, requestedAt);
+        IOutputOracle oracle = IOutputOracle($.outputOracle);
+        (bool found, uint256 index, uint64 proposedAt) = oracle.firstCovering(nonce);
+        if (found && proposedAt <= uint256(requestedAt) + $.forcedInclusionWindow && !oracle.isFinal(index)) {
+            at += oracle.councilResponseWindow();
+        }
+        return at;
+    }
+
     /// @dev The newest final output, if any. Only the oracle's own "none is final" answer (`NotFinal(0)`)
     /// means none: any other failure (for example running out of gas inside the call) reverts, so a caller
     /// cannot make the freeze snapshot "no output" by starving the call.

@@ -45,6 +45,8 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         uint8 pendingDecimals;
         string pendingName;
         string pendingSymbol;
+        // slots 41..72: the tree of L1 message leaves processed so far (`l1MessageRoot`), in nonce order.
+        IncrementalMerkle.Tree consumedTree;
     }
 
     // keccak256(abi.encode(uint256(keccak256("drawbridge.storage.L2Bridge")) - 1)) & ~bytes32(uint256(0xff))
@@ -108,37 +110,39 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
             if (nonce >= rootCount || !IncrementalMerkle.verify(root, leaf, nonce, proofs[i])) {
                 revert InvalidProof(nonce);
             }
+            // The consumed-message tree equals L1's message tree exactly when L2 processed L1's messages.
+            $.consumedTree.push(nonce, leaf);
             unchecked {
                 ++expected;
             }
             $.l1MessagesProcessed = expected;
-            _process($, m);
+            _process($, m, leaf);
         }
     }
 
     /// @dev Dispatch on the message kind. Neither kind can revert for a message L1Bridge produced, so a
     /// valid message can never get stuck (L2Bridge has no pause either).
-    function _process(L2BridgeStorage storage $, L1Message calldata m) private {
+    function _process(L2BridgeStorage storage $, L1Message calldata m, bytes32 leaf) private {
         if (m.kind == Hashing.KIND_DEPOSIT) {
-            _processDeposit($, m);
+            _processDeposit($, m, leaf);
         } else if (m.kind == Hashing.KIND_FORCED_WITHDRAWAL) {
-            _processForcedWithdrawal($, m);
+            _processForcedWithdrawal($, m, leaf);
         } else {
             revert UnknownMessageKind(m.kind);
         }
     }
 
-    function _processDeposit(L2BridgeStorage storage $, L1Message calldata m) private {
+    function _processDeposit(L2BridgeStorage storage $, L1Message calldata m, bytes32 leaf) private {
         address l2Token = $.bridgedToken[m.token];
         if (l2Token == address(0)) l2Token = _deployBridgedToken($, m.token, m.data);
         BridgedToken(l2Token).mint(m.recipient, m.amount);
-        emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, m.amount);
+        emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, m.amount, leaf);
     }
 
     /// @dev Burns `min(amount, balance)` of the sender's bridged token (nothing for a token L2 never saw)
     /// and records a withdrawal of what was burnt to `recipient` (L1Bridge sets it to the sender) through
     /// the same path as `withdraw`. Counts as processed either way.
-    function _processForcedWithdrawal(L2BridgeStorage storage $, L1Message calldata m) private {
+    function _processForcedWithdrawal(L2BridgeStorage storage $, L1Message calldata m, bytes32 leaf) private {
         address account = m.sender;
         address l2Token = $.bridgedToken[m.token];
         uint256 burnt;
@@ -151,7 +155,7 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
             }
         }
         emit ForcedWithdrawalProcessed(m.nonce, account, m.token, m.amount, burnt);
-        emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, burnt);
+        emit MessageProcessed(m.nonce, m.kind, m.recipient, l2Token, burnt, leaf);
     }
 
     /// @dev CREATE2 with salt `bytes32(uint256(uint160(l1Token)))`; the token's constructor reads
@@ -263,6 +267,13 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     function withdrawalRoot() external view returns (bytes32) {
         L2BridgeStorage storage $ = _s();
         return $.withdrawalTree.root($.withdrawalCount);
+    }
+
+    /// @inheritdoc IL2Bridge
+    function l1MessageRoot() external view returns (bytes32) {
+        L2BridgeStorage storage $ = _s();
+        uint64 processed = $.l1MessagesProcessed;
+        return processed == 0 ? bytes32(0) : $.consumedTree.root(processed);
     }
 
     /// @inheritdoc IL2Bridge

@@ -37,7 +37,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         uint256 z;
     }
 
-    /// @notice The protocol parameters the council checks (DESIGN.md "Parameters and their invariants").
+    /// @notice The protocol parameters the council checks (docs/design.md "Parameters and their invariants").
     /// @dev `challengePeriod` is the OutputOracle's, `forcedInclusionWindow` and `exitWindow` the exit
     /// design's; the council keeps them to check `upgradeDelay` and the pause bounds against them.
     struct Params {
@@ -148,7 +148,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     }
 
     /// @notice Initializes the proxy: stores the group key and the targets, and refuses parameters that
-    /// break any invariant of DESIGN.md.
+    /// break any invariant of docs/design.md "Parameters and their invariants".
     /// @dev The targets may not have code yet (predicted addresses), so they are not called here.
     function initialize(InitParams calldata p) external initializer {
         SecurityCouncilStorage storage $ = _s();
@@ -418,7 +418,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         emit GroupKeyChanged(x, uint8(y & 1));
     }
 
-    /// @dev DESIGN.md "Parameters and their invariants", the ones the council's parameters touch.
+    /// @dev docs/design.md "Parameters and their invariants", the ones the council's parameters touch.
     function _setParams(SecurityCouncilStorage storage $, Params calldata p) private {
         checkParams(p);
         $.upgradeDelay = p.upgradeDelay;
@@ -460,22 +460,33 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         }
     }
 
-    /// @dev The targets' own parameters must fit the council's: the bridge's pause bounds satisfy
-    /// `maxPause + pauseCooldown <= exitWindow` (whoever its pauser is) and the OutputOracle's challenge period
-    /// is at most the council's `challengePeriod` (so `upgradeDelay` still covers it). Targets without code
-    /// yet (predicted addresses at deployment) are skipped; they are checked again after every executed call.
+    /// @dev The targets' own (live) parameters must fit the council's: the bridge's pause bounds satisfy
+    /// `maxPause + pauseCooldown <= exitWindow` (whoever its pauser is); the OutputOracle's challenge period and
+    /// the bridge's forced-inclusion window are at most the council's copies; and `upgradeDelay` covers the
+    /// live `challengePeriod + forcedInclusionWindow + councilResponseWindow + exitWindow`, so a user can
+    /// always force, wait out a disputed covering output, freeze and leave before an upgrade lands. Targets
+    /// without code yet (predicted addresses at deployment) are skipped; they are checked again after every
+    /// executed call, and the deployer checks them once everything is deployed (`checkTargets`).
     function _checkTargets(SecurityCouncilStorage storage $) private view {
         address bridge = $.l1Bridge;
+        uint256 window = $.forcedInclusionWindow;
         if (bridge.code.length != 0) {
             uint256 bridgeMax = IL1Bridge(bridge).maxPause();
             uint256 bridgeCooldown = IL1Bridge(bridge).pauseCooldown();
             if (bridgeCooldown == 0 || bridgeMax + bridgeCooldown > $.exitWindow) {
                 revert InvalidParameters("bridge pause bounds");
             }
+            window = IL1Bridge(bridge).forcedInclusionWindow();
+            if (window > $.forcedInclusionWindow) revert InvalidParameters("bridge forcedInclusionWindow");
         }
         address oracle = $.outputOracle;
-        if (oracle.code.length != 0 && IOutputOracle(oracle).challengePeriod() > $.challengePeriod) {
-            revert InvalidParameters("oracle challengePeriod");
+        if (oracle.code.length != 0) {
+            uint256 period = IOutputOracle(oracle).challengePeriod();
+            if (period > $.challengePeriod) revert InvalidParameters("oracle challengePeriod");
+            uint256 response = IOutputOracle(oracle).councilResponseWindow();
+            if (uint256($.upgradeDelay) < period + window + response + $.exitWindow) {
+                revert InvalidParameters("upgradeDelay below live windows");
+            }
         }
     }
 

@@ -122,6 +122,8 @@ contract SigNonceOnly is SecurityCouncil {
 contract NopBridge {
     uint64 public constant maxPause = 1 hours;
     uint64 public constant pauseCooldown = 1 hours;
+    /// @dev The council checks its `upgradeDelay` against the bridge's live window too.
+    uint64 public constant forcedInclusionWindow = 1 days;
 
     function pause(uint64) external {}
 }

@@ -102,6 +102,8 @@ contract MockBridge {
     uint64 public lastDuration;
     uint64 public maxPause = 1 hours;
     uint64 public pauseCooldown = 1 hours;
+    /// @dev The council checks its `upgradeDelay` against the bridge's live window too.
+    uint64 public forcedInclusionWindow = 1 days;
 
     function pause(uint64 duration) external {
         lastDuration = duration;

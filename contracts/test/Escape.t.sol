@@ -8,6 +8,7 @@ import {EscapeFixture} from "./utils/EscapeFixture.sol";
 import {EscapeScenario} from "./utils/EscapeScenario.sol";
 import {Mpt} from "./utils/Mpt.sol";
 import {MerkleRef} from "./utils/MerkleRef.sol";
+import {RejectETH} from "./utils/Mocks.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {EscapeHatch} from "../src/EscapeHatch.sol";
@@ -90,9 +91,20 @@ contract EscapeTest is EscapeFixture {
     ) internal {
         Snap memory s = _snap();
         vm.expectRevert(err);
-        vm.prank(relayer);
+        vm.prank(account, account); // the account itself, as an EOA: rejections are for the proofs
         l1.escape(l1Token, account, accountProof, storageProof);
         _assertUnchanged(s);
+    }
+
+    /// @dev `account` escapes its own balance in its own transaction (`msg.sender == tx.origin == account`).
+    function _escape(
+        address l1Token,
+        address account,
+        bytes[] memory accountProof,
+        bytes[] memory storageProof
+    ) internal returns (uint256) {
+        vm.prank(account, account);
+        return l1.escape(l1Token, account, accountProof, storageProof);
     }
 
     function _invalid() internal pure returns (bytes memory) {
@@ -219,7 +231,7 @@ contract EscapeTest is EscapeFixture {
         vm.prank(proposer);
         vm.expectRevert(IOutputOracle.BridgeFrozen.selector);
         oracle.propose{value: PROPOSER_BOND}(
-            100, bytes32(uint256(1)), bytes32(uint256(2)), bytes32(uint256(3)), 9
+            100, bytes32(uint256(1)), bytes32(uint256(2)), bytes32(uint256(3)), 9, messageRootAt(9)
         );
         assertEq(oracle.outputCount(), 3, "output count");
     }
@@ -238,12 +250,46 @@ contract EscapeTest is EscapeFixture {
         emit IL1Bridge.EscapeStorageRootProven(address(0), vm.parseJsonBytes32(vectors, ".B.eth.storageHash"));
         vm.expectEmit(address(l1));
         emit IL1Bridge.Escaped(address(0), alice, 9 ether);
-        vm.prank(relayer); // anyone submits; the account is paid
-        assertEq(l1.escape(address(0), alice, ap, sp), 9 ether, "amount");
+        assertEq(_escape(address(0), alice, ap, sp), 9 ether, "amount"); // alice herself, as an EOA
         assertEq(alice.balance, before + 9 ether, "alice paid");
         assertEq(l1.escrowed(address(0)), escrow - 9 ether, "escrow");
         assertTrue(l1.hasEscaped(address(0), alice), "flag");
         assertFalse(l1.hasEscaped(address(token), alice), "other token untouched");
+    }
+
+    /// @dev Only the key holder of `account` claims its L2 balance: a third party (here an EOA relayer
+    /// submitting alice's valid proofs) is refused, and nothing changes.
+    function test_escape_byThirdParty_reverts() public {
+        _freezeAtB();
+        (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
+        Snap memory s = _snap();
+        vm.prank(relayer, relayer);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, relayer));
+        l1.escape(address(0), alice, ap, sp);
+        _assertUnchanged(s);
+    }
+
+    /// @dev A contract cannot escape, neither for another account nor for its own address (on L2 the same
+    /// address may be someone else's contract): alice's transaction through a contract is refused, and so is
+    /// alice's address called in someone else's transaction (`tx.origin` differs).
+    function test_escape_byContract_reverts() public {
+        _freezeAtB();
+        (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
+        Snap memory s = _snap();
+        RejectETH wallet = new RejectETH();
+        vm.prank(alice, alice);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, address(wallet)));
+        wallet.execute(address(l1), abi.encodeCall(L1Bridge.escape, (address(0), alice, ap, sp)));
+        vm.prank(alice, relayer);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, alice));
+        l1.escape(address(0), alice, ap, sp);
+        _assertUnchanged(s);
+        // The wallet's own address holds nothing on L2 here, but even its own claim is refused.
+        vm.prank(address(wallet), alice);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, address(wallet)));
+        l1.escape(address(0), address(wallet), ap, sp);
+        // Alice herself, as an EOA, is paid.
+        assertEq(_escape(address(0), alice, ap, sp), 9 ether, "alice");
     }
 
     function test_escape_erc20_paysProvenBalanceToAccount_succeeds() public {
@@ -252,8 +298,7 @@ contract EscapeTest is EscapeFixture {
         uint256 escrow = l1.escrowed(address(token));
         vm.expectEmit(address(l1));
         emit IL1Bridge.Escaped(address(token), alice, 900e18);
-        vm.prank(relayer);
-        l1.escape(address(token), alice, ap, sp);
+        _escape(address(token), alice, ap, sp);
         assertEq(token.balanceOf(alice), 900e18, "alice paid");
         assertEq(l1.escrowed(address(token)), escrow - 900e18, "escrow");
         assertEq(
@@ -265,9 +310,9 @@ contract EscapeTest is EscapeFixture {
     function test_escape_emptyAccountProofAfterFirstEscape_succeeds() public {
         _freezeAtB();
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "tt", "alice");
-        l1.escape(address(token), alice, ap, sp);
+        _escape(address(token), alice, ap, sp);
         (, bytes[] memory spCarol,) = proofOf("B", "tt", "carol");
-        assertEq(l1.escape(address(token), carol, new bytes[](0), spCarol), 30e18, "carol");
+        assertEq(_escape(address(token), carol, new bytes[](0), spCarol), 30e18, "carol");
         assertEq(token.balanceOf(carol), 30e18);
     }
 
@@ -283,7 +328,7 @@ contract EscapeTest is EscapeFixture {
         vm.prank(council);
         l1.pause(MAX_PAUSE);
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "dave");
-        assertEq(l1.escape(address(0), dave, ap, sp), 3 ether);
+        assertEq(_escape(address(0), dave, ap, sp), 3 ether);
     }
 
     /// @dev Every claim of the scenario: escapes of all six balances, the withdrawals of outputs A and B,
@@ -295,9 +340,9 @@ contract EscapeTest is EscapeFixture {
         string[3] memory ttHolders = ["alice", "carol", "dave"];
         for (uint256 i; i < 3; ++i) {
             (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", ethHolders[i]);
-            l1.escape(address(0), EscapeScenario.user(ethHolders[i]), ap, sp);
+            _escape(address(0), EscapeScenario.user(ethHolders[i]), ap, sp);
             (ap, sp,) = proofOf("B", "tt", ttHolders[i]);
-            l1.escape(address(token), EscapeScenario.user(ttHolders[i]), ap, sp);
+            _escape(address(token), EscapeScenario.user(ttHolders[i]), ap, sp);
         }
         l1.finalizeWithdrawal(scenarioWithdrawal(0), OUT_A, scenarioWithdrawalProof(0, "A"));
         l1.finalizeWithdrawal(scenarioWithdrawal(1), OUT_B, scenarioWithdrawalProof(1, "B"));
@@ -420,7 +465,7 @@ contract EscapeTest is EscapeFixture {
         (bytes32 root, bytes[] memory ap, bytes[] memory sp) =
             _rewrite("eth", "alice", RLP.encode(uint256(4 ether)));
         _freeze(root, false, false);
-        assertEq(l1.escape(address(0), alice, ap, sp), 4 ether);
+        assertEq(_escape(address(0), alice, ap, sp), 4 ether);
     }
 
     function test_escape_balanceWithTrailingByte_reverts() public {
@@ -479,12 +524,12 @@ contract EscapeTest is EscapeFixture {
     function test_escape_second_reverts() public {
         _freezeAtB();
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
-        l1.escape(address(0), alice, ap, sp);
+        _escape(address(0), alice, ap, sp);
         Snap memory s = _snap();
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.AlreadyEscaped.selector, address(0), alice));
-        l1.escape(address(0), alice, ap, sp);
+        _escape(address(0), alice, ap, sp);
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.AlreadyEscaped.selector, address(0), alice));
-        l1.escape(address(0), alice, new bytes[](0), sp);
+        _escape(address(0), alice, new bytes[](0), sp);
         Snap memory n = _snap();
         assertEq(n.ethEscrow, s.ethEscrow, "escrow");
         assertEq(n.aliceEth, s.aliceEth, "alice");
@@ -495,7 +540,7 @@ contract EscapeTest is EscapeFixture {
     function test_escape_thenNormalWithdrawalOfSameFunds_reverts() public {
         _freezeAtB();
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
-        l1.escape(address(0), alice, ap, sp);
+        _escape(address(0), alice, ap, sp);
         vm.warp(block.timestamp + CHALLENGE_PERIOD);
         assertTrue(oracle.isFinal(OUT_C), "C final");
         IL1Bridge.Withdrawal memory w4 = scenarioWithdrawal(4);
@@ -522,7 +567,7 @@ contract EscapeTest is EscapeFixture {
         vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
         l1.freeze(FREEZE_NONCE);
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
-        assertEq(l1.escape(address(0), alice, ap, sp), 9 ether, "the rest");
+        assertEq(_escape(address(0), alice, ap, sp), 9 ether, "the rest");
         IL1Bridge.Withdrawal memory w0 = scenarioWithdrawal(0);
         bytes32[] memory p0 = scenarioWithdrawalProof(0, "B");
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.AlreadyFinalized.selector, uint64(0)));
@@ -774,8 +819,8 @@ contract EscapeTest is EscapeFixture {
         assertEq(l1.proveEscapeStorageRoot(address(token), new bytes[](0)), expected, "again");
         (, bytes[] memory spAlice,) = proofOf("B", "tt", "alice");
         (, bytes[] memory spCarol,) = proofOf("B", "tt", "carol");
-        assertEq(l1.escape(address(token), alice, new bytes[](0), spAlice), 900e18, "alice");
-        assertEq(l1.escape(address(token), carol, new bytes[](0), spCarol), 30e18, "carol");
+        assertEq(_escape(address(token), alice, new bytes[](0), spAlice), 900e18, "alice");
+        assertEq(_escape(address(token), carol, new bytes[](0), spCarol), 30e18, "carol");
     }
 
     function test_proveEscapeStorageRoot_invalidProof_reverts() public {
@@ -838,6 +883,7 @@ contract EscapeTest is EscapeFixture {
         EscapeReenterer(payable(alice)).arm(l1);
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "eth", "alice");
         uint256 escrow = l1.escrowed(address(0));
+        vm.prank(alice, alice);
         l1.escape(address(0), alice, ap, sp);
         assertEq(
             bytes4(EscapeReenterer(payable(alice)).innerRevert()),
@@ -847,21 +893,44 @@ contract EscapeTest is EscapeFixture {
         assertEq(l1.escrowed(address(0)), escrow - 9 ether, "paid once");
     }
 
-    /// @dev The lock is released after each delegated call: freeze and two escapes in one transaction.
+    /// @dev The lock is released after each delegated call: freeze and two escapes (alice's ETH and TT) in one
+    /// transaction. Alice sends it as an externally owned account whose code delegates to a batch contract
+    /// (EIP-7702, here `vm.etch`): the escape rule compares addresses (`msg.sender == tx.origin == account`),
+    /// so a key holder may batch its own claims.
     function test_escapeHatch_severalCallsInOneTransaction_succeeds() public {
         sendScenario(4);
         proposeState("A");
         sendScenario(9);
         proposeState("B");
         vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
-        (bytes[] memory apA, bytes[] memory spA,) = proofOf("B", "eth", "alice");
-        (bytes[] memory apB, bytes[] memory spB,) = proofOf("B", "eth", "bob");
-        EscapeBatch batch = new EscapeBatch();
-        batch.run(l1, FREEZE_NONCE, [alice, bob], [apA, apB], [spA, spB]);
+        (bytes[] memory apE, bytes[] memory spE,) = proofOf("B", "eth", "alice");
+        (bytes[] memory apT, bytes[] memory spT,) = proofOf("B", "tt", "alice");
+        uint256 ethBefore = alice.balance;
+        vm.etch(alice, address(new EscapeBatch()).code);
+        vm.prank(alice, alice);
+        EscapeBatch(payable(alice))
+            .run(l1, FREEZE_NONCE, [address(0), address(token)], [apE, apT], [spE, spT]);
         assertTrue(l1.frozen(), "frozen");
-        assertTrue(l1.hasEscaped(address(0), alice) && l1.hasEscaped(address(0), bob), "both escaped");
-        assertEq(alice.balance, 9 ether, "alice");
-        assertEq(bob.balance, 3 ether, "bob");
+        assertTrue(l1.hasEscaped(address(0), alice) && l1.hasEscaped(address(token), alice), "both escaped");
+        assertEq(alice.balance, ethBefore + 9 ether, "alice ETH");
+        assertEq(token.balanceOf(alice), 900e18, "alice TT");
+    }
+
+    /// @dev The same batch contract at a stranger's address (a contract, or a relayer's EIP-7702 code) cannot
+    /// escape alice's balance: only alice's own transaction can (`SenderNotEOA`).
+    function test_escapeHatch_batchForAnotherAccount_reverts() public {
+        sendScenario(4);
+        proposeState("A");
+        sendScenario(9);
+        proposeState("B");
+        vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
+        (bytes[] memory apE, bytes[] memory spE,) = proofOf("B", "eth", "alice");
+        EscapeBatch batch = new EscapeBatch();
+        vm.prank(relayer, relayer);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, address(batch)));
+        batch.runFor(l1, FREEZE_NONCE, alice, apE, spE);
+        assertFalse(l1.frozen(), "the whole transaction reverted");
+        assertFalse(l1.hasEscaped(address(0), alice), "nothing escaped");
     }
 }
 
@@ -883,18 +952,32 @@ contract EscapeReenterer {
     }
 }
 
-/// @dev Freezes the bridge and escapes two accounts' ETH in one transaction.
+/// @dev Freezes the bridge and escapes two of its own (this address's) token balances in one transaction;
+/// `runFor` tries to escape another account's balance.
 contract EscapeBatch {
     function run(
         IL1Bridge bridge,
         uint64 forcedNonce,
-        address[2] calldata accounts,
+        address[2] calldata tokens,
         bytes[][2] calldata accountProofs,
         bytes[][2] calldata storageProofs
     ) external {
         bridge.freeze(forcedNonce);
         for (uint256 i; i < 2; ++i) {
-            bridge.escape(address(0), accounts[i], accountProofs[i], storageProofs[i]);
+            bridge.escape(tokens[i], address(this), accountProofs[i], storageProofs[i]);
         }
     }
+
+    function runFor(
+        IL1Bridge bridge,
+        uint64 forcedNonce,
+        address account,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external {
+        bridge.freeze(forcedNonce);
+        bridge.escape(address(0), account, accountProof, storageProof);
+    }
+
+    receive() external payable {}
 }

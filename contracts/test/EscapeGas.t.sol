@@ -78,7 +78,7 @@ contract EscapeGasTest is EscapeFixture, GasMeter {
         bytes[] memory sp = deepStorageProof;
         bytes memory data = abi.encodeCall(l1.escape, (address(0), alice, ap, sp));
         emit log_named_uint("escape calldata bytes (deep tries, with account proof)", data.length);
-        vm.prank(relayer);
+        vm.prank(alice, alice); // the account itself (SenderNotEOA otherwise)
         assertEq(l1.escape(address(0), alice, ap, sp), 1 ether, "paid");
         reportGas("escape, first claim of a token (8 + 6 branch levels)", data, 1, BOUND_ESCAPE_BOTH_PROOFS);
     }
@@ -95,7 +95,7 @@ contract EscapeGasTest is EscapeFixture, GasMeter {
         bytes[] memory none = new bytes[](0);
         bytes[] memory sp = deepStorageProof;
         data = abi.encodeCall(l1.escape, (address(0), alice, none, sp));
-        vm.prank(relayer);
+        vm.prank(alice, alice); // the account itself (SenderNotEOA otherwise)
         assertEq(l1.escape(address(0), alice, none, sp), 1 ether, "paid");
         reportGas("escape after proveEscapeStorageRoot (6 branch levels)", data, 1, TARGET_ESCAPE);
     }
@@ -110,7 +110,7 @@ contract EscapeGasTest is EscapeFixture, GasMeter {
         bytes[] memory ap = new bytes[](0);
         bytes[] memory sp = deepStorageProof;
         bytes memory data = abi.encodeCall(l1.escape, (address(0), alice, ap, sp));
-        vm.prank(relayer);
+        vm.prank(alice, alice); // the account itself (SenderNotEOA otherwise)
         assertEq(l1.escape(address(0), alice, ap, sp), 1 ether, "paid");
         reportGas(
             "escape, later claim of a token (6 branch levels, no account proof)", data, 1, TARGET_ESCAPE
@@ -122,7 +122,7 @@ contract EscapeGasTest is EscapeFixture, GasMeter {
         _freezeWith(stateRootOf("B"));
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "tt", "alice");
         bytes memory data = abi.encodeCall(l1.escape, (address(token), alice, ap, sp));
-        vm.prank(relayer);
+        vm.prank(alice, alice); // the account itself (SenderNotEOA otherwise)
         l1.escape(address(token), alice, ap, sp);
         reportGas("escape ERC-20, first claim (anvil vectors' small tries)", data, 1, TARGET_ESCAPE);
     }

@@ -11,6 +11,7 @@ import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
+import {RejectETH} from "./utils/Mocks.sol";
 
 /// @notice Forced withdrawals end to end (L1 request, in-order processing on L2, withdrawal finalized on
 /// L1), the freeze rule and its exact boundary, the pause not stopping any of it, and the freeze being
@@ -95,7 +96,7 @@ contract ForcedWithdrawalTest is Fixture {
         emit IL1Bridge.MessageSent(2, 2, alice, alice, address(0), 3 ether, "", leaf);
         vm.expectEmit(address(l1));
         emit IL1Bridge.ForcedWithdrawalRequested(2, alice, address(0), 3 ether, freezeAt);
-        vm.prank(alice);
+        vm.prank(alice, alice);
         assertEq(l1.requestForcedWithdrawal(address(0), 3 ether), 2, "nonce");
         assertEq(l1.messageCount(), 3, "count");
         assertEq(l1.forcedWithdrawalFreezeAt(2), freezeAt, "freezeAt");
@@ -105,16 +106,40 @@ contract ForcedWithdrawalTest is Fixture {
     }
 
     function test_requestForcedWithdrawal_zeroAmount_reverts() public {
-        vm.prank(alice);
+        vm.prank(alice, alice);
         vm.expectRevert(IL1Bridge.ZeroAmount.selector);
         l1.requestForcedWithdrawal(address(0), 0);
     }
 
     function test_requestForcedWithdrawal_tokenNeverDeposited_reverts() public {
-        vm.prank(alice);
+        vm.prank(alice, alice);
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidToken.selector, address(0x7777)));
         l1.requestForcedWithdrawal(address(0x7777), 1);
         assertEq(l1.messageCount(), 2, "no message");
+    }
+
+    /// @dev A contract calling requestForcedWithdrawal would burn the L2 balance of its own address, which on
+    /// L2 may belong to someone else (cross-chain address replay): only an externally owned account may force.
+    function test_requestForcedWithdrawal_fromContract_reverts() public {
+        RejectETH wallet = new RejectETH();
+        vm.prank(alice, alice); // alice's transaction, through her contract wallet
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, address(wallet)));
+        wallet.execute(address(l1), abi.encodeCall(L1Bridge.requestForcedWithdrawal, (address(0), 1 ether)));
+        assertEq(l1.messageCount(), 2, "no message");
+    }
+
+    /// @dev An address that is not the transaction's origin (a contract at alice's address called in someone
+    /// else's transaction) is refused too; alice's own transaction is accepted.
+    function test_requestForcedWithdrawal_senderNotOrigin_reverts() public {
+        vm.prank(alice, relayer);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, alice));
+        l1.requestForcedWithdrawal(address(0), 1 ether);
+        vm.prank(alice); // tx.origin stays the test's default sender
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, alice));
+        l1.requestForcedWithdrawal(address(0), 1 ether);
+        assertEq(l1.messageCount(), 2, "no message");
+        vm.prank(alice, alice);
+        assertEq(l1.requestForcedWithdrawal(address(0), 1 ether), 2, "alice as an EOA");
     }
 
     /// @dev Neither the request nor its clock stop while paused.
@@ -127,7 +152,7 @@ contract ForcedWithdrawalTest is Fixture {
 
     function test_requestForcedWithdrawal_whileFrozen_reverts() public {
         _freezeWithNothingProcessed();
-        vm.prank(alice);
+        vm.prank(alice, alice);
         vm.expectRevert(IL1Bridge.BridgeFrozen.selector);
         l1.requestForcedWithdrawal(address(0), 1 ether);
     }
@@ -146,7 +171,7 @@ contract ForcedWithdrawalTest is Fixture {
         vm.expectEmit(address(l2));
         emit IL2Bridge.ForcedWithdrawalProcessed(nonce, alice, address(0), 3 ether, 3 ether);
         vm.expectEmit(address(l2));
-        emit IL2Bridge.MessageProcessed(nonce, 2, alice, l2Eth, 3 ether);
+        emit IL2Bridge.MessageProcessed(nonce, 2, alice, l2Eth, 3 ether, messageLeaves[nonce]);
         l2.relayMessages(msgs, root, proofs);
         assertEq(_l2Balance(address(0), alice), 7 ether, "balance");
         onL2();
@@ -306,17 +331,29 @@ contract ForcedWithdrawalTest is Fixture {
         assertTrue(l1.frozen(), "frozen while paused");
     }
 
-    /// @dev A griefing challenge of the covering output, still unresolved at the freeze time, does not stop
-    /// the clock (DESIGN.md: forced withdrawals keep their deadlines).
+    /// @dev A griefing challenge of the timely covering output, still unresolved at the freeze time, stops the
+    /// clock only for the council-response window: the council has that long to rule, and a council that
+    /// stays silent cannot hold the freeze off longer (forced withdrawals keep their deadlines).
     function test_freeze_coveringOutputChallengedUnresolved_succeeds() public {
         (uint64 nonce, uint256 idx) = _processAndProposeAt(-1000);
         vm.warp(oracle.getOutput(idx).proposedAt);
         vm.deal(challenger, CHALLENGER_BOND);
         vm.prank(challenger);
         oracle.challenge{value: CHALLENGER_BOND}(idx);
-        vm.warp(l1.forcedWithdrawalFreezeAt(nonce));
+        uint256 freezeAt = l1.forcedWithdrawalFreezeAt(nonce);
+        vm.warp(freezeAt);
+        assertFalse(l1.canFreeze(nonce), "the council may still rule");
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.NotOverdue.selector, nonce));
+        l1.freeze(nonce);
+        vm.warp(freezeAt + COUNCIL_RESPONSE_WINDOW - 1);
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.NotOverdue.selector, nonce));
+        l1.freeze(nonce);
+        vm.warp(freezeAt + COUNCIL_RESPONSE_WINDOW);
+        assertTrue(l1.canFreeze(nonce), "canFreeze");
         l1.freeze(nonce);
         assertTrue(l1.frozen(), "frozen");
+        (bool has, uint256 escapeIdx,,,) = l1.escapeOutput();
+        assertTrue(has && escapeIdx == 0, "the older final output");
     }
 
     /// @dev The council upholding the challenged output in time makes it final: the freeze is refused.

@@ -8,6 +8,7 @@ import {GasMeter} from "./utils/GasMeter.sol";
 import {MerkleRef} from "./utils/MerkleRef.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
+import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 
 /// @notice Gas per TRANSACTION of the hot paths, checked against the targets.
 ///
@@ -37,6 +38,12 @@ contract GasTest is Fixture, GasMeter {
     uint256 internal constant TARGET_FINALIZE_ETH = 75_000;
     uint256 internal constant TARGET_FINALIZE_ERC20 = 95_000;
     uint256 internal constant TARGET_BATCH_PER_WITHDRAWAL = 40_000;
+    /// @dev Regression bounds (no target in the issue): the measured figures plus a margin.
+    uint256 internal constant BOUND_PROPOSE = 210_000;
+    uint256 internal constant BOUND_RELAY_PER_MESSAGE = 40_000;
+
+    bytes32 internal constant IMPLEMENTATION_SLOT =
+        0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;
 
     uint256 internal constant TREE_SIZE = 1000;
     uint256 internal constant BATCH = 50;
@@ -51,6 +58,7 @@ contract GasTest is Fixture, GasMeter {
         depositETH(alice, alice, 1000 ether);
         depositToken(address(token), bob, bob, 1000e18);
         depositETH(alice, alice, 1 ether);
+        l1.commitMessageRoot(); // the output below processed these 3 messages: L1 committed their root
         depositETH(alice, alice, 1 ether); // message count 4: the next push writes branch[0] only
         vm.deal(alice, 10 ether);
         token.mint(bob, 10e18);
@@ -80,8 +88,9 @@ contract GasTest is Fixture, GasMeter {
         bytes32 root = MerkleRef.root(leaves, TREE_SIZE);
         vm.deal(proposer, PROPOSER_BOND);
         vm.prank(proposer);
-        outputIndex =
-            oracle.propose{value: PROPOSER_BOND}(1, bytes32(uint256(1)), bytes32(uint256(2)), root, 3);
+        outputIndex = oracle.propose{value: PROPOSER_BOND}(
+            1, bytes32(uint256(1)), bytes32(uint256(2)), root, 3, messageRootAt(3)
+        );
         vm.warp(block.timestamp + CHALLENGE_PERIOD);
         // Pay nonce 0 (ETH) and nonce 2 (token) now so that bitmap word 0 is non-zero; give the recipient
         // of nonce 3 some tokens so that it already holds the token. GAS_UNCACHED=true skips the root cache.
@@ -110,6 +119,59 @@ contract GasTest is Fixture, GasMeter {
         vm.prank(alice);
         l1.depositETH{value: 1 ether}(bob);
         _report("depositETH", data, 1, TARGET_DEPOSIT_ETH);
+    }
+
+    /// @dev A proposal after the first (the usual case): six new output slots, the L1Bridge's committed-root
+    /// check (`messageRootCount`, one call through its proxy) and the event.
+    function test_gas_propose_succeeds() public {
+        (bytes32 root, uint64 count) = l1.commitMessageRoot(); // the relayer committed the 4 messages
+        bytes memory data = abi.encodeCall(
+            oracle.propose, (2, keccak256("block 2"), keccak256("state 2"), keccak256("w 2"), count, root)
+        );
+        vm.deal(proposer, PROPOSER_BOND);
+        // Without --isolate the commit above warmed the bridge: first touch again, as in a transaction of its own.
+        address[2] memory proxies = [address(oracle), address(l1)];
+        for (uint256 i; i < 2; ++i) {
+            vm.cool(proxies[i]);
+            vm.cool(address(uint160(uint256(vm.load(proxies[i], IMPLEMENTATION_SLOT)))));
+        }
+        vm.prank(proposer);
+        oracle.propose{value: PROPOSER_BOND}(
+            2, keccak256("block 2"), keccak256("state 2"), keccak256("w 2"), count, root
+        );
+        _report("propose (second output, committed root checked)", data, 1, BOUND_PROPOSE);
+    }
+
+    /// @dev relayMessages on L2: a batch of 10 ETH deposits (ETH's token already deployed, recipients already
+    /// holding some), per message: the proof (4 siblings), the consumed-message tree push, the mint, events.
+    function test_gas_relayMessagesPerMessage_succeeds() public {
+        relayAll(); // the 4 deposits of setUp (deploys the bridged tokens)
+        address[10] memory to;
+        for (uint256 i; i < 10; ++i) {
+            to[i] = address(uint160(0x200000 + i));
+            depositETH(alice, to[i], 0.1 ether);
+        }
+        relayAll(); // recipients hold some already
+        for (uint256 i; i < 10; ++i) {
+            depositETH(alice, to[i], 0.1 ether);
+        }
+        (bytes32 root, uint64 count) = commitAndPublish();
+        onL2();
+        uint256 from = l2.l1MessagesProcessed();
+        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(from, count, count);
+        bytes memory data = abi.encodeCall(l2.relayMessages, (msgs, root, proofs));
+        address bridgeImpl = address(uint160(uint256(vm.load(address(l2), IMPLEMENTATION_SLOT))));
+        address weth = l2.bridgedToken(address(0));
+        // First touch of every account and slot, as in a transaction of its own.
+        address[5] memory cold = [address(l2), bridgeImpl, address(rootOracle), weth, relayer];
+        for (uint256 i; i < cold.length; ++i) {
+            vm.cool(cold[i]);
+        }
+        vm.cool(address(uint160(uint256(vm.load(address(rootOracle), IMPLEMENTATION_SLOT)))));
+        vm.prank(relayer);
+        l2.relayMessages(msgs, root, proofs);
+        _report("relayMessages, per message of 10 ETH deposits", data, msgs.length, BOUND_RELAY_PER_MESSAGE);
+        onL1();
     }
 
     function test_gas_depositERC20_succeeds() public {

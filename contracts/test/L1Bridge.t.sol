@@ -833,11 +833,15 @@ contract L1BridgeTest is Fixture {
         oracle.challenge{value: CHALLENGER_BOND}(idx);
         vm.prank(council);
         oracle.resolveDispute(idx, true);
-        assertTrue(oracle.isFinal(idx), "final");
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.OutputNotSettled.selector, idx));
+        // An upheld output is no longer final before its window ends (finality never goes backwards): the
+        // bridge caches nothing it could later have to forget.
+        assertFalse(oracle.isFinal(idx), "upheld inside its window: not final");
+        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.OutputNotFinal.selector, idx));
         l1.cacheOutputRoot(idx);
+        assertEq(l1.cachedOutputRoot(idx), bytes32(0), "nothing cached");
         vm.warp(block.timestamp + CHALLENGE_PERIOD);
-        l1.cacheOutputRoot(idx);
+        assertEq(l1.cacheOutputRoot(idx), oracle.getOutput(idx).withdrawalRoot, "cached once final");
+        assertEq(l1.cachedOutputRoot(idx), oracle.getOutput(idx).withdrawalRoot, "stored");
     }
 
     function test_cacheOutputRoot_idempotent_succeeds() public {
@@ -1092,7 +1096,9 @@ contract L1BridgeTest is Fixture {
         onL1();
         vm.deal(proposer, PROPOSER_BOND);
         vm.prank(proposer);
-        idx = oracle.propose{value: PROPOSER_BOND}(nextL2Block++, keccak256("b"), keccak256("s"), root, 0);
+        idx = oracle.propose{value: PROPOSER_BOND}(
+            nextL2Block++, keccak256("b"), keccak256("s"), root, 0, bytes32(0)
+        );
         vm.warp(block.timestamp + CHALLENGE_PERIOD);
     }
 }

@@ -147,7 +147,7 @@ contract L2BridgeTest is Fixture {
         vm.expectEmit(address(l2));
         emit IL2Bridge.BridgedTokenDeployed(address(0), predicted, "Ether", "ETH", 18);
         vm.expectEmit(address(l2));
-        emit IL2Bridge.MessageProcessed(0, 1, bob, predicted, 2 ether);
+        emit IL2Bridge.MessageProcessed(0, 1, bob, predicted, 2 ether, messageLeaves[0]);
         vm.prank(relayer);
         l2.relayMessages(msgs, root, proofs);
         BridgedToken weth = BridgedToken(predicted);

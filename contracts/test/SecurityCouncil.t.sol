@@ -8,6 +8,7 @@ import {CouncilFixture} from "./utils/CouncilFixture.sol";
 import {FrostSigner} from "./utils/FrostSigner.sol";
 import {SecurityCouncil} from "../src/SecurityCouncil.sol";
 import {L1Bridge} from "../src/L1Bridge.sol";
+import {OutputOracle} from "../src/OutputOracle.sol";
 import {FrostVerifier} from "../src/lib/FrostVerifier.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
@@ -316,7 +317,15 @@ contract SecurityCouncilTest is CouncilFixture {
         uint256 d = soon();
         sc.resolveDispute(index, true, 0, d, signAction(3, address(oracle), abi.encode(index, true), 0, d));
         assertEq(uint256(oracle.outputCount()), index + 1, "kept");
-        assertTrue(oracle.isFinal(index), "upheld output final");
+        assertEq(
+            uint256(oracle.getOutput(index).status), uint256(IOutputOracle.OutputStatus.Upheld), "upheld"
+        );
+        (bool open,) = oracle.firstOpenDispute();
+        assertFalse(open, "dispute closed");
+        // The verdict ends the dispute; it does not shorten the window: final once the window has passed.
+        assertFalse(oracle.isFinal(index), "not final inside its window");
+        vm.warp(oracle.getOutput(index).proposedAt + CHALLENGE_PERIOD);
+        assertTrue(oracle.isFinal(index), "upheld output final once its window passed");
     }
 
     function test_resolveDispute_delete_succeeds() public {
@@ -500,6 +509,114 @@ contract SecurityCouncilTest is CouncilFixture {
             abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "oracle challengePeriod")
         );
         sc.execute(id);
+    }
+
+    // ---- the council's parameters against the targets' LIVE windows (issue 9 part 3, design E) ----
+
+    /// @dev A scheduled setParams lowering the council's copy of the forced-inclusion window below the bridge's
+    /// live window (to 1 second, which the council's own invariants alone accepted) is refused at execute; the
+    /// parameters stay and the operation stays scheduled.
+    function test_setParams_forcedInclusionWindowBelowBridge_reverts() public {
+        SecurityCouncil.Params memory p = defaultParams();
+        p.forcedInclusionWindow = 1;
+        sc.checkParams(p); // the council's own invariants hold
+        bytes32 id = councilSchedule(address(sc), abi.encodeCall(SecurityCouncil.setParams, (p)));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "bridge forcedInclusionWindow")
+        );
+        sc.execute(id);
+        assertEq(uint256(sc.params().forcedInclusionWindow), FORCED_INCLUSION_WINDOW, "unchanged");
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "bridge forcedInclusionWindow")
+        );
+        sc.execute(id); // still scheduled, still refused
+    }
+
+    /// @dev A scheduled setParams lowering `upgradeDelay` to exactly challengePeriod + forcedInclusionWindow +
+    /// exitWindow (the council's own invariant) is refused at execute: the live councilResponseWindow must be
+    /// covered too. With it covered exactly, the change executes.
+    function test_setParams_upgradeDelayBelowLiveWindows_reverts() public {
+        SecurityCouncil.Params memory p = defaultParams();
+        p.upgradeDelay = CHALLENGE_PERIOD + FORCED_INCLUSION_WINDOW + EXIT_WINDOW;
+        sc.checkParams(p);
+        bytes32 id = councilSchedule(address(sc), abi.encodeCall(SecurityCouncil.setParams, (p)));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SecurityCouncil.InvalidParameters.selector, "upgradeDelay below live windows"
+            )
+        );
+        sc.execute(id);
+        assertEq(uint256(sc.upgradeDelay()), UPGRADE_DELAY, "unchanged");
+        p.upgradeDelay = CHALLENGE_PERIOD + FORCED_INCLUSION_WINDOW + COUNCIL_RESPONSE_WINDOW + EXIT_WINDOW;
+        councilRun(address(sc), abi.encodeCall(SecurityCouncil.setParams, (p)));
+        assertEq(uint256(sc.upgradeDelay()), p.upgradeDelay, "exactly covered: accepted");
+        sc.checkTargets();
+    }
+
+    /// @dev Deploys a fresh L1Bridge and OutputOracle with the given live windows behind a fresh council with
+    /// the default parameters, in the deployer's order (council first, at predicted target addresses: its
+    /// initializer cannot check targets without code), then returns the council for `checkTargets`.
+    function _deployLive(uint64 bridgeWindow, uint64 period, uint64 response)
+        internal
+        returns (SecurityCouncil c)
+    {
+        address l1Impl = address(new L1Bridge());
+        address oracleImpl = address(new OutputOracle());
+        address councilImpl = address(new SecurityCouncil());
+        uint256 n = vm.getNonce(address(this));
+        address bridgeAddr = vm.computeCreateAddress(address(this), n + 1);
+        address oracleAddr = vm.computeCreateAddress(address(this), n + 2);
+        c = SecurityCouncil(
+            address(
+                new ERC1967Proxy(
+                    councilImpl,
+                    abi.encodeCall(
+                        SecurityCouncil.initialize,
+                        (SecurityCouncil.InitParams(pkX, pkY, bridgeAddr, oracleAddr, defaultParams()))
+                    )
+                )
+            )
+        );
+        IL1Bridge.InitParams memory bp = l1Params(oracleAddr, address(l2));
+        bp.forcedInclusionWindow = bridgeWindow;
+        new ERC1967Proxy(l1Impl, abi.encodeCall(L1Bridge.initialize, (bp)));
+        IOutputOracle.InitParams memory op = oracleParams(bridgeAddr);
+        op.challengePeriod = period;
+        op.councilResponseWindow = response;
+        new ERC1967Proxy(oracleImpl, abi.encodeCall(OutputOracle.initialize, (op)));
+        assertTrue(bridgeAddr.code.length != 0 && oracleAddr.code.length != 0, "targets deployed");
+    }
+
+    /// @dev checkTargets (the deployer's check, also run after every executed call) reverts when the live
+    /// challengePeriod + forcedInclusionWindow + councilResponseWindow + exitWindow exceed upgradeDelay, to the
+    /// second; and when a live window is above the council's copy.
+    function test_checkTargets_liveWindowsAboveUpgradeDelay_reverts() public {
+        uint64 room = UPGRADE_DELAY - CHALLENGE_PERIOD - FORCED_INCLUSION_WINDOW - EXIT_WINDOW; // 23 hours
+        _deployLive(FORCED_INCLUSION_WINDOW, CHALLENGE_PERIOD, room).checkTargets(); // exactly covered
+        SecurityCouncil c = _deployLive(FORCED_INCLUSION_WINDOW, CHALLENGE_PERIOD, room + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SecurityCouncil.InvalidParameters.selector, "upgradeDelay below live windows"
+            )
+        );
+        c.checkTargets();
+        // The live challenge period (not the council's copy) counts: a shorter live period leaves more room.
+        _deployLive(FORCED_INCLUSION_WINDOW, CHALLENGE_PERIOD - 1, room + 1).checkTargets();
+        // A live window above the council's copy is refused whatever the sum.
+        c = _deployLive(FORCED_INCLUSION_WINDOW + 1, CHALLENGE_PERIOD, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "bridge forcedInclusionWindow")
+        );
+        c.checkTargets();
+        c = _deployLive(FORCED_INCLUSION_WINDOW, CHALLENGE_PERIOD + 1, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecurityCouncil.InvalidParameters.selector, "oracle challengePeriod")
+        );
+        c.checkTargets();
+        // The fixture's own deployment passes.
+        sc.checkTargets();
     }
 
     function test_initialize_bridgeBoundsAboveExitWindow_reverts() public {

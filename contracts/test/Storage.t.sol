@@ -136,6 +136,44 @@ contract StorageTest is Fixture {
         assertEq(uint256(vm.load(a, _map(bytes32(uint256(uint160(challenger))), ORACLE_BASE, 8))), 1.5 ether);
     }
 
+    /// @dev The slots issue 9 added to the OutputOracle (see the struct's comments): slot 9 packs the pending
+    /// refund range and councilResponseWindow, slot 10 is the open-dispute bitmap.
+    function test_outputOracleLayout_issue9Slots_succeeds() public {
+        address a = address(oracle);
+        for (uint256 i; i < 3; ++i) {
+            vm.deal(proposer, PROPOSER_BOND);
+            vm.prank(proposer);
+            oracle.propose{value: PROPOSER_BOND}(
+                uint64(i + 1), bytes32(i + 1), bytes32(i + 1), bytes32(i + 1), 0, bytes32(0)
+            );
+        }
+        vm.deal(challenger, 2 * CHALLENGER_BOND);
+        vm.prank(challenger);
+        oracle.challenge{value: CHALLENGER_BOND}(2);
+        assertEq(uint256(vm.load(a, _map(bytes32(0), ORACLE_BASE, 10))), 1 << 2, "openDisputes word 0, bit 2");
+        vm.prank(challenger);
+        oracle.challenge{value: CHALLENGER_BOND}(0);
+        vm.prank(council);
+        oracle.resolveDispute(0, false); // deletes 0..2: pending refunds [1, 3)
+        bytes32 s9 = vm.load(a, _at(ORACLE_BASE, 9));
+        assertEq(_bits(s9, 0, 64), 1, "refundFrom");
+        assertEq(_bits(s9, 8, 64), 3, "refundTo");
+        assertEq(_bits(s9, 16, 64), COUNCIL_RESPONSE_WINDOW, "councilResponseWindow");
+        assertEq(uint256(vm.load(a, _map(bytes32(0), ORACLE_BASE, 10))), 1 << 2, "bit 2 until refunded");
+        oracle.refundDeletedBonds(5);
+        assertEq(uint256(vm.load(a, _map(bytes32(0), ORACLE_BASE, 10))), 0, "cleared by the refund");
+        assertEq(_bits(vm.load(a, _at(ORACLE_BASE, 9)), 0, 64), 3, "refundFrom advanced");
+    }
+
+    /// @dev L2Bridge's consumed-message tree (issue 9) lives at slots 41..72: branch[0] is the first leaf.
+    function test_l2BridgeLayout_consumedTree_succeeds() public {
+        depositETH(alice, alice, 3 ether);
+        relayAll();
+        onL2();
+        assertEq(vm.load(address(l2), _at(L2_BASE, 41)), messageLeaves[0], "consumedTree.branch[0]");
+        assertEq(l2.l1MessageRoot(), messageRootAt(1), "its root");
+    }
+
     function test_l2BridgeLayout_matchesStorageMd_succeeds() public {
         depositETH(alice, alice, 3 ether);
         relayAll();
@@ -198,6 +236,7 @@ contract EscapeStorageTest is EscapeFixture {
         vm.warp(l1.forcedWithdrawalFreezeAt(8));
         l1.freeze(8);
         (bytes[] memory ap, bytes[] memory sp,) = proofOf("B", "tt", "alice");
+        vm.prank(alice, alice);
         l1.escape(address(token), alice, ap, sp);
         l1.refundDeposit(sentAsL1(6), messageProof(6));
         address a = address(l1);

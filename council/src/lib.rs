@@ -1,5 +1,5 @@
 //! Drawbridge security council: FROST(secp256k1, KECCAK256) threshold keys for the
-//! `SecurityCouncil` contract (DESIGN.md "Security council", docs/council.md).
+//! `SecurityCouncil` contract (docs/design.md "Security council", docs/council.md).
 //!
 //! - [`action`]: the actions members sign (EIP-712 digest exactly as the contract), builders,
 //!   entry-point calldata and decoding for display.

@@ -52,12 +52,12 @@ pub fn check_session_id(id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks the council threshold of DESIGN.md: `t >= ceil(0.75 n)` and `2 <= t <= n`.
+/// Checks the council threshold of docs/design.md "Parameters and their invariants": `t >= ceil(0.75 n)` and `2 <= t <= n`.
 pub fn check_council_threshold(threshold: u16, members: u16) -> Result<()> {
     crate::signing::check_threshold(threshold, members)?;
     if u32::from(threshold) * 4 < u32::from(members) * 3 {
         return Err(CouncilError::Parameters(format!(
-            "threshold {threshold} of {members} members is below ceil(0.75 n) (DESIGN.md)"
+            "threshold {threshold} of {members} members is below ceil(0.75 n) (docs/design.md)"
         )));
     }
     Ok(())

@@ -368,7 +368,7 @@ async fn the_server_rejects_bad_signing_messages_naming_the_culprit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_rejects_bad_dkg_messages_naming_the_culprit() {
     let h = start(4, 4, None, |r| r).await;
-    // A threshold below ceil(0.75 n) is refused (DESIGN.md), by the server too.
+    // A threshold below ceil(0.75 n) is refused (docs/design.md), by the server too.
     let env = h.member(1).seal(
         protocol::KIND_CREATE_DKG,
         "weak",

@@ -64,9 +64,16 @@ fn connect(url: &str, signer: &PrivateKeySigner) -> Result<DynProvider, Deployme
         .erased())
 }
 
-/// Gas limit of one creation: set explicitly because a proxy's initializer calls an implementation
+/// Gas limit of a proxy's creation: set explicitly because its initializer calls an implementation
 /// that is still pending in the same batch, which gas estimation cannot see.
 const CREATE_GAS: u64 = 8_000_000;
+
+/// Gas limit of a creation that depends on nothing pending (an implementation): its estimate plus a
+/// margin (the L1Bridge implementation, which deploys its EscapeHatch, needs more than
+/// [`CREATE_GAS`]).
+fn estimated_gas(estimate: u64) -> u64 {
+    estimate.saturating_mul(6) / 5 + 100_000
+}
 
 /// One chain's contract creations, sent back to back with consecutive nonces (so they can share a
 /// block) and then awaited in order.
@@ -89,10 +96,34 @@ impl<'a> Batch<'a> {
     }
 
     async fn create(&mut self, what: &'static str, code: Bytes) -> Result<(), DeploymentError> {
+        self.create_with_gas(what, code, CREATE_GAS).await
+    }
+
+    /// A creation that depends on nothing pending, with its gas estimated.
+    async fn create_estimated(
+        &mut self,
+        what: &'static str,
+        code: Bytes,
+    ) -> Result<(), DeploymentError> {
+        let estimate = self
+            .provider
+            .estimate_gas(TransactionRequest::default().with_deploy_code(code.clone()))
+            .await
+            .map_err(|e| chain_err(format!("estimating the gas of {what}"))(e.to_string()))?;
+        self.create_with_gas(what, code, estimated_gas(estimate))
+            .await
+    }
+
+    async fn create_with_gas(
+        &mut self,
+        what: &'static str,
+        code: Bytes,
+        gas: u64,
+    ) -> Result<(), DeploymentError> {
         let tx = TransactionRequest::default()
             .with_deploy_code(code)
             .with_nonce(self.next_nonce)
-            .with_gas_limit(CREATE_GAS);
+            .with_gas_limit(gas);
         let pending = self
             .provider
             .send_transaction(tx)
@@ -174,6 +205,33 @@ fn proxy_code(implementation: Address, init: Vec<u8>) -> Bytes {
     }
     .abi_encode();
     with_args(&ERC1967Proxy::BYTECODE, args)
+}
+
+/// Runs the L1 council's `checkTargets()` (a view) now that its targets have code: the live
+/// windows of `L1Bridge` and `OutputOracle` must fit the council's copies and `upgradeDelay` must
+/// cover `challengePeriod + forcedInclusionWindow + councilResponseWindow + exitWindow`. A revert
+/// refuses the deployment.
+async fn check_council_targets(l1: &DynProvider, council: Address) -> Result<(), DeploymentError> {
+    match SecurityCouncil::new(council, l1)
+        .checkTargets()
+        .call()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let reason = match error
+                .as_decoded_interface_error::<SecurityCouncil::SecurityCouncilErrors>()
+            {
+                Some(decoded) => format!("{decoded:?}"),
+                None => error.to_string(),
+            };
+            Err(chain_err("checking the L1 SecurityCouncil's targets")(
+                format!(
+                    "SecurityCouncil.checkTargets() reverted: {reason}; the deployed contracts' live parameters break the council's invariants"
+                ),
+            ))
+        }
+    }
 }
 
 /// Deploys Drawbridge on both chains and returns the deployment description (not yet saved).
@@ -261,6 +319,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             proposerTimeout: params.proposer_timeout,
             proposerBond: params.proposer_bond,
             challengerBond: params.challenger_bond,
+            councilResponseWindow: params.council_response_window,
         },
     }
     .abi_encode();
@@ -282,10 +341,10 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let deploy_l1 = async {
         let mut batch = Batch::new(&l1, l1_nonce);
         batch
-            .create("L1Bridge implementation", L1Bridge::BYTECODE.clone())
+            .create_estimated("L1Bridge implementation", L1Bridge::BYTECODE.clone())
             .await?;
         batch
-            .create(
+            .create_estimated(
                 "OutputOracle implementation",
                 OutputOracle::BYTECODE.clone(),
             )
@@ -298,7 +357,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             .await?;
         if let (Some(key), Some((impl_, ..))) = (&request.council_key, councils) {
             batch
-                .create(
+                .create_estimated(
                     "L1 SecurityCouncil implementation",
                     SecurityCouncil::BYTECODE.clone(),
                 )
@@ -325,13 +384,13 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
     let deploy_l2 = async {
         let mut batch = Batch::new(&l2, l2_nonce);
         batch
-            .create(
+            .create_estimated(
                 "L1RootOracle implementation",
                 L1RootOracle::BYTECODE.clone(),
             )
             .await?;
         batch
-            .create("L2Bridge implementation", L2Bridge::BYTECODE.clone())
+            .create_estimated("L2Bridge implementation", L2Bridge::BYTECODE.clone())
             .await?;
         batch
             .create(
@@ -344,7 +403,7 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             .await?;
         if let (Some(key), Some((_, _, impl_, _))) = (&request.council_key, councils) {
             batch
-                .create(
+                .create_estimated(
                     "L2 SecurityCouncil implementation",
                     SecurityCouncil::BYTECODE.clone(),
                 )
@@ -380,6 +439,10 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
         }
     }
 
+    if let Some((_, l1_council, _, _)) = councils {
+        check_council_targets(&l1, l1_council).await?;
+    }
+
     Ok(Deployment {
         l1: L1Side {
             chain_id: l1_chain_id,
@@ -407,4 +470,165 @@ pub async fn deploy(request: &DeployRequest) -> Result<Deployment, DeploymentErr
             .zip(councils)
             .map(|(group_key, (_, l1, _, l2))| CouncilDeployment { l1, l2, group_key }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::node_bindings::Anvil;
+    use alloy::primitives::{B256, uint};
+
+    fn anvil_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/bin/anvil")
+    }
+
+    /// ERC-1967 implementation slot.
+    const IMPLEMENTATION_SLOT: B256 = alloy::primitives::b256!(
+        "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+    );
+
+    async fn create(l1: &DynProvider, code: Bytes) -> Address {
+        let receipt = l1
+            .send_transaction(
+                TransactionRequest::default()
+                    .with_deploy_code(code)
+                    .with_gas_limit(CREATE_GAS),
+            )
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status(), "creation reverted");
+        receipt.contract_address.unwrap()
+    }
+
+    async fn implementation_of(l1: &DynProvider, proxy: Address) -> Address {
+        let word = l1
+            .get_storage_at(proxy, IMPLEMENTATION_SLOT.into())
+            .await
+            .unwrap();
+        Address::from_word(word.into())
+    }
+
+    /// A council proxy targeting `l1_bridge` and `output_oracle` with the copies of `p`. Its
+    /// initializer checks the targets that already have code, so targets deployed later are
+    /// checked only by `checkTargets()`, as a deployer must.
+    async fn council_with(
+        l1: &DynProvider,
+        l1_bridge: Address,
+        output_oracle: Address,
+        p: &Params,
+    ) -> Address {
+        let key = CouncilKey {
+            x: uint!(0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798_U256),
+            y: uint!(0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8_U256),
+        };
+        let implementation = create(l1, SecurityCouncil::BYTECODE.clone()).await;
+        create(
+            l1,
+            proxy_code(
+                implementation,
+                council_init(&key, l1_bridge, output_oracle, p),
+            ),
+        )
+        .await
+    }
+
+    /// The deployer's last step: `checkTargets()` of the L1 council against the live contracts. A
+    /// council whose copy of a window is below the live one, or whose `upgradeDelay` does not
+    /// cover the live windows with the oracle's council-response window, refuses the deployment.
+    #[tokio::test]
+    async fn a_council_that_does_not_fit_the_live_windows_refuses_the_deployment() {
+        let path = anvil_path();
+        assert!(path.exists(), "{} missing", path.display());
+        let l1_node = Anvil::at(&path).chain_id(900).spawn();
+        let l2_node = Anvil::at(&path).chain_id(901).spawn();
+        let deployer = PrivateKeySigner::from(l1_node.keys()[0].clone());
+        let me = deployer.address();
+        let params = Params::preset(Preset::Devnet);
+        let request = DeployRequest {
+            l1_rpc_url: l1_node.endpoint(),
+            l2_rpc_url: l2_node.endpoint(),
+            deployer: deployer.clone(),
+            roles: Roles {
+                governance: me,
+                council: me,
+                proposer: me,
+                root_publisher: me,
+            },
+            council_key: None,
+            params: params.clone(),
+            with_test_token: false,
+        };
+        let d = deploy(&request).await.unwrap();
+        let l1 = connect(&l1_node.endpoint(), &deployer).unwrap();
+
+        // Copies equal to the live values: accepted.
+        let fits = council_with(&l1, d.l1.l1_bridge, d.l1.output_oracle, &params).await;
+        check_council_targets(&l1, fits).await.unwrap();
+
+        // A bridge whose forced-inclusion window is longer than the council's copy, deployed after
+        // the council (at the address the council was given).
+        let nonce = l1.get_transaction_count(me).await.unwrap();
+        let late_bridge = me.create(nonce + 2);
+        let council = council_with(&l1, late_bridge, Address::ZERO, &params).await;
+        let init = L1Bridge::initializeCall {
+            p: implementations::l1_bridge::IL1Bridge::InitParams {
+                governance: me,
+                pauser: council,
+                outputOracle: d.l1.output_oracle,
+                l2ChainId: U256::from(901),
+                l2Bridge: d.l2.l2_bridge,
+                maxPause: params.max_pause,
+                pauseCooldown: params.pause_cooldown,
+                forcedInclusionWindow: params.forced_inclusion_window + 1,
+            },
+        }
+        .abi_encode();
+        let bridge_impl = implementation_of(&l1, d.l1.l1_bridge).await;
+        assert_eq!(
+            create(&l1, proxy_code(bridge_impl, init)).await,
+            late_bridge
+        );
+        let error = check_council_targets(&l1, council)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("checkTargets") && error.contains("bridge forcedInclusionWindow"),
+            "{error}"
+        );
+
+        // An oracle whose council-response window the council's upgrade delay does not cover.
+        let nonce = l1.get_transaction_count(me).await.unwrap();
+        let late_oracle = me.create(nonce + 2);
+        let council = council_with(&l1, Address::ZERO, late_oracle, &params).await;
+        let slack = params.upgrade_delay
+            - (params.challenge_period + params.forced_inclusion_window + params.exit_window);
+        let init = OutputOracle::initializeCall {
+            p: implementations::output_oracle::IOutputOracle::InitParams {
+                governance: me,
+                council,
+                proposer: me,
+                l1Bridge: d.l1.l1_bridge,
+                challengePeriod: params.challenge_period,
+                proposerTimeout: params.proposer_timeout,
+                proposerBond: params.proposer_bond,
+                challengerBond: params.challenger_bond,
+                councilResponseWindow: slack + 1,
+            },
+        }
+        .abi_encode();
+        let oracle_impl = implementation_of(&l1, d.l1.output_oracle).await;
+        assert_eq!(
+            create(&l1, proxy_code(oracle_impl, init)).await,
+            late_oracle
+        );
+        let error = check_council_targets(&l1, council)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("upgradeDelay below live windows"), "{error}");
+    }
 }

@@ -52,6 +52,10 @@ pub struct Params {
     pub challenger_bond: U256,
     /// Time the operator has to process a forced withdrawal.
     pub forced_inclusion_window: u64,
+    /// How much longer a freeze waits while an output proposed within the forced-inclusion window
+    /// covers the forced withdrawal but awaits the council's verdict (`OutputOracle`'s
+    /// `councilResponseWindow`).
+    pub council_response_window: u64,
     /// Time a user is guaranteed to leave in before an upgrade lands.
     pub exit_window: u64,
     /// Delay between scheduling and executing a council call.
@@ -78,6 +82,7 @@ impl Params {
                 proposer_bond: ether,
                 challenger_bond: ether / U256::from(2),
                 forced_inclusion_window: 30,
+                council_response_window: 6,
                 exit_window: 60,
                 upgrade_delay: 120,
                 max_pause: 20,
@@ -92,8 +97,9 @@ impl Params {
                 proposer_bond: ether / U256::from(10),
                 challenger_bond: ether / U256::from(20),
                 forced_inclusion_window: 2 * HOUR,
+                council_response_window: 2 * HOUR,
                 exit_window: DAY,
-                upgrade_delay: DAY + 4 * HOUR,
+                upgrade_delay: DAY + 5 * HOUR,
                 max_pause: 12 * HOUR,
                 pause_cooldown: 6 * HOUR,
                 council_size: 12,
@@ -106,8 +112,9 @@ impl Params {
                 proposer_bond: U256::from(5) * ether,
                 challenger_bond: U256::from(2) * ether,
                 forced_inclusion_window: DAY,
+                council_response_window: 7 * DAY,
                 exit_window: 30 * DAY,
-                upgrade_delay: 40 * DAY,
+                upgrade_delay: 45 * DAY,
                 max_pause: 3 * DAY,
                 pause_cooldown: 7 * DAY,
                 council_size: 12,
@@ -121,8 +128,12 @@ impl Params {
         let bad = |name: &'static str, reason: String| {
             Err(DeploymentError::InvalidParameter { name, reason })
         };
-        if self.challenge_period == 0 {
-            return bad("challengePeriod", "must be positive".into());
+        if self.challenge_period == 0 || self.challenge_period > 365 * DAY {
+            // OutputOracle.initialize refuses the same (MAX_PERIOD).
+            return bad(
+                "challengePeriod",
+                "must be positive and finite (at most a year)".into(),
+            );
         }
         if self.forced_inclusion_window == 0 || self.forced_inclusion_window > 365 * DAY {
             // L1Bridge.initialize refuses the same (MAX_FORCED_INCLUSION_WINDOW).
@@ -143,12 +154,22 @@ impl Params {
         if self.challenger_bond.is_zero() {
             return bad("challengerBond", "bonds must be positive".into());
         }
-        let way_out = self.challenge_period + self.forced_inclusion_window + self.exit_window;
+        if self.council_response_window == 0 || self.council_response_window > 365 * DAY {
+            // OutputOracle.initialize refuses the same (MAX_PERIOD).
+            return bad(
+                "councilResponseWindow",
+                "must be positive and finite (at most a year)".into(),
+            );
+        }
+        let way_out = self.challenge_period
+            + self.forced_inclusion_window
+            + self.council_response_window
+            + self.exit_window;
         if self.upgrade_delay < way_out {
             return bad(
                 "upgradeDelay",
                 format!(
-                    "{} s is shorter than challengePeriod + forcedInclusionWindow + exitWindow = {way_out} s: users could not leave before an upgrade lands",
+                    "{} s is shorter than challengePeriod + forcedInclusionWindow + councilResponseWindow + exitWindow = {way_out} s: users could not force, wait out a disputed covering output, freeze and leave before an upgrade lands",
                     self.upgrade_delay
                 ),
             );
@@ -240,6 +261,48 @@ mod tests {
         assert!(
             broken(|p| p.forced_inclusion_window = 365 * DAY + 1).contains("forcedInclusionWindow")
         );
+        assert!(broken(|p| p.council_response_window = 0).contains("councilResponseWindow"));
+        assert!(
+            broken(|p| p.council_response_window = 365 * DAY + 1).contains("councilResponseWindow")
+        );
+    }
+
+    /// Lengthening any of the four windows past what `upgradeDelay` covers is refused, and the
+    /// error names `upgradeDelay` (the parameter to raise) and the sum it must cover.
+    #[test]
+    fn upgrade_delay_covers_every_window_including_the_council_response() {
+        for preset in [Preset::Devnet, Preset::Testnet, Preset::Mainnet] {
+            let base = Params::preset(preset);
+            let slack = base.upgrade_delay
+                - (base.challenge_period
+                    + base.forced_inclusion_window
+                    + base.council_response_window
+                    + base.exit_window);
+            type Widen = fn(&mut Params, u64);
+            let windows: [(&str, Widen); 4] = [
+                ("challengePeriod", |p, s| p.challenge_period += s),
+                ("forcedInclusionWindow", |p, s| {
+                    p.forced_inclusion_window += s
+                }),
+                ("councilResponseWindow", |p, s| {
+                    p.council_response_window += s
+                }),
+                ("exitWindow", |p, s| p.exit_window += s),
+            ];
+            for (name, widen) in windows {
+                let mut p = base.clone();
+                widen(&mut p, slack);
+                p.validate()
+                    .unwrap_or_else(|e| panic!("{preset:?} {name} + slack: {e}"));
+                widen(&mut p, 1);
+                let error = p.validate().unwrap_err().to_string();
+                assert!(
+                    error.contains("invalid parameter upgradeDelay")
+                        && error.contains("councilResponseWindow"),
+                    "{preset:?} {name}: {error}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -260,7 +323,10 @@ mod tests {
     #[test]
     fn upgrade_delay_boundary_is_inclusive() {
         let mut p = Params::preset(Preset::Devnet);
-        p.upgrade_delay = p.challenge_period + p.forced_inclusion_window + p.exit_window;
+        p.upgrade_delay = p.challenge_period
+            + p.forced_inclusion_window
+            + p.council_response_window
+            + p.exit_window;
         p.validate().unwrap();
         p.upgrade_delay -= 1;
         assert!(p.validate().is_err());

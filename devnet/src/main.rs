@@ -227,9 +227,10 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
         ),
     }
     println!(
-        "  windows       challenge {} s, forced inclusion {} s, exit {} s, upgrade delay {} s, pause at most {} s",
+        "  windows       challenge {} s, forced inclusion {} s, council response {} s, exit {} s, upgrade delay {} s, pause at most {} s",
         d.params.challenge_period,
         d.params.forced_inclusion_window,
+        d.params.council_response_window,
         d.params.exit_window,
         d.params.upgrade_delay,
         d.params.max_pause

@@ -55,6 +55,10 @@ async fn devnet_deploys_both_sides_wired_to_each_other_and_governed_by_councils(
         oracle.proposerBond().call().await.unwrap(),
         d.params.proposer_bond
     );
+    assert_eq!(
+        oracle.councilResponseWindow().call().await.unwrap(),
+        d.params.council_response_window
+    );
 
     let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2);
     assert_eq!(l2_bridge.l1Bridge().call().await.unwrap(), d.l1.l1_bridge);
@@ -156,6 +160,14 @@ async fn deployment_refuses_parameters_that_break_an_invariant() {
     options.params.upgrade_delay = 1;
     let err = Devnet::start(options).await.unwrap_err().to_string();
     assert!(err.contains("upgradeDelay"), "{err}");
+    // The council-response window counts towards what the upgrade delay must cover.
+    let mut options = DevnetOptions::default();
+    options.params.council_response_window += options.params.upgrade_delay;
+    let err = Devnet::start(options).await.unwrap_err().to_string();
+    assert!(
+        err.contains("upgradeDelay") && err.contains("councilResponseWindow"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -652,3 +652,179 @@ impl TestBed {
             .timestamp
     }
 }
+
+/// The custom error a contract call reverted with, decoded with the contract's error interface `E`
+/// (e.g. `IOutputOracle::IOutputOracleErrors`) and printed with `Debug`
+/// (`MessageRootMismatch(MessageRootMismatch { .. })`); the raw error when it does not decode.
+pub fn revert_name<E: alloy::sol_types::SolInterface + std::fmt::Debug>(
+    error: &alloy::contract::Error,
+) -> String {
+    match error.as_decoded_interface_error::<E>() {
+        Some(decoded) => format!("{decoded:?}"),
+        None => format!("undecoded revert: {error}"),
+    }
+}
+
+/// What a mined transaction cost its sender (`gasUsed * effectiveGasPrice`), so that a test can
+/// account for every wei an account's balance moved by.
+pub async fn tx_fee(provider: &DynProvider, tx: alloy::primitives::B256) -> U256 {
+    let receipt = provider
+        .get_transaction_receipt(tx)
+        .await
+        .expect("receipt")
+        .expect("a mined transaction");
+    U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price)
+}
+
+/// Forged L1 messages (issue 9): the L1 message tree as L1 hashes it, every output ever proposed,
+/// and raw balance proofs at any L2 block.
+impl TestBed {
+    /// Every L1 message so far, rebuilt from `MessageSent` logs in nonce order; each one's leaf
+    /// (computed with the `merkle` crate) is checked against the leaf L1 emitted.
+    pub async fn l1_messages(&self) -> Vec<drawbridge_merkle::L1Message> {
+        use alloy::sol_types::SolEvent;
+        let d = &self.devnet.deployment;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(d.l1.l1_bridge)
+            .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
+            .from_block(d.l1.deploy_block)
+            .to_block(alloy::eips::BlockNumberOrTag::Latest);
+        let logs = self.l1.get_logs(&filter).await.expect("MessageSent logs");
+        let mut messages = Vec::with_capacity(logs.len());
+        for log in logs {
+            let e = log
+                .log_decode::<IL1Bridge::MessageSent>()
+                .expect("a MessageSent log")
+                .inner
+                .data;
+            assert_eq!(e.nonce, messages.len() as u64, "MessageSent logs in order");
+            let message = drawbridge_merkle::L1Message {
+                kind: drawbridge_merkle::MessageKind::try_from(e.kind).expect("a known kind"),
+                nonce: e.nonce,
+                sender: e.sender,
+                recipient: e.recipient,
+                token: e.token,
+                amount: e.amount,
+                data: e.data,
+            };
+            assert_eq!(
+                message.leaf(d.l1.chain_id, d.l1.l1_bridge),
+                e.leaf,
+                "the merkle crate hashes message {} as L1 did",
+                e.nonce
+            );
+            messages.push(message);
+        }
+        messages
+    }
+
+    /// Every `OutputProposed` event of the `OutputOracle` since its deployment, deleted outputs
+    /// included.
+    pub async fn proposed_outputs(
+        &self,
+    ) -> Vec<drawbridge_bindings::IOutputOracle::OutputProposed> {
+        use alloy::sol_types::SolEvent;
+        use drawbridge_bindings::IOutputOracle;
+        let d = &self.devnet.deployment;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(d.l1.output_oracle)
+            .event_signature(IOutputOracle::OutputProposed::SIGNATURE_HASH)
+            .from_block(d.l1.deploy_block)
+            .to_block(alloy::eips::BlockNumberOrTag::Latest);
+        self.l1
+            .get_logs(&filter)
+            .await
+            .expect("OutputProposed logs")
+            .iter()
+            .map(|log| {
+                log.log_decode::<IOutputOracle::OutputProposed>()
+                    .expect("an OutputProposed log")
+                    .inner
+                    .data
+            })
+            .collect()
+    }
+
+    /// `eth_getProof` of `account`'s balance of the bridged `l1_token` at L2 block `block` (the
+    /// slot `keccak256(abi.encode(account, 0))` of OpenZeppelin's `_balances`): the account proof
+    /// of the token contract, the storage proof of the slot, and the balance the node answered.
+    pub async fn l2_balance_proof(
+        &self,
+        l1_token: Address,
+        account: Address,
+        block: u64,
+    ) -> (
+        Vec<alloy::primitives::Bytes>,
+        Vec<alloy::primitives::Bytes>,
+        U256,
+    ) {
+        use alloy::sol_types::SolValue;
+        let token = IL2Bridge::new(self.devnet.deployment.l2.l2_bridge, &self.l2)
+            .bridgedToken(l1_token)
+            .call()
+            .await
+            .expect("bridgedToken");
+        let slot = alloy::primitives::keccak256((account, U256::ZERO).abi_encode());
+        let response = self
+            .l2
+            .get_proof(token, vec![slot])
+            .block_id(block.into())
+            .await
+            .expect("eth_getProof");
+        let storage = response
+            .storage_proof
+            .into_iter()
+            .next()
+            .expect("a storage proof");
+        (response.account_proof, storage.proof, storage.value)
+    }
+}
+
+impl TestBed {
+    /// [`TestBed::start_devnet_relayer`] with the relayer's HTTP API (`/health`, `/metrics`, ...)
+    /// on a free local port; returns the API's base URL (`http://127.0.0.1:PORT`).
+    pub fn start_devnet_relayer_with_api(&self) -> String {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free local port")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        self.devnet
+            .start_relayer(drawbridge_devnet::sequencer::RelayerOptions {
+                binary: binary("drawbridge-relayer"),
+                deployment_file: self.dir.path().join("devnet-relayer-deployment.json"),
+                database_url: format!(
+                    "sqlite://{}?mode=rwc",
+                    self.dir.path().join("devnet-relayer.sqlite").display()
+                ),
+                log: self.dir.path().join("devnet-relayer.log"),
+                extra_args: vec![
+                    "--poll-interval".into(),
+                    "300ms".into(),
+                    "--api-listen".into(),
+                    listen.clone(),
+                ],
+            })
+            .expect("the devnet relayer starts");
+        format!("http://{listen}")
+    }
+}
+
+/// A plain HTTP/1.0 GET of `path` on `base` (`http://HOST:PORT`, no TLS): the status code and the
+/// body, or `None` while nothing answers there (e.g. a relayer API still starting).
+pub async fn http_get(base: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.strip_prefix("http://").expect("an http:// URL");
+    let mut stream = tokio::net::TcpStream::connect(host).await.ok()?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .ok()?
+        .ok()?;
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let code = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, body.to_string()))
+}

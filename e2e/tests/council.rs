@@ -541,6 +541,7 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
                 B256::repeat_byte(seed + 1),
                 B256::repeat_byte(seed + 2),
                 0,
+                B256::ZERO,
             )
             .value(params.proposer_bond)
             .send()

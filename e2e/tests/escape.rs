@@ -9,7 +9,8 @@
 //!    forced-withdrawal clock).
 //! 4. An early `freeze` is refused; once due, `freeze` makes the newest final output, which holds
 //!    Bob's withdrawal, the escape output.
-//! 5. `escape` pays Alice exactly her ETH L2 balance at that output (sent by someone else); a
+//! 5. `escape` pays Alice exactly her ETH L2 balance at that output, sent with her own key (an
+//!    escape sent by anyone else is refused: only an account's key claims its L2 funds on L1); a
 //!    second escape fails. Bob's in-flight withdrawal finalizes exactly once (whoever sends it
 //!    first; the second attempt fails).
 //! 6. The L2 node is shut down (its anvil killed): Alice's ERC-20 and Bob's ETH escape from the
@@ -244,17 +245,34 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
         (units(2), units(500), milli_units(600))
     );
 
-    // 5. Alice's ETH, proven live from the L2 node; Dave sends it, Alice is paid exactly.
+    // The fee an escape's sender paid, from the `txHash` of its report.
+    let fee_of = |report: serde_json::Value| {
+        let l1 = bed.l1.clone();
+        async move {
+            let tx: alloy::primitives::B256 = report["txHash"].as_str().unwrap().parse().unwrap();
+            let receipt = l1.get_transaction_receipt(tx).await.unwrap().unwrap();
+            U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price)
+        }
+    };
+
+    // 5. Alice's ETH, proven live from the L2 node. Dave cannot send it for her (only her key
+    // claims her L2 funds on L1); Alice sends it and is paid exactly.
+    bed.exit_prover_fails(
+        Some(&dave),
+        &["escape", "--account", &a, "--token", "eth"],
+        "SenderNotEOA",
+    );
     let before = bed.l1_balance(Address::ZERO, alice.address()).await;
-    let paid = bed.exit_prover_json(Some(&dave), &["escape", "--account", &a, "--token", "eth"]);
+    let paid = bed.exit_prover_json(Some(&alice), &["escape", "--account", &a, "--token", "eth"]);
     assert_eq!(paid["amount"]["raw"], alice_eth.to_string(), "{paid}");
     assert_eq!(u(&paid["outputIndex"]), escape_index);
+    let fee = fee_of(paid).await;
     assert_eq!(
-        bed.l1_balance(Address::ZERO, alice.address()).await - before,
+        bed.l1_balance(Address::ZERO, alice.address()).await + fee - before,
         alice_eth
     );
     bed.exit_prover_fails(
-        Some(&dave),
+        Some(&alice),
         &["escape", "--account", &a, "--token", "eth"],
         "AlreadyEscaped",
     );
@@ -316,13 +334,13 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     let kit_arg = kit_db.to_str().unwrap();
     // Without the kit there is nothing to prove from.
     bed.exit_prover_fails(
-        Some(&dave),
+        Some(&alice),
         &["escape", "--account", &a, "--token", &t],
         "L2 RPC",
     );
     let before = bed.l1_balance(token, alice.address()).await;
     let paid = bed.exit_prover_json(
-        Some(&dave),
+        Some(&alice),
         &["escape", "--account", &a, "--token", &t, "--kit", kit_arg],
     );
     assert_eq!(paid["amount"]["raw"], alice_tokens.to_string(), "{paid}");
@@ -331,8 +349,8 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
         alice_tokens
     );
     let before = bed.l1_balance(Address::ZERO, bob.address()).await;
-    bed.exit_prover_json(
-        Some(&dave),
+    let paid = bed.exit_prover_json(
+        Some(&bob),
         &[
             "escape",
             "--account",
@@ -343,12 +361,13 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
             kit_arg,
         ],
     );
+    let fee = fee_of(paid).await;
     assert_eq!(
-        bed.l1_balance(Address::ZERO, bob.address()).await - before,
+        bed.l1_balance(Address::ZERO, bob.address()).await + fee - before,
         bob_eth
     );
     bed.exit_prover_fails(
-        Some(&dave),
+        Some(&bob),
         &[
             "escape",
             "--account",
@@ -362,7 +381,7 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     );
     // Bob never held test tokens: there is nothing to escape with.
     bed.exit_prover_fails(
-        Some(&dave),
+        Some(&bob),
         &["escape", "--account", &b, "--token", &t, "--kit", kit_arg],
         "proved a zero balance",
     );

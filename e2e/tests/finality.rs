@@ -1,6 +1,8 @@
 //! A user finalizes their own withdrawal with the CLI (no relayer finalizing): refused while the
 //! covering output is inside its challenge window, paid exactly once when it is final, refused
-//! again after that, and every refusal leaves the balances unchanged.
+//! again after that, and every refusal leaves the balances unchanged. And finality never goes
+//! backwards: final once the window passed and no dispute at or below is open (an upheld verdict
+//! only ends a dispute).
 
 use std::time::Duration;
 
@@ -15,8 +17,10 @@ const WAIT: Duration = Duration::from_secs(120);
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_finalize_waits_for_finality_and_pays_once() {
     let mut options = DevnetOptions::default();
-    // A window long enough that the early attempt surely falls inside it.
+    // A window long enough that the early attempt surely falls inside it (and an upgrade delay
+    // that still covers challenge + forced inclusion + council response + exit windows).
     options.params.challenge_period = 30;
+    options.params.upgrade_delay = 150;
     let bed = TestBed::start_with(options).await;
     let d = bed.devnet.deployment.clone();
     let user = bed.user(1).clone();
@@ -120,4 +124,110 @@ async fn cli_finalize_waits_for_finality_and_pays_once() {
         bed.l1.get_balance(d.l1.l1_bridge).await.unwrap(),
         bridge_before - milli_units(300)
     );
+}
+
+/// Finality never goes backwards (issue 9): an upheld verdict only ends a dispute, it does not make
+/// an output final before its window has passed, and a dispute at or below an output keeps it from
+/// being final. Once final, an output stays final: nothing at or below it can be challenged.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upheld_output_is_final_only_once_its_window_passed_and_no_lower_dispute_is_open() {
+    let mut options = DevnetOptions::default();
+    options.params.challenge_period = 20;
+    let bed = TestBed::start_with(options).await;
+    let d = bed.devnet.deployment.clone();
+    let accounts = bed.devnet.accounts.clone();
+    let proposer = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.relayer));
+    let challenger = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.challenger));
+    let oracle = IOutputOracle::new(d.l1.output_oracle, &bed.l1);
+    // Two outputs (no L1 message consumed: count 0, root 0).
+    for (block, seed) in [(1u64, 0x11u8), (2, 0x22)] {
+        let r = proposer
+            .propose(
+                block,
+                B256::repeat_byte(seed),
+                B256::repeat_byte(seed + 1),
+                B256::repeat_byte(seed + 2),
+                0,
+                B256::ZERO,
+            )
+            .value(d.params.proposer_bond)
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(r.status());
+    }
+    let challenge = |index: u64| {
+        let challenger = challenger.clone();
+        async move {
+            challenger
+                .challenge(U256::from(index))
+                .value(d.params.challenger_bond)
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let is_final = |index: u64| {
+        let oracle = oracle.clone();
+        async move { oracle.isFinal(U256::from(index)).call().await.unwrap() }
+    };
+
+    // Output 1 challenged and upheld at once: the dispute is over, but its window is not.
+    assert!(challenge(1).await);
+    bed.devnet.council_resolve_dispute(1, true).await.unwrap();
+    assert_eq!(
+        oracle.getOutput(U256::from(1)).call().await.unwrap().status,
+        3
+    );
+    assert!(
+        !is_final(1).await,
+        "upheld is not final before the window ends"
+    );
+    assert!(oracle.latestFinalIndex().call().await.is_err());
+
+    // A later challenge of the lower output 0 (still in its window) holds both back.
+    assert!(challenge(0).await);
+    let proposed_at = oracle
+        .getOutput(U256::from(1))
+        .call()
+        .await
+        .unwrap()
+        .proposedAt;
+    wait_until("output 1's window passed", WAIT, || async {
+        drawbridge_e2e::latest_timestamp(&bed.l1).await >= proposed_at + 20
+    })
+    .await;
+    assert!(
+        !is_final(0).await && !is_final(1).await,
+        "a dispute at 0 is open"
+    );
+    bed.devnet.council_resolve_dispute(0, true).await.unwrap();
+    assert!(is_final(0).await && is_final(1).await);
+    assert_eq!(
+        oracle.latestFinalIndex().call().await.unwrap(),
+        U256::from(1)
+    );
+    // Final for good: nothing at or below can be challenged any more.
+    assert!(!challenge_succeeds(&challenger, 0, d.params.challenger_bond).await);
+    assert!(is_final(0).await && is_final(1).await);
+}
+
+async fn challenge_succeeds(
+    challenger: &IOutputOracle::IOutputOracleInstance<alloy::providers::DynProvider>,
+    index: u64,
+    bond: U256,
+) -> bool {
+    challenger
+        .challenge(U256::from(index))
+        .value(bond)
+        .call()
+        .await
+        .is_ok()
 }

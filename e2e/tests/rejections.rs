@@ -237,6 +237,13 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
         wtree.root(),
         "the contract's withdrawal root equals the Rust tree's"
     );
+    // L2 consumed exactly L1's two messages: its consumed-message root is the one L1 committed.
+    let consumed = l2_bridge
+        .l1MessageRoot()
+        .call()
+        .block(last_block.into())
+        .await
+        .unwrap();
     let oracle = IOutputOracle::new(d.l1.output_oracle, &l1_relayer);
     oracle
         .propose(
@@ -245,6 +252,7 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
             block.header.state_root,
             at,
             2,
+            consumed,
         )
         .value(d.params.proposer_bond)
         .send()

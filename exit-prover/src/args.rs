@@ -60,7 +60,7 @@ pub enum Command {
     Freeze(FreezeArgs),
     /// Build and check the escape proof of an account's L2 balance (JSON).
     Prove(ProveArgs),
-    /// Get an account's L2 balance paid on L1 against the escape root (anyone may send it).
+    /// Get your L2 balance paid on L1 against the escape root (sent with the account's own key).
     Escape(EscapeArgs),
     /// Refund a deposit the escape output never processed to its L1 sender (anyone may send it).
     Reclaim(ReclaimArgs),
@@ -118,7 +118,8 @@ pub struct ProveArgs {
 /// Arguments of `escape`.
 #[derive(Debug, Args)]
 pub struct EscapeArgs {
-    /// The account to pay (its L2 balance at the escape output).
+    /// The account to pay (its L2 balance at the escape output); the key must be this account's:
+    /// only its owner claims its L2 funds on L1 (an L2 contract account cannot escape).
     #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
     pub account: Address,
     /// `eth` or the L1 address of an ERC-20.

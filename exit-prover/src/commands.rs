@@ -20,8 +20,8 @@ use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
 use crate::ExitError;
 use crate::proof::{EscapeProof, EscapeTarget, fetch_escape_proof};
 use crate::report::{
-    EscapeOutputInfo, EscapeReport, ForceReport, ForcedStatus, FreezeReport, OutputInfo,
-    ReclaimReport, StatusReport,
+    CouncilWait, EscapeOutputInfo, EscapeReport, ForceReport, ForcedStatus, FreezeReport,
+    OutputInfo, ReclaimReport, StatusReport,
 };
 
 fn bridge(ctx: &Context) -> IL1Bridge::IL1BridgeInstance<&alloy::providers::DynProvider> {
@@ -219,12 +219,20 @@ pub async fn prove(
 
 /// `escape`: checks `proof` against the escape output and the token L1 expects, re-verifies both
 /// trie proofs locally and that the account has not escaped yet, then sends
-/// `L1Bridge.escape`. Anyone may send it; the account is paid. Needs no L2 node.
+/// `L1Bridge.escape`. Only the account's own key may send it (`signer` must be `proof.account`,
+/// an externally owned account: the contract refuses anyone else with `SenderNotEOA`); the account
+/// is paid. Needs no L2 node.
 pub async fn escape(
     ctx: &Context,
     signer: &PrivateKeySigner,
     proof: &EscapeProof,
 ) -> Result<EscapeReport, ExitError> {
+    if signer.address() != proof.account {
+        return Err(ExitError::NotAccountKey {
+            account: proof.account,
+            signer: signer.address(),
+        });
+    }
     ctx.l1.check().await?;
     let escape = require_escape_output(ctx).await?;
     let target = EscapeTarget {
@@ -405,6 +413,7 @@ pub async fn forced_status(
         bridge.canFreeze(nonce).call(),
     )
     .await?;
+    let council_wait = council_wait(ctx, nonce, freeze_at).await?;
     let filter = Filter::new()
         .address(ctx.deployment.l1.l1_bridge)
         .event_signature(IL1Bridge::ForcedWithdrawalRequested::SIGNATURE_HASH)
@@ -435,6 +444,7 @@ pub async fn forced_status(
         token,
         event.amount,
         freeze_at,
+        council_wait,
         now,
         can_freeze,
         latest_final.map(|o| o.l1_messages_processed),
@@ -442,6 +452,64 @@ pub async fn forced_status(
         tx_hash,
         l1_block,
     ))
+}
+
+/// The council-response extension the bridge applies now to forced withdrawal `nonce` (whose base
+/// freeze time is `freeze_at`), as `L1Bridge` computes it: the first live output covering the
+/// nonce (`OutputOracle.firstCovering`) was proposed within the forced-inclusion window and is not
+/// final, so the freeze waits `councilResponseWindow` more.
+pub async fn council_wait(
+    ctx: &Context,
+    nonce: u64,
+    freeze_at: u64,
+) -> Result<Option<CouncilWait>, ExitError> {
+    let oracle = IOutputOracle::new(ctx.deployment.l1.output_oracle, &ctx.l1.provider);
+    let covering = read(
+        &ctx.l1,
+        "reading OutputOracle.firstCovering",
+        oracle.firstCovering(nonce).call(),
+    )
+    .await?;
+    if !covering.found {
+        return Ok(None);
+    }
+    let window = read(
+        &ctx.l1,
+        "reading L1Bridge.forcedInclusionWindow",
+        bridge(ctx).forcedInclusionWindow().call(),
+    )
+    .await?;
+    let period = read(
+        &ctx.l1,
+        "reading OutputOracle.challengePeriod",
+        oracle.challengePeriod().call(),
+    )
+    .await?;
+    // freezeAt = requestedAt + forcedInclusionWindow + challengePeriod.
+    let requested_at = freeze_at.saturating_sub(window).saturating_sub(period);
+    if covering.proposedAt > requested_at.saturating_add(window) {
+        return Ok(None);
+    }
+    let index = covering.index;
+    if read(
+        &ctx.l1,
+        "reading OutputOracle.isFinal",
+        oracle.isFinal(index).call(),
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+    let response_window = read(
+        &ctx.l1,
+        "reading OutputOracle.councilResponseWindow",
+        oracle.councilResponseWindow().call(),
+    )
+    .await?;
+    Ok(Some(CouncilWait {
+        output_index: index.saturating_to(),
+        response_window,
+    }))
 }
 
 /// `status`: the clock and the freeze. With `nonce`, that forced withdrawal; with `account`, every
@@ -540,6 +608,14 @@ pub async fn freeze(
             format!(
                 "a final output (index {}) has processed it: the operator included it: NotOverdue({nonce})",
                 latest_final.as_ref().map(|o| o.index).unwrap_or_default()
+            )
+        } else if let (Some(wait), true) = (forced.council_wait, forced.seconds_left > 0) {
+            format!(
+                "output {} was proposed within the forced-inclusion window and covers it, but awaits the council's verdict: the freeze waits councilResponseWindow ({} s) more, until {} ({} s left): NotOverdue({nonce})",
+                wait.output_index,
+                wait.response_window,
+                drawbridge_cli::report::format_time(forced.freeze_at),
+                forced.seconds_left
             )
         } else if forced.seconds_left > 0 {
             format!(

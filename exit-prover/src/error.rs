@@ -116,6 +116,17 @@ pub enum ExitError {
         /// The account.
         account: Address,
     },
+    /// `escape` pays an account's L2 balance only to that account's own key: the signer must be
+    /// the account (`msg.sender == tx.origin == account`, else the contract reverts `SenderNotEOA`).
+    #[error(
+        "escape of {account}'s L2 balance must be sent with {account}'s own key, but the key is {signer}'s: SenderNotEOA({signer}) (an account's L2 funds are claimed on L1 only by its key; an L2 contract account cannot escape)"
+    )]
+    NotAccountKey {
+        /// The account whose balance is proven.
+        account: Address,
+        /// The signer that was given.
+        signer: Address,
+    },
     /// A deposit cannot be refunded.
     #[error("cannot refund message {nonce}: {reason}")]
     CannotRefund {

@@ -11,7 +11,8 @@
 //!   and storage proof of the account's balance slot, from `eth_getProof` at the escape output's
 //!   L2 block on any L2 node, checked locally with `alloy-trie` against the root L1 holds;
 //! - [`commands::escape`]: `L1Bridge.escape` with a checked proof (from a file, the kit, or
-//!   fetched now);
+//!   fetched now), sent with the account's own key (the contract pays only `msg.sender ==
+//!   tx.origin == account`);
 //! - [`commands::reclaim`]: `L1Bridge.refundDeposit` for a deposit the escape output had not
 //!   processed, proven against the message tree rebuilt from L1 events;
 //! - [`kit`]: the escape kit, a SQLite file of fresh proofs at every new final output, so that
@@ -142,6 +143,13 @@ async fn escape(
     a: &EscapeArgs,
 ) -> Result<report::EscapeReport, ExitError> {
     let signer = keys.load()?;
+    // Refused before any proof is fetched: only the account's own key may escape its balance.
+    if signer.address() != a.account {
+        return Err(ExitError::NotAccountKey {
+            account: a.account,
+            signer: signer.address(),
+        });
+    }
     let l1_token = a.token.l1_address();
     let proof = if let Some(path) = &a.proof {
         EscapeProof::load(path)?

@@ -79,8 +79,14 @@ pub struct ForcedStatus {
     pub token: TokenInfo,
     /// The amount asked for.
     pub amount: Amount,
-    /// Unix time from which freezing is possible unless processed.
+    /// Unix time from which freezing is possible unless processed: `baseFreezeAt`, plus the
+    /// council-response window while a timely output covering it awaits a verdict.
     pub freeze_at: u64,
+    /// `L1Bridge.forcedWithdrawalFreezeAt`: request + forced-inclusion window + challenge period.
+    pub base_freeze_at: u64,
+    /// Set while an output proposed within the forced-inclusion window covers it but is not final
+    /// (a dispute at or below it awaits the council): the freeze waits that much longer.
+    pub council_wait: Option<CouncilWait>,
     /// `freezeAt - now` on L1's clock, 0 once reached.
     pub seconds_left: u64,
     /// `L1Bridge.canFreeze(nonce)` now.
@@ -97,15 +103,28 @@ pub struct ForcedStatus {
     pub l1_block: u64,
 }
 
+/// A timely covering output awaiting the council's verdict delays the freeze (`councilResponseWindow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CouncilWait {
+    /// The first output covering the forced withdrawal (proposed within the window, not final).
+    pub output_index: u64,
+    /// `OutputOracle.councilResponseWindow()`, added to the freeze time.
+    pub response_window: u64,
+}
+
 impl ForcedStatus {
-    /// Computes the stage and the countdown.
+    /// Computes the stage and the countdown; `base_freeze_at` is
+    /// `L1Bridge.forcedWithdrawalFreezeAt`, `council_wait` the extension the bridge applies now
+    /// (`canFreeze` is the contract's own answer and decides the stage).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         nonce: u64,
         account: Address,
         token: TokenInfo,
         amount: U256,
-        freeze_at: u64,
+        base_freeze_at: u64,
+        council_wait: Option<CouncilWait>,
         now: u64,
         can_freeze: bool,
         final_processed: Option<u64>,
@@ -114,6 +133,8 @@ impl ForcedStatus {
         l1_block: u64,
     ) -> Self {
         let processed = final_processed.is_some_and(|p| p > nonce);
+        let freeze_at =
+            base_freeze_at.saturating_add(council_wait.map_or(0, |w| w.response_window));
         let seconds_left = freeze_at.saturating_sub(now);
         let (stage, description) = if frozen {
             (
@@ -132,6 +153,16 @@ impl ForcedStatus {
                 ForcedStage::Overdue,
                 format!("overdue: anyone may freeze the bridge now with `freeze --nonce {nonce}`"),
             )
+        } else if let Some(wait) = council_wait {
+            (
+                ForcedStage::Waiting,
+                format!(
+                    "output {} (proposed within the forced-inclusion window) covers it but awaits the council's verdict: freezing waits {} s more, until {} ({seconds_left} s left), unless that output becomes final first",
+                    wait.output_index,
+                    wait.response_window,
+                    format_time(freeze_at)
+                ),
+            )
         } else {
             (
                 ForcedStage::Waiting,
@@ -147,6 +178,8 @@ impl ForcedStatus {
             amount: Amount::new(amount, token.decimals),
             token,
             freeze_at,
+            base_freeze_at,
+            council_wait,
             seconds_left,
             can_freeze,
             processed,
@@ -578,12 +611,23 @@ mod tests {
     use super::*;
 
     fn status(now: u64, can_freeze: bool, processed: Option<u64>, frozen: bool) -> ForcedStatus {
+        status_waiting(now, can_freeze, processed, frozen, None)
+    }
+
+    fn status_waiting(
+        now: u64,
+        can_freeze: bool,
+        processed: Option<u64>,
+        frozen: bool,
+        council_wait: Option<CouncilWait>,
+    ) -> ForcedStatus {
         ForcedStatus::new(
             4,
             Address::repeat_byte(1),
             TokenInfo::eth(),
             U256::from(10u8),
             1_000,
+            council_wait,
             now,
             can_freeze,
             processed,
@@ -608,6 +652,30 @@ mod tests {
             ForcedStage::Overdue,
             "processed 4 means nonces 0..=3"
         );
+    }
+
+    #[test]
+    fn a_disputed_timely_covering_output_moves_the_freeze_by_the_council_response_window() {
+        let wait = CouncilWait {
+            output_index: 3,
+            response_window: 6,
+        };
+        // Past the base freeze time, but the bridge waits for the council: not overdue yet.
+        let s = status_waiting(1_002, false, None, false, Some(wait));
+        assert_eq!(s.stage, ForcedStage::Waiting);
+        assert_eq!((s.base_freeze_at, s.freeze_at), (1_000, 1_006));
+        assert_eq!(s.seconds_left, 4);
+        assert!(
+            s.description.contains("output 3") && s.description.contains("council"),
+            "{}",
+            s.description
+        );
+        // Once the window has passed too, the contract says it may freeze.
+        let s = status_waiting(1_006, true, None, false, Some(wait));
+        assert_eq!((s.stage, s.seconds_left), (ForcedStage::Overdue, 0));
+        // No covering output in dispute: the base time.
+        let s = status(1_002, true, None, false);
+        assert_eq!((s.freeze_at, s.council_wait), (1_000, None));
     }
 
     #[test]

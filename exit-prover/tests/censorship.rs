@@ -284,11 +284,36 @@ async fn force_freeze_prove_escape_reclaim() {
     let from_kit = drawbridge_exit_prover::EscapeProof::load(&exported).unwrap();
     assert_eq!(from_kit.verify().unwrap(), ether(2));
 
-    // Alice escapes from the kit with the L2 node unreachable; Carol sends it, Alice is paid.
+    // Only Alice's own key escapes Alice's balance: Carol is refused before anything is sent.
+    let r = bed
+        .run(
+            Some(&carol),
+            &[
+                "--l2-rpc",
+                DEAD_L2,
+                "escape",
+                "--account",
+                &alice.address().to_string(),
+                "--token",
+                "eth",
+                "--kit",
+                kit_path.to_str().unwrap(),
+            ],
+        )
+        .failure();
+    assert!(r.stderr.contains("SenderNotEOA"), "{}", r.stderr);
+    assert!(
+        !bridge
+            .hasEscaped(Address::ZERO, alice.address())
+            .call()
+            .await
+            .unwrap()
+    );
+    // Alice escapes from the kit with the L2 node unreachable, with her own key.
     let alice_before = l1.get_balance(alice.address()).await.unwrap();
     let escaped = bed
         .run(
-            Some(&carol),
+            Some(&alice),
             &[
                 "--json",
                 "--l2-rpc",
@@ -305,14 +330,17 @@ async fn force_freeze_prove_escape_reclaim() {
         .success()
         .json();
     assert_eq!(escaped["amount"]["formatted"], "2");
+    let tx: alloy::primitives::B256 = escaped["txHash"].as_str().unwrap().parse().unwrap();
+    let receipt = l1.get_transaction_receipt(tx).await.unwrap().unwrap();
+    let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     assert_eq!(
-        l1.get_balance(alice.address()).await.unwrap() - alice_before,
+        l1.get_balance(alice.address()).await.unwrap() + fee - alice_before,
         ether(2)
     );
     // Again: refused before sending.
     let r = bed
         .run(
-            Some(&carol),
+            Some(&alice),
             &[
                 "--l2-rpc",
                 DEAD_L2,
@@ -346,7 +374,7 @@ async fn force_freeze_prove_escape_reclaim() {
     .success();
     let r = bed
         .run(
-            Some(&bob),
+            Some(&alice),
             &[
                 "--l2-rpc",
                 DEAD_L2,

@@ -1,4 +1,4 @@
-//! Leaf types and their double-hashed typed encodings (docs/protocol.md, "Leaves and the tree").
+//! Leaf types and their double-hashed typed encodings (docs/design.md, "Leaves and the tree").
 //!
 //! ```text
 //! inner = keccak256(abi.encode(TYPEHASH, sourceChainId, sourceBridge, ...fields))

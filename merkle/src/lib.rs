@@ -3,7 +3,7 @@
 //! Both bridge trees — L1->L2 messages in `L1Bridge`, L2->L1 withdrawals in `L2Bridge` — are
 //! incremental binary Keccak Merkle trees of depth 32 whose leaves are double-hashed typed
 //! encodings bound to the source chain id and source bridge address. This crate computes, byte for
-//! byte as the contracts do (docs/protocol.md, "Leaves and the tree" and "Proofs are short"):
+//! byte as the contracts do (docs/design.md, "Leaves and the tree" and "Proofs are short"):
 //!
 //! - the leaves of [`L1Message`]s and [`Withdrawal`]s ([`L1Message::leaf`], [`Withdrawal::leaf`]);
 //! - the tree: [`zero_hashes`], the contract-style incremental [`Frontier`], and [`MerkleTree`],

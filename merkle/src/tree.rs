@@ -1,4 +1,4 @@
-//! The incremental binary Keccak Merkle tree of depth 32 (docs/protocol.md, "Leaves and the
+//! The incremental binary Keccak Merkle tree of depth 32 (docs/design.md, "Leaves and the
 //! tree" and "Proofs are short").
 
 use std::sync::LazyLock;

@@ -289,13 +289,23 @@ async fn message(State(s): State<Shared>, Path(nonce): Path<String>) -> ApiResul
     let oracle = IL1RootOracle::new(s.config.deployment.l2.root_oracle, s.l2.provider.clone());
     let published = oracle.latestCount().call().await.map_err(rpc(&s.l2))? > nonce;
     let bridge = IL2Bridge::new(s.config.deployment.l2.l2_bridge, s.l2.provider.clone());
-    let delivered = bridge
+    let processed = bridge
         .l1MessagesProcessed()
         .call()
         .await
         .map_err(rpc(&s.l2))?
         > nonce;
-    let state = if delivered {
+    // Processed is not delivered unless L2 consumed this very leaf at this nonce.
+    let l2_leaf = if processed {
+        processed_leaf(&s, nonce).await?
+    } else {
+        None
+    };
+    let forged = l2_leaf.is_some_and(|leaf| leaf != row.leaf);
+    let delivered = processed && !forged;
+    let state = if forged {
+        "forged"
+    } else if delivered {
         "delivered"
     } else if published {
         "root_published"
@@ -324,7 +334,49 @@ async fn message(State(s): State<Shared>, Path(nonce): Path<String>) -> ApiResul
         "root_committed": committed,
         "root_published": published,
         "delivered": delivered,
+        "l2_processed_leaf": l2_leaf.map(|l| l.to_string()),
     })))
+}
+
+/// The leaf L2 processed at `nonce` (`MessageProcessed.leaf`), from the L2 bridge's logs: one
+/// request over the whole chain, or `max_log_range` windows from the newest when the node limits
+/// ranges.
+async fn processed_leaf(s: &ApiState, nonce: u64) -> Result<Option<B256>, ApiError> {
+    let filter = Filter::new()
+        .address(s.config.deployment.l2.l2_bridge)
+        .event_signature(IL2Bridge::MessageProcessed::SIGNATURE_HASH)
+        .topic1(B256::from(U256::from(nonce)));
+    let decode = |logs: Vec<alloy::rpc::types::Log>| {
+        logs.iter()
+            .filter(|l| !l.removed)
+            .find_map(|l| l.log_decode::<IL2Bridge::MessageProcessed>().ok())
+            .map(|e| e.inner.data.leaf)
+    };
+    let head = s.l2.head().await.map_err(ApiError::from)?;
+    let deploy = s.config.deployment.l2.deploy_block;
+    if let Ok(logs) =
+        s.l2.provider
+            .get_logs(&filter.clone().from_block(deploy).to_block(head))
+            .await
+    {
+        return Ok(decode(logs));
+    }
+    let mut to = head;
+    loop {
+        let from = to.saturating_sub(s.config.max_log_range - 1).max(deploy);
+        let logs =
+            s.l2.provider
+                .get_logs(&filter.clone().from_block(from).to_block(to))
+                .await
+                .map_err(|e| ApiError::Unavailable(format!("L2 RPC: eth_getLogs: {e}")))?;
+        if let Some(leaf) = decode(logs) {
+            return Ok(Some(leaf));
+        }
+        if from <= deploy {
+            return Ok(None);
+        }
+        to = from - 1;
+    }
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -606,6 +658,14 @@ async fn watchdog(State(s): State<Shared>, Query(q): Query<WatchdogQuery>) -> Ap
             "challenges_sent": counts.challenges_sent,
             "roots_checked": counts.roots_checked,
         },
+        "conservation": s.metrics.backing().iter().map(|b| json!({
+            "l1_token": b.l1_token.to_string(),
+            "l2_token": b.l2_token.map(|t| t.to_string()),
+            "l2_supply": b.l2_supply.to_string(),
+            "unpaid_withdrawals": b.unpaid.to_string(),
+            "l1_escrow": b.escrow.to_string(),
+            "unbacked": b.unbacked().to_string(),
+        })).collect::<Vec<_>>(),
         "problems": s.metrics.watchdog_problems(),
     })))
 }

@@ -139,6 +139,8 @@ pub struct RelayerConfig {
     pub max_backoff: Duration,
     /// Highest `maxFeePerGas` (wei) the relayer signs, first transactions and fee bumps alike.
     pub max_fee_per_gas: u128,
+    /// How often the watchdog's conservation monitor compares L2 supply with L1 escrow.
+    pub conservation_interval: Duration,
 }
 
 impl fmt::Debug for RelayerConfig {
@@ -167,6 +169,7 @@ impl fmt::Debug for RelayerConfig {
             .field("rpc_timeout", &self.rpc_timeout)
             .field("max_backoff", &self.max_backoff)
             .field("max_fee_per_gas", &self.max_fee_per_gas)
+            .field("conservation_interval", &self.conservation_interval)
             .finish_non_exhaustive()
     }
 }
@@ -200,7 +203,7 @@ impl RelayerConfig {
     /// (devnet: 2 confirmations on each chain, an output every 5 L2 blocks), 1 s poll interval,
     /// 1,000-block log ranges, batches of 50, 120 s transaction timeout, the host name as relayer
     /// id, 15 s leases, no HTTP API, low-balance alerts below 0.1 ETH on L1 and 0.01 ETH on L2,
-    /// 10 s RPC timeout, backoff up to 30 s.
+    /// 10 s RPC timeout, backoff up to 30 s, a conservation check every 30 s.
     pub fn new(deployment: Deployment, signer: PrivateKeySigner) -> Self {
         let defaults = preset_defaults(deployment.params.preset);
         Self {
@@ -227,6 +230,7 @@ impl RelayerConfig {
             rpc_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(30),
             max_fee_per_gas: DEFAULT_MAX_FEE_GWEI * GWEI,
+            conservation_interval: Duration::from_secs(30),
         }
     }
 
@@ -263,6 +267,7 @@ impl RelayerConfig {
                 "gwei"
             )
             .unwrap_or_default(),
+            "conservation_interval": d(self.conservation_interval),
         })
     }
 
@@ -350,6 +355,14 @@ impl RelayerConfig {
                     "{:?} must be at least poll_interval ({:?}) and at most 1h",
                     self.max_backoff, self.poll_interval
                 ),
+            ));
+        }
+        if self.conservation_interval < Duration::from_millis(100)
+            || self.conservation_interval > Duration::from_secs(86_400)
+        {
+            return Err(Error::config(
+                "conservation_interval",
+                format!("{:?} is outside 100ms..=24h", self.conservation_interval),
             ));
         }
         if !(GWEI / 1000..=100_000 * GWEI).contains(&self.max_fee_per_gas) {
@@ -561,6 +574,8 @@ pub struct FileConfig {
     pub max_backoff: Option<String>,
     /// Fee cap in gwei (`"500"`).
     pub max_fee_per_gas: Option<String>,
+    /// How often the watchdog checks L2 supply against L1 escrow (`"30s"`).
+    pub conservation_interval: Option<String>,
 }
 
 impl FileConfig {
@@ -822,6 +837,14 @@ pub struct ConfigArgs {
         value_name = "GWEI"
     )]
     pub max_fee_per_gas: Option<String>,
+    /// How often the watchdog's conservation monitor compares L2 supply with L1 escrow [default: 30s].
+    #[arg(
+        long,
+        alias = "conservation_interval",
+        env = "DRAWBRIDGE_CONSERVATION_INTERVAL",
+        value_name = "DURATION"
+    )]
+    pub conservation_interval: Option<String>,
     /// Print the resolved configuration (secrets redacted) and exit.
     #[arg(long, alias = "print_config")]
     pub print_config: bool,
@@ -953,6 +976,12 @@ impl ConfigArgs {
         }
         if let Some(v) = pick(self.max_fee_per_gas, file.max_fee_per_gas) {
             config.max_fee_per_gas = parse_gwei(&v)?;
+        }
+        if let Some(v) = duration_setting(
+            "conservation_interval",
+            pick(self.conservation_interval, file.conservation_interval),
+        )? {
+            config.conservation_interval = v;
         }
         config.validate()?;
         Ok(LoadedConfig {
@@ -1194,6 +1223,8 @@ mod tests {
             (&["--max-fee-per-gas=-5"], "max_fee_per_gas"),
             (&["--max-fee-per-gas", "200000"], "max_fee_per_gas"),
             (&["--max-backoff", "100ms"], "max_backoff"),
+            (&["--conservation-interval", "1ms"], "conservation_interval"),
+            (&["--conservation-interval", "2d"], "conservation_interval"),
             (&["--relayer-id", "two words"], "relayer_id"),
             (&["--relayer-id", ""], "relayer_id"),
             (&["--api-listen", "localhost"], "api_listen"),
@@ -1255,6 +1286,7 @@ mod tests {
             rpc_timeout = "3s"
             max_backoff = "10s"
             max_fee_per_gas = "1.5"
+            conservation_interval = "5s"
             "#,
             path.display()
         ))
@@ -1272,6 +1304,7 @@ mod tests {
         assert_eq!(c.rpc_timeout, Duration::from_secs(3));
         assert_eq!(c.max_fee_per_gas, 1_500_000_000);
         assert_eq!(c.max_backoff, Duration::from_secs(10));
+        assert_eq!(c.conservation_interval, Duration::from_secs(5));
         // `off` switches the API off again.
         assert_eq!(parse_listen("off").unwrap(), None);
         // Neither the database password nor the key is ever shown.

@@ -1,5 +1,6 @@
 //! The deliver role: commit L1 message roots, publish them to L2, relay messages in order.
 
+use alloy::eips::BlockId;
 use alloy::primitives::B256;
 use alloy::sol_types::SolCall;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
@@ -34,6 +35,18 @@ impl Relayer {
             .count;
         if committed >= confirmed {
             return Ok(());
+        }
+        // The stored messages were checked against L1 state when ingested; L1 must still count
+        // them all, or the commit would not cover them (and would be sent again every round).
+        let sent = bridge
+            .messageCount()
+            .call()
+            .await
+            .map_err(|e| self.l1.rpc(format!("messageCount: {e}")))?;
+        if sent < confirmed {
+            return Err(Error::Inconsistent(format!(
+                "the database holds {confirmed} L1 messages but L1Bridge.messageCount() is {sent}: not committing"
+            )));
         }
         debug!(committed, confirmed, "committing the L1 message root");
         let call = Call::new(
@@ -84,6 +97,31 @@ impl Relayer {
             debug!(%publisher, root = %latest.root, "not the root publisher; waiting for it to publish");
             return Ok(());
         }
+        // Right before publishing, L1 itself (not its logs) must show the root committed for
+        // exactly that count, at a confirmed block.
+        let (block, hash) = self.l1_confirmed_block().await?;
+        if latest.l1_block > block {
+            // The node's head went back (a reorg inside the window): wait for it to be confirmed.
+            debug!(root = %latest.root, committed_in = latest.l1_block, confirmed = block, "the root's block is not confirmed on the node now; waiting");
+            return Ok(());
+        }
+        let l1_count = self
+            .l1_bridge()
+            .messageRootCount(latest.root)
+            .block(BlockId::hash(hash))
+            .call()
+            .await
+            .map_err(|e| {
+                self.l1
+                    .rpc(format!("messageRootCount at block {block}: {e}"))
+            })?;
+        if l1_count != latest.count {
+            error!(root = %latest.root, count = latest.count, l1_count, block, "ALERT: L1 has not committed this root for this count; not publishing it");
+            return Err(Error::L1LogsInconsistent(format!(
+                "root {} for {} messages: L1Bridge.messageRootCount is {l1_count} at confirmed block {block}; not publishing it",
+                latest.root, latest.count
+            )));
+        }
         let call = Call::new(
             *oracle.address(),
             IL1RootOracle::publishRootCall {
@@ -100,6 +138,14 @@ impl Relayer {
             warn!(reason = %describe_revert::<IL1RootOracle::IL1RootOracleErrors>(&data), "publishRoot would revert");
         }
         Ok(())
+    }
+
+    /// The confirmed L1 block (`head - l1_confirmations`): its number and hash, at which the
+    /// relayer reads the L1 state it acts on.
+    pub(crate) async fn l1_confirmed_block(&self) -> Result<(u64, B256)> {
+        let number = self.l1.confirmed_head().await?;
+        let (hash, _) = self.l1.block(number).await?;
+        Ok((number, hash))
     }
 
     /// Relays messages from `l1MessagesProcessed` up to the count of the newest root L2 knows, in

@@ -71,6 +71,27 @@ pub enum Error {
     /// relayer's own, a reorg deeper than the confirmation depth). The relayer refuses to act on it.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
+    /// What the L1 node's `eth_getLogs` returned contradicts L1 state read by `eth_call` at the
+    /// confirmed block hash (the message tree's root or count, or a committed root's count): a
+    /// made-up, altered or missing log. Nothing of that range is stored or acted on; the role halts
+    /// (`l1_logs_inconsistent` alert) and re-checks until the node tells the truth.
+    #[error("L1 logs contradict L1 state: {0}")]
+    L1LogsInconsistent(String),
+    /// L2 processed, at `nonce`, a message L1 never sent (its leaf differs from L1's leaf at that
+    /// nonce, or L1 has no message there): the propose role refuses to propose any state that
+    /// consumed it and halts (`forged_l1_message` alert). See docs/operators.md, "Halts".
+    #[error(
+        "L2 processed a message L1 never sent at nonce {nonce}: L2's leaf {l2_leaf}, L1's leaf {}; refusing to propose any output that consumed it",
+        l1_leaf.map_or_else(|| "none (L1 has no message at that nonce)".to_string(), |l| l.to_string())
+    )]
+    ForgedL1Message {
+        /// The first nonce whose processed leaf differs from L1's.
+        nonce: u64,
+        /// The leaf L2 processed (`MessageProcessed.leaf`).
+        l2_leaf: alloy::primitives::B256,
+        /// L1's leaf at that nonce, `None` when L1 sent no message with that nonce.
+        l1_leaf: Option<alloy::primitives::B256>,
+    },
     /// A block a role treated as confirmed changed hash: a reorg deeper than the confirmation
     /// depth. The role halts (it may have acted on blocks that are gone) until an operator
     /// resolves it; see docs/operators.md, "Halts".

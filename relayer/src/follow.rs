@@ -1,19 +1,32 @@
 //! Following a chain: scan the bridge's logs up to `head - confirmations` in bounded ranges,
-//! check every leaf, store each range atomically with the cursor, then extend the in-memory tree.
+//! check every leaf (and, on L1, the whole scan against L1 state read by `eth_call` at the
+//! confirmed block's hash), store what was scanned atomically with the cursor, then extend the
+//! in-memory tree.
 
+use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge};
-use drawbridge_merkle::{L1Message, MessageKind, Withdrawal};
+use drawbridge_merkle::{Frontier, L1Message, MessageKind, Withdrawal};
 use tracing::{debug, error, warn};
 
 use crate::chain::Chain;
 use crate::config::Role;
 use crate::error::{Error, Result};
+use crate::heads::Followed;
 use crate::relayer::{Relayer, Side};
 use crate::store::{Cursor, MessageRow, RootRow, WithdrawalRow};
+
+/// L1 messages and committed roots read from logs and checked against L1 state, with the cursor
+/// to store with them.
+#[derive(Debug)]
+pub(crate) struct L1Scan {
+    pub messages: Vec<MessageRow>,
+    pub roots: Vec<RootRow>,
+    pub next: Cursor,
+}
 
 /// Logs in chain order.
 fn sort_logs(logs: &mut [Log]) {
@@ -187,20 +200,75 @@ impl Relayer {
     }
 
     /// Ingests confirmed `MessageSent` and `MessageRootCommitted` events of the L1 bridge.
+    ///
+    /// Every range up to the confirmed block `B` is fetched and each message checked (nonce, kind,
+    /// leaf); then the whole is checked against L1 state read by `eth_call` at `B`'s hash (see
+    /// [`Relayer::check_l1_scan`]) before anything is stored: a made-up, altered or missing log
+    /// stores nothing, leaves the cursor where it was and halts the role with
+    /// [`Error::L1LogsInconsistent`] until the node tells the truth again.
     pub(crate) async fn follow_l1(&mut self) -> Result<()> {
         let fence = self.fence(Role::Deliver)?;
         // Another relayer may have ingested while this one stood by.
         self.store.extend_message_tree(&mut self.messages).await?;
         let chain = self.l1.clone();
-        let mut cursor = self.cursor_of(Side::L1).await?;
+        let cursor = self.cursor_of(Side::L1).await?;
         let followed = self
             .track_head(Role::Deliver, &chain, cursor.next_block)
             .await?;
-        let target = followed.confirmed;
         self.check_reorg(Side::L1, Role::Deliver, &cursor).await?;
+        let frontier = self.messages.frontier();
+        let Some(scan) = self
+            .scan_l1_messages(&cursor, followed.confirmed, Some(&followed), frontier)
+            .await?
+        else {
+            return Ok(());
+        };
+        self.store
+            .ingest_l1(&fence, &scan.messages, &scan.roots, scan.next)
+            .await?;
+        for m in &scan.messages {
+            self.messages.push(m.leaf)?;
+        }
+        if !scan.messages.is_empty() || !scan.roots.is_empty() {
+            debug!(
+                from = cursor.next_block,
+                to = scan.next.next_block - 1,
+                messages = scan.messages.len(),
+                roots = scan.roots.len(),
+                total = self.messages.len(),
+                "L1 range ingested"
+            );
+        }
+        Ok(())
+    }
+
+    /// Fetches the L1 bridge's `MessageSent` and `MessageRootCommitted` logs from `cursor` up to
+    /// block `target` in bounded ranges, checks each message (the next nonce after the `frontier`'s
+    /// leaves, a known kind, the leaf of its fields) and then the whole against L1 state at
+    /// `target` ([`Relayer::check_l1_scan`]). `None` when there is nothing to scan.
+    pub(crate) async fn scan_l1_messages(
+        &mut self,
+        cursor: &Cursor,
+        target: u64,
+        followed: Option<&Followed>,
+        frontier: Frontier,
+    ) -> Result<Option<L1Scan>> {
+        let chain = self.l1.clone();
         let bridge = self.config.deployment.l1.l1_bridge;
         let l1_chain_id = self.config.deployment.l1.chain_id;
-        while let Some((from, to)) = Self::next_range(&cursor, target, self.l1_range) {
+        let mut next_nonce = frontier.count();
+        let mut messages = Vec::new();
+        let mut roots = Vec::new();
+        let mut scanned: Option<(u64, B256)> = None;
+        let mut next_block = cursor.next_block;
+        while let Some((from, to)) = Self::next_range(
+            &Cursor {
+                next_block,
+                last_block_hash: None,
+            },
+            target,
+            self.l1_range,
+        ) {
             let filter = Filter::new()
                 .address(bridge)
                 .event_signature(vec![
@@ -213,17 +281,21 @@ impl Relayer {
                 continue;
             };
             let (to_hash, _) = chain.block(to).await?;
-            followed.check(&chain, to, to_hash)?;
-            for log in &logs {
-                if let (Some(number), Some(hash)) = (log.block_number, log.block_hash) {
-                    followed.check(&chain, number, hash)?;
+            if let Some(followed) = followed {
+                followed.check(&chain, to, to_hash)?;
+                for log in &logs {
+                    if let (Some(number), Some(hash)) = (log.block_number, log.block_hash) {
+                        followed.check(&chain, number, hash)?;
+                    }
                 }
             }
-            let mut next_nonce = self.messages.len();
-            let mut messages = Vec::new();
-            let mut roots = Vec::new();
             for log in &logs {
                 let (block, tx, log_index) = position(&chain, log)?;
+                if !(from..=to).contains(&block) {
+                    return Err(Error::L1LogsInconsistent(format!(
+                        "eth_getLogs({from}..={to}) answered a log of block {block}"
+                    )));
+                }
                 match log.topic0() {
                     Some(&IL1Bridge::MessageSent::SIGNATURE_HASH) => {
                         let event = log
@@ -264,27 +336,86 @@ impl Relayer {
                     _ => {}
                 }
             }
-            let next = Cursor {
+            scanned = Some((to, to_hash));
+            next_block = to + 1;
+        }
+        let Some((to, to_hash)) = scanned else {
+            return Ok(None);
+        };
+        self.check_l1_scan(frontier, &messages, &roots, to, to_hash)
+            .await?;
+        Ok(Some(L1Scan {
+            messages,
+            roots,
+            next: Cursor {
                 next_block: to + 1,
                 last_block_hash: Some(to_hash),
-            };
-            self.store
-                .ingest_l1(&fence, &messages, &roots, next)
-                .await?;
-            for m in &messages {
-                self.messages.push(m.leaf)?;
+            },
+        }))
+    }
+
+    /// Checks messages and committed roots read from logs up to block `block` (hash `hash`)
+    /// against L1 state read by `eth_call` at that hash: the tree of the `frontier`'s leaves and
+    /// the new ones must have exactly `L1Bridge.messageRoot()` and `messageCount()`, and every
+    /// committed root must have `messageRootCount(root) == count`. On any difference the
+    /// `l1_logs_inconsistent` error names it (the caller stores nothing).
+    pub(crate) async fn check_l1_scan(
+        &self,
+        mut frontier: Frontier,
+        messages: &[MessageRow],
+        roots: &[RootRow],
+        block: u64,
+        hash: B256,
+    ) -> Result<()> {
+        let at = BlockId::hash(hash);
+        let bridge = self.l1_bridge();
+        let l1 = |what: &'static str| {
+            move |e: alloy::contract::Error| self.l1.rpc(format!("{what} at block {block}: {e}"))
+        };
+        let count = bridge
+            .messageCount()
+            .block(at)
+            .call()
+            .await
+            .map_err(l1("messageCount"))?;
+        let root = bridge
+            .messageRoot()
+            .block(at)
+            .call()
+            .await
+            .map_err(l1("messageRoot"))?;
+        for m in messages {
+            frontier.push(m.leaf)?;
+        }
+        let inconsistent = |reason: String| {
+            error!(block, %reason, "ALERT: the L1 node's logs contradict L1 state; storing nothing from them");
+            Err(Error::L1LogsInconsistent(reason))
+        };
+        if frontier.count() != count {
+            return inconsistent(format!(
+                "the logs up to block {block} hold {} messages but L1Bridge.messageCount() is {count} there",
+                frontier.count()
+            ));
+        }
+        if frontier.root() != root {
+            return inconsistent(format!(
+                "the {count} messages of the logs up to block {block} hash to {} but L1Bridge.messageRoot() is {root} there",
+                frontier.root()
+            ));
+        }
+        for r in roots {
+            let l1_count = bridge
+                .messageRootCount(r.root)
+                .block(at)
+                .call()
+                .await
+                .map_err(l1("messageRootCount"))?;
+            if l1_count != r.count {
+                return inconsistent(format!(
+                    "a MessageRootCommitted log of block {} commits root {} for {} messages but L1Bridge.messageRootCount of it is {l1_count} at block {block}",
+                    r.l1_block, r.root, r.count
+                ));
             }
-            if !messages.is_empty() || !roots.is_empty() {
-                debug!(
-                    from,
-                    to,
-                    messages = messages.len(),
-                    roots = roots.len(),
-                    total = self.messages.len(),
-                    "L1 range ingested"
-                );
-            }
-            cursor = next;
         }
         Ok(())
     }

@@ -14,7 +14,15 @@
 //!   withdrawal that the newest final output covers;
 //! - **watchdog** (off by default): recomputes every proposed output from its own L2 node and
 //!   challenges a wrong one with the challenger bond inside its window; checks every L1 root
-//!   published on L2 exists on L1 and raises an alert when one does not.
+//!   published on L2 exists on L1 and raises an alert when one does not; compares every leaf L2
+//!   consumed with L1's leaf at that nonce (`forged_l1_message`); and runs the conservation
+//!   monitor (per token, L2 supply plus unpaid withdrawals against L1's escrow,
+//!   `unbacked_supply`).
+//!
+//! Whatever the relayer stores from L1 logs is first checked against L1 state read by `eth_call`
+//! at the confirmed block hash (the message tree's root and count, each committed root's count);
+//! a node whose logs contradict its state halts the role (`l1_logs_inconsistent`) and nothing of
+//! it is stored, published, relayed or proposed.
 //!
 //! Chain state is the source of truth: before each transaction the relayer re-reads it, and
 //! every transaction is signed locally and recorded (with its hash and raw bytes) in the
@@ -33,6 +41,7 @@
 mod api;
 mod chain;
 pub mod config;
+mod conservation;
 mod deliver;
 mod error;
 mod finalize;
@@ -46,6 +55,7 @@ mod relayer;
 pub mod store;
 pub mod testing;
 mod txs;
+mod watch_chains;
 mod watchdog;
 
 pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};

@@ -39,6 +39,8 @@ struct Inner {
     /// What the watchdog reports as unhealthy (a wrong output it could not challenge, an L2 root
     /// L1 never committed), by a key of the finding.
     watchdog_problems: BTreeMap<String, String>,
+    /// The conservation monitor's last check, per L1 token.
+    backing: Vec<crate::conservation::Backing>,
 }
 
 /// What the watchdog did since the process started.
@@ -157,6 +159,16 @@ impl Metrics {
         self.lock().watchdog_problems.values().cloned().collect()
     }
 
+    /// Replaces the conservation monitor's figures (empty: not checked, e.g. frozen).
+    pub fn set_backing(&self, backing: Vec<crate::conservation::Backing>) {
+        self.lock().backing = backing;
+    }
+
+    /// The conservation monitor's last figures.
+    pub fn backing(&self) -> Vec<crate::conservation::Backing> {
+        self.lock().backing.clone()
+    }
+
     /// Writes this process's own series.
     pub fn write(&self, out: &mut Exposition) {
         let inner = self.lock();
@@ -235,7 +247,7 @@ impl Metrics {
         out.family(
             "drawbridge_relayer_alerts_total",
             "counter",
-            "Alerts raised: low_balance, leaf_mismatch, inconsistency, lease_lost, wrong_output, challenge_missed, unknown_l1_root.",
+            "Alerts raised: low_balance, leaf_mismatch, l1_logs_inconsistent, inconsistency, lease_lost, wrong_output, challenge_missed, unknown_l1_root, forged_l1_message, unbacked_supply.",
         );
         for (kind, n) in &inner.alerts {
             out.sample("drawbridge_relayer_alerts_total", &[("kind", kind)], *n);
@@ -287,13 +299,45 @@ impl Metrics {
         out.family(
             "drawbridge_relayer_watchdog_problems",
             "gauge",
-            "Open watchdog findings (alert): wrong outputs not (yet) challenged, L2 roots unknown on L1.",
+            "Open watchdog findings (alert): wrong outputs not (yet) challenged, L2 roots unknown on L1, forged L1 messages, unbacked tokens, L1 logs contradicting L1 state.",
         );
         out.sample(
             "drawbridge_relayer_watchdog_problems",
             &[],
             inner.watchdog_problems.len() as u64,
         );
+        for (name, help, value) in [
+            (
+                "drawbridge_relayer_unbacked_supply",
+                "Per L1 token, what L2 holds and is owed beyond L1's escrow (L2 supply + unpaid withdrawals - escrow, at least 0), in the token's smallest unit; positive: unbacked_supply alert.",
+                (|b: &crate::conservation::Backing| b.unbacked())
+                    as fn(&crate::conservation::Backing) -> U256,
+            ),
+            (
+                "drawbridge_relayer_l2_supply",
+                "Per L1 token, the total supply of its BridgedToken on L2 at the watchdog's confirmed L2 block.",
+                |b| b.l2_supply,
+            ),
+            (
+                "drawbridge_relayer_unpaid_withdrawals",
+                "Per L1 token, withdrawals initiated on L2 that L1 has not paid yet.",
+                |b| b.unpaid,
+            ),
+            (
+                "drawbridge_relayer_l1_escrow",
+                "Per L1 token, L1Bridge.escrowed(token).",
+                |b| b.escrow,
+            ),
+        ] {
+            out.family(name, "gauge", help);
+            for b in &inner.backing {
+                out.sample_f64(
+                    name,
+                    &[("token", &b.l1_token.to_string().to_lowercase())],
+                    u256_f64(value(b)),
+                );
+            }
+        }
         if let Some(ms) = inner.last_round_ok_ms {
             out.family(
                 "drawbridge_relayer_last_round_ok_timestamp_seconds",
@@ -422,6 +466,42 @@ mod tests {
             text.lines()
                 .any(|l| l == "drawbridge_relayer_watchdog_problems 0")
         );
+    }
+
+    #[test]
+    fn conservation_gauges_are_per_token() {
+        let m = Metrics::default();
+        let token = alloy::primitives::Address::repeat_byte(0xab);
+        m.set_backing(vec![crate::conservation::Backing {
+            l1_token: token,
+            l2_token: None,
+            l2_supply: U256::from(9u64),
+            unpaid: U256::from(1u64),
+            escrow: U256::from(6u64),
+        }]);
+        let mut out = Exposition::default();
+        m.write(&mut out);
+        let text = out.finish();
+        let label = format!("{{token=\"{}\"}}", token.to_string().to_lowercase());
+        for (name, value) in [
+            ("drawbridge_relayer_unbacked_supply", 4),
+            ("drawbridge_relayer_l2_supply", 9),
+            ("drawbridge_relayer_unpaid_withdrawals", 1),
+            ("drawbridge_relayer_l1_escrow", 6),
+        ] {
+            let line = format!("{name}{label} {value}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+        // Frozen (not checked): no series, the families stay declared.
+        m.set_backing(Vec::new());
+        let mut out = Exposition::default();
+        m.write(&mut out);
+        let text = out.finish();
+        assert!(text.contains("# TYPE drawbridge_relayer_unbacked_supply gauge"));
+        assert!(!text.contains(&label));
     }
 
     #[test]

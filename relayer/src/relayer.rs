@@ -61,6 +61,12 @@ pub struct Relayer {
     pub(crate) messages: MerkleTree,
     /// Leaves of every confirmed withdrawal, by nonce.
     pub(crate) withdrawals: MerkleTree,
+    /// Leaves of the L1 messages the watchdog ingested (its own checked copy), by nonce.
+    pub(crate) watched_messages: MerkleTree,
+    /// The watchdog's leaf comparison resumes at this nonce (every leaf below matched L1's).
+    pub(crate) watch_leaves_checked: u64,
+    /// The conservation monitor's schedule and last findings.
+    pub(crate) conservation: crate::conservation::ConservationState,
     /// Current `eth_getLogs` range per chain (halved on errors, grown back on success).
     pub(crate) l1_range: u64,
     pub(crate) l2_range: u64,
@@ -107,6 +113,8 @@ impl Relayer {
         }
         let messages = store.load_message_tree().await?;
         let withdrawals = store.load_withdrawal_tree().await?;
+        let mut watched_messages = MerkleTree::new();
+        store.watch_extend_l1_tree(&mut watched_messages).await?;
         let receipt_poll = config.poll_interval.min(Duration::from_millis(500));
         let l1 = Chain::new(
             "L1",
@@ -158,6 +166,9 @@ impl Relayer {
             l2,
             messages,
             withdrawals,
+            watched_messages,
+            watch_leaves_checked: 0,
+            conservation: Default::default(),
             chains_checked: false,
             recheck_halted: std::collections::BTreeMap::new(),
         })
@@ -377,6 +388,8 @@ impl Relayer {
                         error!(%role, %error, "ALERT: role halted; refusing to act on this (see docs/operators.md, \"Halts\")");
                         self.metrics.alert(match &error {
                             Error::LeafMismatch { .. } => "leaf_mismatch",
+                            Error::L1LogsInconsistent(_) => "l1_logs_inconsistent",
+                            Error::ForgedL1Message { .. } => "forged_l1_message",
                             Error::DeepReorg { .. } => "deep_reorg",
                             _ => "inconsistency",
                         });

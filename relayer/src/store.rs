@@ -864,6 +864,28 @@ impl Store {
         .transpose()
     }
 
+    /// The confirmed committed roots covering at most `count` messages, most messages first, at
+    /// most `limit` of them.
+    pub async fn roots_up_to(&self, count: u64, limit: u64) -> Result<Vec<RootRow>> {
+        let rows = sqlx::query(
+            "SELECT root, message_count, l1_block FROM message_roots WHERE message_count <= $1 \
+             ORDER BY message_count DESC LIMIT $2",
+        )
+        .bind(int(count)?)
+        .bind(int(limit)?)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RootRow {
+                    root: get_parsed(row, "root")?,
+                    count: get_u64(row, "message_count")?,
+                    l1_block: get_u64(row, "l1_block")?,
+                })
+            })
+            .collect()
+    }
+
     /// Number of withdrawals initiated in L2 blocks `<= l2_block`.
     pub async fn withdrawals_up_to_block(&self, l2_block: u64) -> Result<u64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM withdrawals WHERE l2_block <= $1")

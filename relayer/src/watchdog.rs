@@ -16,10 +16,17 @@
 //!    twice, and the contract refuses a second challenge anyway;
 //! 4. follows `RootPublished` of the L2 `L1RootOracle` up to the confirmed L2 head and looks each
 //!    root up with `L1Bridge.messageRootCount(root)`: a root L1 never committed (or committed
-//!    for another count) raises the `unknown_l1_root` alert until L1 shows it.
+//!    for another count) raises the `unknown_l1_root` alert until L1 shows it;
+//! 5. follows L1's messages (each range checked against `messageRoot()`/`messageCount()` at the
+//!    confirmed block, [`crate::watch_chains`]) and the L2 bridge's `MessageProcessed`,
+//!    `WithdrawalInitiated` and `BridgedTokenDeployed` events, compares every leaf L2 consumed
+//!    with L1's leaf at that nonce (the first difference raises `forged_l1_message`; every output
+//!    past it claims an `l1MessageRoot` that differs from L2's and is challenged by step 3), and
+//!    runs the conservation monitor ([`crate::conservation`], `unbacked_supply`).
 //!
 //! Findings that need an operator (a wrong output not challenged, a window missed, a wrong output
-//! the council upheld, an unknown L1 root) make `/health` unhealthy and count in
+//! the council upheld, an unknown L1 root, a forged L1 message, an unbacked token, L1 logs that
+//! contradict L1 state) make `/health` unhealthy and count in
 //! `drawbridge_relayer_watchdog_problems`; `/watchdog` and `/outputs` show the verdicts.
 
 use std::collections::BTreeMap;
@@ -57,9 +64,13 @@ pub(crate) struct Claim {
     pub state_root: B256,
     pub withdrawal_root: B256,
     pub l1_messages_processed: u64,
+    /// `L2Bridge.l1MessageRoot()` at the block: the root of the L1 messages L2 consumed. Outputs
+    /// carry it in `OutputProposed` only (it is not stored on chain): `None` when unknown.
+    pub l1_message_root: Option<B256>,
 }
 
 impl Claim {
+    /// The claim of a stored output; its `l1MessageRoot` is not stored on chain (`None`).
     pub(crate) fn of(output: &IOutputOracle::Output) -> Self {
         Self {
             l2_block: output.l2BlockNumber,
@@ -67,13 +78,15 @@ impl Claim {
             state_root: output.l2StateRoot,
             withdrawal_root: output.withdrawalRoot,
             l1_messages_processed: output.l1MessagesProcessed,
+            l1_message_root: None,
         }
     }
 }
 
 /// Identity of an output: its index, proposer and claim hashed together. An index is reused after
 /// a deletion; this is not (unless the same proposer posts the very same claim at the same index,
-/// which is then the same verdict).
+/// which is then the same verdict). The `l1MessageRoot` is left out: the chain does not store it,
+/// and the contract accepts only the one root L1 committed for the claimed count.
 pub(crate) fn output_id(index: u64, proposer: Address, claim: &Claim) -> B256 {
     keccak256(
         (
@@ -116,6 +129,13 @@ pub(crate) fn differences(claimed: &Claim, actual: &Claim) -> Vec<String> {
         out.push(format!(
             "l1MessagesProcessed is {}, the L2 node has {}",
             claimed.l1_messages_processed, actual.l1_messages_processed
+        ));
+    }
+    if let (Some(c), Some(a)) = (claimed.l1_message_root, actual.l1_message_root)
+        && c != a
+    {
+        out.push(format!(
+            "l1MessageRoot is {c}, the L2 node has {a} (L2 did not consume exactly L1's messages)"
         ));
     }
     out
@@ -176,6 +196,7 @@ impl WatchedOutput {
             "l2_state_root": self.claim.state_root.to_string(),
             "withdrawal_root": self.claim.withdrawal_root.to_string(),
             "l1_messages_processed": self.claim.l1_messages_processed,
+            "l1_message_root": self.claim.l1_message_root.map(|r| r.to_string()),
             "status": self.status,
             "challenger": self.challenger.map(|a| a.to_string()),
             "council_verdict": self.council_verdict,
@@ -209,6 +230,16 @@ fn output_from_row(row: &AnyRow) -> Result<WatchedOutput> {
             state_root: get_parsed(row, "l2_state_root")?,
             withdrawal_root: get_parsed(row, "withdrawal_root")?,
             l1_messages_processed: get_u64(row, "l1_messages_processed")?,
+            l1_message_root: {
+                let root: Option<String> = row.try_get("l1_message_root")?;
+                root.map(|r| {
+                    r.parse().map_err(|e| Error::BadRow {
+                        what: "watched_outputs.l1_message_root".into(),
+                        reason: format!("{r:?}: {e}"),
+                    })
+                })
+                .transpose()?
+            },
         },
         status: row.try_get("status")?,
         challenger: challenger
@@ -240,7 +271,7 @@ macro_rules! select_outputs {
         concat!(
             "SELECT l1_block, log_index, output_index, output_id, proposer, l2_block, \
              l2_block_hash, l2_state_root, withdrawal_root, l1_messages_processed, status, \
-             challenger, council_verdict, verdict, reason FROM watched_outputs ",
+             challenger, council_verdict, verdict, reason, l1_message_root FROM watched_outputs ",
             $rest
         )
     };
@@ -277,8 +308,8 @@ impl Store {
                     sqlx::query(
                         "INSERT INTO watched_outputs (l1_block, log_index, output_index, output_id, \
                          proposer, l2_block, l2_block_hash, l2_state_root, withdrawal_root, \
-                         l1_messages_processed, status) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'proposed') \
+                         l1_messages_processed, status, l1_message_root) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'proposed', $11) \
                          ON CONFLICT (l1_block, log_index) DO NOTHING",
                     )
                     .bind(int(*l1_block)?)
@@ -291,6 +322,7 @@ impl Store {
                     .bind(claim.state_root.to_string())
                     .bind(claim.withdrawal_root.to_string())
                     .bind(int(claim.l1_messages_processed)?)
+                    .bind(claim.l1_message_root.map(|r| r.to_string()))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -545,6 +577,7 @@ pub(crate) fn decode_output_event(log: &Log) -> Result<Option<OutputEvent>> {
                     state_root: e.l2StateRoot,
                     withdrawal_root: e.withdrawalRoot,
                     l1_messages_processed: e.l1MessagesProcessed,
+                    l1_message_root: Some(e.l1MessageRoot),
                 },
             }
         }
@@ -596,7 +629,12 @@ impl Relayer {
         self.watch_roots(&fence).await?;
         let wrong = self.store.watch_wrong_live().await?;
         let roots = self.store.watch_roots_unconfirmed().await?;
-        let found = problems(&wrong, &missed, &roots);
+        let mut found = problems(&wrong, &missed, &roots);
+        // What L2 consumed against what L1 sent, and what L2 holds against what L1 escrows. A
+        // node whose L1 logs contradict L1 state is a finding here, not a halt: the watchdog
+        // keeps judging and challenging outputs.
+        // Their RPC errors are returned at the end of the round, after the findings are set.
+        let consumed = self.watch_consumed_and_backing(&fence, &mut found).await;
         let known = self.metrics.watchdog_problem_keys();
         for (key, problem) in &found {
             // Alert once when a window is missed (the other findings alert where they are made).
@@ -609,11 +647,64 @@ impl Relayer {
             }
         }
         self.metrics.set_watchdog_problems(found);
-        check
+        check.and(consumed)
+    }
+
+    /// The leaf comparison and the conservation monitor, adding their findings to `found`; a
+    /// failing step keeps the findings it had (the monitor's last ones included).
+    async fn watch_consumed_and_backing(
+        &mut self,
+        fence: &Fence,
+        found: &mut BTreeMap<String, String>,
+    ) -> Result<()> {
+        let mut first_error = None;
+        match self.watch_follow_l1_messages(fence).await {
+            Ok(()) => {}
+            Err(Error::L1LogsInconsistent(reason)) => {
+                let key = "l1_logs".to_string();
+                if !self.metrics.watchdog_problem_keys().contains(&key) {
+                    self.metrics.alert("l1_logs_inconsistent");
+                }
+                found.insert(
+                    key,
+                    format!(
+                        "the L1 node's logs contradict L1 state, nothing stored from them: {reason}"
+                    ),
+                );
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+        let l2_at = match self.watch_follow_l2_bridge(fence).await {
+            Ok(at) => at,
+            Err(error) => {
+                first_error.get_or_insert(error);
+                None
+            }
+        };
+        match self.watch_check_forged().await {
+            Ok(Some((key, problem))) => {
+                found.insert(key, problem);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+        match self.watch_conservation(fence, l2_at).await {
+            Ok(problems) => found.extend(problems),
+            Err(error) => {
+                warn!(%error, "watchdog: conservation check failed; keeping its last findings");
+                found.extend(self.conservation.problems.clone());
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Where a watchdog scan of `chain` resumes, checking the block before it kept its hash.
-    async fn watch_cursor(&self, side: Side, key: &str) -> Result<Cursor> {
+    pub(crate) async fn watch_cursor(&self, side: Side, key: &str) -> Result<Cursor> {
         let chain = self.chain(side);
         let deploy_block = match side {
             Side::L1 => self.config.deployment.l1.deploy_block,
@@ -705,6 +796,7 @@ impl Relayer {
                 state_root,
                 withdrawal_root: B256::ZERO,
                 l1_messages_processed: 0,
+                l1_message_root: Some(B256::ZERO),
             }));
         }
         let at = BlockId::number(l2_block);
@@ -718,12 +810,14 @@ impl Relayer {
             .call()
             .await
             .map_err(l2)?;
+        let l1_message_root = bridge.l1MessageRoot().block(at).call().await.map_err(l2)?;
         Ok(Some(Claim {
             l2_block,
             block_hash,
             state_root,
             withdrawal_root,
             l1_messages_processed,
+            l1_message_root: Some(l1_message_root),
         }))
     }
 
@@ -959,6 +1053,7 @@ mod tests {
             state_root: B256::repeat_byte(2),
             withdrawal_root: B256::repeat_byte(3),
             l1_messages_processed: 4,
+            l1_message_root: Some(B256::repeat_byte(4)),
         }
     }
 
@@ -967,13 +1062,16 @@ mod tests {
         let actual = claim();
         assert!(differences(&actual, &actual).is_empty());
         type Lie = fn(&mut Claim);
-        let cases: [(&str, Lie); 4] = [
+        let cases: [(&str, Lie); 5] = [
             ("l2BlockHash", |c| c.block_hash = B256::repeat_byte(9)),
             ("l2StateRoot", |c| c.state_root = B256::repeat_byte(9)),
             ("withdrawalRoot", |c| {
                 c.withdrawal_root = B256::repeat_byte(9)
             }),
             ("l1MessagesProcessed", |c| c.l1_messages_processed = 5),
+            ("l1MessageRoot", |c| {
+                c.l1_message_root = Some(B256::repeat_byte(9))
+            }),
         ];
         for (name, change) in cases {
             let mut lie = actual;
@@ -986,6 +1084,10 @@ mod tests {
         all.block_hash = B256::ZERO;
         all.withdrawal_root = B256::ZERO;
         assert_eq!(differences(&all, &actual).len(), 2);
+        // A claim whose root is unknown (a row from before the column) is judged on the rest.
+        let mut unknown = actual;
+        unknown.l1_message_root = None;
+        assert!(differences(&unknown, &actual).is_empty());
     }
 
     #[test]
@@ -1080,6 +1182,7 @@ mod tests {
             l2StateRoot: c.state_root,
             withdrawalRoot: c.withdrawal_root,
             l1MessagesProcessed: c.l1_messages_processed,
+            l1MessageRoot: c.l1_message_root.unwrap(),
         };
         Log {
             inner: alloy::primitives::Log {
@@ -1284,12 +1387,19 @@ mod tests {
             .call()
             .await
             .unwrap();
+        let l1_message_root = bridge
+            .l1MessageRoot()
+            .block(BlockId::number(block))
+            .call()
+            .await
+            .unwrap();
         Claim {
             l2_block: block,
             block_hash: header.hash,
             state_root: header.state_root,
             withdrawal_root: B256::repeat_byte(0x66),
             l1_messages_processed: processed,
+            l1_message_root: Some(l1_message_root),
         }
     }
 
@@ -1345,6 +1455,7 @@ mod tests {
                     lie.state_root,
                     lie.withdrawal_root,
                     lie.l1_messages_processed,
+                    lie.l1_message_root.unwrap(),
                 )
                 .value(bond)
                 .send()
@@ -1488,6 +1599,7 @@ mod tests {
                 lie.state_root,
                 lie.withdrawal_root,
                 lie.l1_messages_processed,
+                lie.l1_message_root.unwrap(),
             )
             .value(bond)
             .send()

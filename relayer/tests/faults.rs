@@ -1,8 +1,9 @@
 //! RPC faults against an in-process relayer whose endpoints go through a proxy in front of the
 //! devnet's anvils: an endpoint down and back on the same port, hanging past `rpc_timeout`, rate
-//! limiting with HTTP 429, answering garbage, and lying about an event's fields. The relayer backs
-//! off (exponentially, capped), never sends on bad data, and resumes when the endpoint recovers;
-//! every message is delivered exactly once.
+//! limiting with HTTP 429, answering garbage, lying about an event's fields, and lying only in
+//! `eth_getLogs` with a made-up, self-consistent message and root. The relayer backs off
+//! (exponentially, capped), never stores or sends on bad data, and resumes by itself when the
+//! endpoint recovers; every message is delivered exactly once.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use drawbridge_relayer::Relayer;
 
-use common::proxy::{Mode, RpcProxy};
+use common::proxy::{Injection, Mode, RpcProxy};
 use common::*;
 
 fn metric(text: &str, series: &str) -> f64 {
@@ -162,4 +163,126 @@ async fn rpc_faults_back_off_and_resume_without_double_sending() {
         l2_balance(devnet, Address::ZERO, recipient).await,
         (0..8).map(wei).sum::<U256>()
     );
+}
+
+/// An L1 node that lies only in `eth_getLogs`: every answer gets a made-up deposit of 1,000 ETH
+/// at the next nonce, with the right leaf for its fields, and a `MessageRootCommitted` of the tree
+/// that includes it. Checked against `messageRoot()`/`messageCount()`/`messageRootCount()` read by
+/// `eth_call` at the confirmed block, nothing of it is stored, no root is published, no
+/// transaction is sent (not even a no-op commit), `l1_logs_inconsistent` is raised and the role
+/// halts; once the node tells the truth the relayer resumes by itself and delivers the real
+/// messages exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_logs_are_never_stored_published_or_relayed_and_the_relayer_recovers() {
+    let mut env = test_env().await;
+    let devnet = &env.devnet;
+    let l1_proxy = RpcProxy::start(&devnet.deployment.l1.rpc_url).await;
+    env.config.l1_rpc_url = l1_proxy.url.clone();
+    env.config.roles = [drawbridge_relayer::Role::Deliver].into_iter().collect();
+    env.config.poll_interval = Duration::from_millis(250);
+    env.config.max_backoff = Duration::from_secs(2);
+    env.config.api_listen = Some("127.0.0.1:0".parse().unwrap());
+    let url = env.config.database_url.clone();
+    let relayer = Relayer::new(env.config.clone()).await.unwrap();
+    let api = relayer.api_address().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(relayer.run(async move {
+        let _ = stopped.await;
+    }));
+    let user = &devnet.accounts.users[2];
+    let recipient = fresh_address("made-up logs");
+    let thief = fresh_address("made-up logs thief");
+    let wei = |i: u64| U256::from(9_000_000u64 + i);
+    let deposits = |from: u64, to: u64| -> Vec<(Address, U256)> {
+        (from..to).map(|i| (recipient, wei(i))).collect()
+    };
+    let metrics = || async { http_get(api, "/metrics").await.2 };
+    let root_oracle = drawbridge_bindings::IL1RootOracle::new(
+        devnet.deployment.l2.root_oracle,
+        l2(devnet, &devnet.accounts.challenger),
+    );
+
+    deposit_eth(devnet, user, &deposits(0, 2)).await;
+    wait_delivered(devnet, &url, 2).await;
+    let published = root_oracle.latestCount().call().await.unwrap();
+    let sent_before = submissions(&url).await.len();
+
+    // The node starts lying; real deposits keep coming on L1.
+    l1_proxy.inject(Injection {
+        l1_chain_id: devnet.deployment.l1.chain_id,
+        l1_bridge: devnet.deployment.l1.l1_bridge,
+        recipient: thief,
+        amount: ether(1_000),
+    });
+    deposit_eth(devnet, user, &deposits(2, 4)).await;
+    let text = wait_for("the made-up logs refused", || async {
+        let text = metrics().await;
+        (metric(
+            &text,
+            "drawbridge_relayer_alerts_total{kind=\"l1_logs_inconsistent\"}",
+        ) >= 1.0)
+            .then_some(text)
+    })
+    .await;
+    assert_eq!(
+        metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}"),
+        1.0
+    );
+    let (code, health, _) = http_get(api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    assert!(
+        health["problems"]
+            .to_string()
+            .contains("contradict L1 state"),
+        "{health}"
+    );
+    // Several re-checks of the halted role while the node keeps lying: the cursor stays put.
+    let store = drawbridge_relayer::Store::open(&url).await.unwrap();
+    let cursor = store.cursor("l1").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(store.cursor("l1").await.unwrap(), cursor);
+    assert_eq!(store.message_count().await.unwrap(), 2, "nothing stored");
+    store.close().await;
+    assert!(l1_proxy.injected() >= 2, "{}", l1_proxy.injected());
+    assert_eq!(
+        metric(
+            &metrics().await,
+            "drawbridge_relayer_alerts_total{kind=\"l1_logs_inconsistent\"}"
+        ),
+        1.0,
+        "alerted once per halt"
+    );
+    assert_eq!(root_oracle.latestCount().call().await.unwrap(), published);
+    assert_eq!(
+        submissions(&url).await.len(),
+        sent_before,
+        "no transaction was sent on the made-up logs"
+    );
+    assert_eq!(processed(devnet).await, 2);
+
+    // The node tells the truth again: the relayer resumes by itself.
+    l1_proxy.set_mode(Mode::Forward);
+    wait_delivered(devnet, &url, 4).await;
+    wait_for("the halt cleared", || async {
+        let text = metrics().await;
+        (metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}") == 0.0).then_some(())
+    })
+    .await;
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let all = submissions(&url).await;
+    assert_relayed_exactly_once(&all, 4);
+    assert_no_failed_submissions(&all);
+    let store = drawbridge_relayer::Store::open(&url).await.unwrap();
+    assert_eq!(store.message_count().await.unwrap(), 4);
+    for m in store.messages(0, 4).await.unwrap() {
+        assert_eq!(m.message.recipient, recipient, "{m:?}");
+        assert_eq!(m.message.amount, wei(m.message.nonce), "{m:?}");
+    }
+    store.close().await;
+    assert_eq!(
+        l2_balance(devnet, Address::ZERO, recipient).await,
+        (0..4).map(wei).sum::<U256>()
+    );
+    assert_eq!(l2_balance(devnet, Address::ZERO, thief).await, U256::ZERO);
 }

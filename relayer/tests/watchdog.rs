@@ -37,7 +37,7 @@ fn watchdog_config(env: &TestEnv) -> (RelayerConfig, SocketAddr) {
 }
 
 /// The fields of L2 block `block` as an honest proposer reads them.
-async fn honest_claim(env: &TestEnv, block: u64) -> (B256, B256, B256, u64) {
+async fn honest_claim(env: &TestEnv, block: u64) -> (B256, B256, B256, u64, B256) {
     let l2 = l2(&env.devnet, &env.devnet.accounts.relayer);
     let header = l2
         .get_block_by_number(block.into())
@@ -49,7 +49,14 @@ async fn honest_claim(env: &TestEnv, block: u64) -> (B256, B256, B256, u64) {
     let at = BlockId::number(block);
     let withdrawal_root = bridge.withdrawalRoot().block(at).call().await.unwrap();
     let processed = bridge.l1MessagesProcessed().block(at).call().await.unwrap();
-    (header.hash, header.state_root, withdrawal_root, processed)
+    let root = bridge.l1MessageRoot().block(at).call().await.unwrap();
+    (
+        header.hash,
+        header.state_root,
+        withdrawal_root,
+        processed,
+        root,
+    )
 }
 
 /// A block the watchdog's L2 node has confirmed (2 confirmations) and that is above `after`.
@@ -64,14 +71,14 @@ async fn confirmed_l2_block(env: &TestEnv, after: u64) -> u64 {
 }
 
 /// The devnet proposer (the relayer's key) posts an output directly.
-async fn propose(env: &TestEnv, block: u64, claim: (B256, B256, B256, u64)) {
+async fn propose(env: &TestEnv, block: u64, claim: (B256, B256, B256, u64, B256)) {
     let oracle = IOutputOracle::new(
         env.devnet.deployment.l1.output_oracle,
         l1(&env.devnet, &env.devnet.accounts.relayer),
     );
     let bond = oracle.proposerBond().call().await.unwrap();
     let receipt = oracle
-        .propose(block, claim.0, claim.1, claim.2, claim.3)
+        .propose(block, claim.0, claim.1, claim.2, claim.3, claim.4)
         .value(bond)
         .send()
         .await
@@ -142,7 +149,12 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
     let block = confirmed_l2_block(&env, 0).await;
     let honest = honest_claim(&env, block).await;
     assert_ne!(honest.2, fake_root);
-    propose(&env, block, (honest.0, honest.1, fake_root, honest.3)).await;
+    propose(
+        &env,
+        block,
+        (honest.0, honest.1, fake_root, honest.3, honest.4),
+    )
+    .await;
 
     // The watchdog challenges it inside the window (the contract refuses a late challenge).
     let oracle = oracle(devnet);
@@ -222,11 +234,26 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
     assert!(oracle.getOutput(U256::from(1)).call().await.is_err());
     let proposer_bond = oracle.proposerBond().call().await.unwrap();
     let challenger_bond = oracle.challengerBond().call().await.unwrap();
-    // The challenger gets both bonds of output 0; the honest successor's bond goes back.
+    // The challenger gets both bonds of output 0; the honest successor's bond goes back, lazily:
+    // the deleted range is pending until anyone refunds it (or a proposal reuses its index).
     assert_eq!(
         oracle.bondCredit(challenger).call().await.unwrap(),
         proposer_bond + challenger_bond
     );
+    let pending = oracle.pendingRefunds().call().await.unwrap();
+    assert_eq!((pending.from, pending.to), (1, 2));
+    let receipt = IOutputOracle::new(
+        devnet.deployment.l1.output_oracle,
+        l1(devnet, &devnet.accounts.users[1]),
+    )
+    .refundDeletedBonds(U256::from(10))
+    .send()
+    .await
+    .unwrap()
+    .get_receipt()
+    .await
+    .unwrap();
+    assert!(receipt.status());
     assert_eq!(
         oracle.bondCredit(liar.address()).call().await.unwrap(),
         liar_credit_before + proposer_bond

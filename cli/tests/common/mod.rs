@@ -248,6 +248,12 @@ impl Env {
             .block(number.into())
             .await
             .unwrap();
+        let message_root = l2_bridge
+            .l1MessageRoot()
+            .call()
+            .block(number.into())
+            .await
+            .unwrap();
         let root = fake_root.unwrap_or(root);
         let oracle = IOutputOracle::new(d.l1.output_oracle, &l1);
         let bond = oracle.proposerBond().call().await.unwrap();
@@ -258,6 +264,7 @@ impl Env {
                 block.header.state_root,
                 root,
                 processed,
+                message_root,
             )
             .value(bond)
             .send()

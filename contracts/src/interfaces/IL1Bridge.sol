@@ -140,6 +140,9 @@ interface IL1Bridge {
     error AlreadyRefunded(uint64 nonce);
     /// @notice Withdrawal finalization after the freeze: only outputs up to the escape output count.
     error OutputAfterEscape(uint256 outputIndex);
+    /// @notice Forced withdrawals and escapes move the L2 funds of the caller's own address, which only an
+    /// externally owned account controls on both chains (a contract's address may belong to someone else on L2).
+    error SenderNotEOA(address sender);
 
     /// @notice Deposits `msg.value` ETH for `l2Recipient`.
     function depositETH(address l2Recipient) external payable returns (uint64 nonce);
@@ -186,7 +189,7 @@ interface IL1Bridge {
     /// @notice The account that may pause (the security council).
     function pauser() external view returns (address);
 
-    // ---- Added beyond the original interface (see docs/protocol.md) ----
+    // ---- Added beyond the original interface (see docs/design.md) ----
 
     /// @notice Changes the pauser (governance only).
     function setPauser(address newPauser) external;
@@ -211,11 +214,12 @@ interface IL1Bridge {
     /// @notice Seconds that must pass after a pause ended before the next one.
     function pauseCooldown() external view returns (uint64);
 
-    // ---- Forced withdrawal, freeze, escape (docs/protocol.md "Forced withdrawal, freeze and escape") ----
+    // ---- Forced withdrawal, freeze, escape (docs/design.md "Forced withdrawal, freeze and escape") ----
 
     /// @notice Asks L2 to withdraw up to `amount` of the bridged `token` (`address(0)` = ETH) held by the L2
     /// account `msg.sender` to the same address on L1, as L1 message of kind 2. Not stopped by a pause;
-    /// reverts `BridgeFrozen` once frozen, `ZeroAmount`, `InvalidToken` for a token never deposited.
+    /// reverts `BridgeFrozen` once frozen, `ZeroAmount`, `InvalidToken` for a token never deposited,
+    /// `SenderNotEOA` unless `msg.sender == tx.origin` (only a key controls the same address on both chains).
     function requestForcedWithdrawal(address token, uint256 amount) external returns (uint64 nonce);
     /// @notice `requestedAt + forcedInclusionWindow + OutputOracle.challengePeriod()` of forced withdrawal
     /// `nonce`; 0 if `nonce` is not a forced withdrawal.
@@ -223,8 +227,9 @@ interface IL1Bridge {
     /// @notice Whether `freeze(forcedNonce)` would succeed now.
     function canFreeze(uint64 forcedNonce) external view returns (bool);
     /// @notice Freezes the bridge for good once forced withdrawal `forcedNonce` is overdue: its freeze time has
-    /// come and no final output has `l1MessagesProcessed > forcedNonce`. Anyone may call; not stopped by a
-    /// pause. Snapshots the newest final output as the escape output.
+    /// come and no final output has `l1MessagesProcessed > forcedNonce`; while an output proposed within the
+    /// forced-inclusion window covers it but awaits a verdict, not before `councilResponseWindow` more has
+    /// passed. Anyone may call; not stopped by a pause. Snapshots the newest final output as the escape output.
     function freeze(uint64 forcedNonce) external;
     /// @notice The escape output snapshotted by `freeze` (all zero before the freeze).
     function escapeOutput()
@@ -239,7 +244,9 @@ interface IL1Bridge {
         );
     /// @notice Pays `account` on L1 its L2 balance of the bridged `l1Token` at the escape output, proven by
     /// `eth_getProof`'s account proof of the token contract and storage proof of the balance slot under the
-    /// escape output's `l2StateRoot`. Once per (token, account); anyone may submit; not stopped by a pause.
+    /// escape output's `l2StateRoot`. Once per (token, account); not stopped by a pause. Only `account` itself,
+    /// as an externally owned account (`msg.sender == tx.origin == account`, else `SenderNotEOA`): its key is
+    /// what controls the address on L2 too.
     function escape(
         address l1Token,
         address account,

@@ -29,7 +29,7 @@ interface IL1RootOracle {
     /// @notice The only account that may publish roots.
     function publisher() external view returns (address);
 
-    // ---- Added beyond the original interface (see docs/protocol.md) ----
+    // ---- Added beyond the original interface (see docs/design.md "Interface additions") ----
 
     /// @notice Changes the publisher (governance only).
     function setPublisher(address newPublisher) external;

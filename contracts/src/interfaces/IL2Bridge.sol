@@ -21,8 +21,15 @@ interface IL2Bridge {
         address l1Bridge;
     }
 
+    /// @notice L1 message `nonce` was processed; `leaf` is its leaf as L2 hashed it (compare it with L1's leaf at
+    /// `nonce`) and now the last leaf of the consumed-message tree (`l1MessageRoot`).
     event MessageProcessed(
-        uint64 indexed nonce, uint8 indexed kind, address indexed recipient, address l2Token, uint256 amount
+        uint64 indexed nonce,
+        uint8 indexed kind,
+        address indexed recipient,
+        address l2Token,
+        uint256 amount,
+        bytes32 leaf
     );
     event BridgedTokenDeployed(
         address indexed l1Token, address indexed l2Token, string name, string symbol, uint8 decimals
@@ -71,6 +78,10 @@ interface IL2Bridge {
     function withdrawalCount() external view returns (uint64);
     /// @notice Root of the withdrawal tree as it stands now (computed on demand).
     function withdrawalRoot() external view returns (bytes32);
+    /// @notice Root of the tree of L1 message leaves processed so far (the same tree as L1's message tree,
+    /// so it equals L1's root for `l1MessagesProcessed` messages exactly when L2 consumed L1's messages);
+    /// zero while none was processed. Outputs carry it.
+    function l1MessageRoot() external view returns (bytes32);
     /// @notice BridgedToken of `l1Token`, zero before its first deposit was processed.
     function bridgedToken(address l1Token) external view returns (address);
     /// @notice L1 token of a BridgedToken (zero for ETH and for unknown addresses).
@@ -84,7 +95,7 @@ interface IL2Bridge {
     /// @notice The L1Bridge.
     function l1Bridge() external view returns (address);
 
-    // ---- Added beyond the original interface (see docs/protocol.md) ----
+    // ---- Added beyond the original interface (see docs/design.md "Interface additions") ----
 
     /// @notice Parameters of the BridgedToken being deployed; the token's constructor reads them back.
     /// Only meaningful during that deployment (empty otherwise).

@@ -31,6 +31,8 @@ interface IOutputOracle {
         uint64 proposerTimeout;
         uint256 proposerBond;
         uint256 challengerBond;
+        /// @notice How long a freeze waits for the council's verdict on a timely covering output.
+        uint64 councilResponseWindow;
     }
 
     event OutputProposed(
@@ -40,7 +42,8 @@ interface IOutputOracle {
         bytes32 l2BlockHash,
         bytes32 l2StateRoot,
         bytes32 withdrawalRoot,
-        uint64 l1MessagesProcessed
+        uint64 l1MessagesProcessed,
+        bytes32 l1MessageRoot
     );
     event OutputChallenged(uint256 indexed index, address indexed challenger);
     event DisputeResolved(uint256 indexed index, bool valid);
@@ -48,6 +51,8 @@ interface IOutputOracle {
     event BondReleased(uint256 indexed index, address indexed proposer, uint256 amount);
     event BondCredited(address indexed account, uint256 amount);
     event BondWithdrawn(address indexed account, uint256 amount);
+    /// @notice The bonds of deleted outputs in `[fromIndex, toIndex)` were credited back (or had been).
+    event DeletedBondsRefunded(uint256 fromIndex, uint256 toIndex);
     /// @notice Added: role changes (governance only).
     event GovernanceChanged(address governance);
     event CouncilChanged(address council);
@@ -72,14 +77,20 @@ interface IOutputOracle {
     error NotGovernance();
     /// @notice Added: an output can be challenged once.
     error AlreadyChallenged(uint256 index);
+    /// @notice `l1MessageRoot` is not the root L1 committed for exactly `l1MessagesProcessed` messages.
+    error MessageRootMismatch(bytes32 l1MessageRoot, uint64 l1MessagesProcessed);
+    /// @notice `refundDeletedBonds` found nothing pending.
+    error NothingPending();
 
-    /// @notice Posts an output with exactly `proposerBond`.
+    /// @notice Posts an output with exactly `proposerBond`. `l1MessageRoot` is `L2Bridge.l1MessageRoot()` at
+    /// `l2BlockNumber`: it must be the root L1 committed for exactly `l1MessagesProcessed` messages.
     function propose(
         uint64 l2BlockNumber,
         bytes32 l2BlockHash,
         bytes32 l2StateRoot,
         bytes32 withdrawalRoot,
-        uint64 l1MessagesProcessed
+        uint64 l1MessagesProcessed,
+        bytes32 l1MessageRoot
     ) external payable returns (uint256 index);
     /// @notice Disputes an output inside its challenge window with exactly `challengerBond`.
     function challenge(uint256 index) external payable;
@@ -94,7 +105,8 @@ interface IOutputOracle {
     function outputCount() external view returns (uint256);
     /// @notice Output `index`; reverts `UnknownOutput` if it does not exist.
     function getOutput(uint256 index) external view returns (Output memory);
-    /// @notice Whether output `index` is final now (see docs/protocol.md "Outputs").
+    /// @notice Whether output `index` is final now: its challenge window has passed and no dispute at or below
+    /// it is open (docs/design.md "Outputs"). Once true, true forever.
     function isFinal(uint256 index) external view returns (bool);
     /// @notice `withdrawalRoot` of output `index`; reverts with `NotFinal` unless it is final.
     function finalWithdrawalRoot(uint256 index) external view returns (bytes32);
@@ -117,7 +129,7 @@ interface IOutputOracle {
     /// @notice Time of the last proposal (initialization time before the first).
     function lastProposedAt() external view returns (uint64);
 
-    // ---- Added beyond the original interface (see docs/protocol.md) ----
+    // ---- Added beyond the original interface (see docs/design.md "Interface additions") ----
 
     /// @notice Changes the council (governance only).
     function setCouncil(address newCouncil) external;
@@ -127,13 +139,23 @@ interface IOutputOracle {
     function setGovernance(address newGovernance) external;
     /// @notice Lowest index with an open (unresolved) dispute; `exists` is false when there is none.
     function firstOpenDispute() external view returns (bool exists, uint256 index);
-    /// @notice `withdrawalRoot` of the final output `index` and whether it is settled: final and past its own
-    /// challenge window, so that it can never again stop being final or be deleted. Reverts `NotFinal`
+    /// @notice `withdrawalRoot` of the final output `index` and whether it is settled (it can never again stop
+    /// being final or be deleted: always true for a final output, kept for callers). Reverts `NotFinal`
     /// unless the output is final.
     function finalWithdrawalRootInfo(uint256 index)
         external
         view
         returns (bytes32 withdrawalRoot, bool settled);
+    /// @notice Seconds a freeze waits past its due time while a timely output covering the forced withdrawal is
+    /// not final (its dispute, or a lower one, awaits the council).
+    function councilResponseWindow() external view returns (uint64);
+    /// @notice The lowest live output with `l1MessagesProcessed > nonce` (binary search).
+    function firstCovering(uint64 nonce) external view returns (bool found, uint256 index, uint64 proposedAt);
+    /// @notice Credits back the bonds of up to `maxCount` deleted outputs still pending a refund; anyone.
+    /// @return done How many pending records were processed.
+    function refundDeletedBonds(uint256 maxCount) external returns (uint256 done);
+    /// @notice Indices `[from, to)` of deleted outputs whose bonds may still be pending a refund.
+    function pendingRefunds() external view returns (uint64 from, uint64 to);
     /// @notice The L1Bridge.
     function l1Bridge() external view returns (address);
     /// @notice The only account that may upgrade this contract and change its roles (the council timelock).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @title Typed, double-hashed leaves of the two Drawbridge trees (docs/protocol.md "Leaves and the tree").
+/// @title Typed, double-hashed leaves of the two Drawbridge trees (docs/design.md "Leaves and the tree").
 /// @notice `inner = keccak256(abi.encode(TYPEHASH, ...fields))`, `leaf = keccak256(abi.encode(inner))`.
 /// A leaf is the hash of 32 bytes and an internal node the hash of 64 bytes, so a leaf is never a node;
 /// the typehash separates the trees, chain id and bridge address separate deployments.

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 /// @title Depth-32 incremental binary Keccak Merkle tree, shared by both Drawbridge trees.
-/// @notice Layout and hashing exactly as docs/protocol.md "Leaves and the tree":
+/// @notice Layout and hashing exactly as docs/design.md "Leaves and the tree":
 ///  - empty leaf `0`, `zero[0] = 0`, `zero[h+1] = keccak256(zero[h] ++ zero[h])`;
 ///  - internal node `keccak256(left ++ right)`, ordered by position;
 ///  - the root of `n` leaves is the depth-32 root with leaves `n..2^32-1` empty.

@@ -14,6 +14,9 @@ pragma solidity 0.8.30;
 ///    shared key prefix of about 30 bytes, which no real trie has;
 ///  - every node is one RLP list that spans the node exactly, of 17 items (branch) or 2 (extension/leaf),
 ///    every item inside it; hex-prefix flags 0-3 with a zero pad nibble when even; no empty extension;
+///  - every RLP header is canonical, as consensus clients require: a long form only for payloads of 56
+///    bytes or more, its length without leading zero bytes, and no single byte below 0x80 wrapped as a
+///    one-byte string (otherwise several encodings of one node would verify);
 ///  - the key is consumed nibble by nibble and ends exactly at the leaf, which must be the last node;
 ///    a branch's value slot is never the answer (keys are 32 bytes, they end at leaves).
 library MerklePatriciaProof {
@@ -125,6 +128,7 @@ library MerklePatriciaProof {
                     let p := byte(0, calldataload(add(base, pos)))
                     let len := 0
                     let lengthOfLength := 0
+                    let canonical := 1
                     switch lt(p, 0x80)
                     case 1 {
                         start := pos
@@ -144,13 +148,27 @@ library MerklePatriciaProof {
                             default { lengthOfLength := sub(p, 0xf7) }
                         }
                         start := add(add(pos, 1), lengthOfLength)
-                        if lengthOfLength {
+                        switch lengthOfLength
+                        case 0 {
+                            // A one-byte string must hold a byte >= 0x80 (a lower byte is its own encoding).
+                            if and(eq(p, 0x81), lt(add(pos, 1), limit)) {
+                                if lt(byte(0, calldataload(add(add(base, pos), 1))), 0x80) { canonical := 0 }
+                            }
+                        }
+                        default {
                             len := shr(sub(256, mul(8, lengthOfLength)), calldataload(add(add(base, pos), 1)))
+                            // Long form only from 56 bytes, and its length without a leading zero byte.
+                            if or(lt(len, 56), iszero(byte(0, calldataload(add(add(base, pos), 1))))) {
+                                canonical := 0
+                            }
                         }
                     }
                     // start <= limit and len <= limit keep start + len from overflowing.
                     end := add(start, len)
-                    good := and(and(iszero(gt(start, limit)), iszero(gt(len, limit))), iszero(gt(end, limit)))
+                    good := and(
+                        canonical,
+                        and(and(iszero(gt(start, limit)), iszero(gt(len, limit))), iszero(gt(end, limit)))
+                    )
                 }
             }
             let base := list.offset

@@ -64,6 +64,7 @@ contract BridgeInvariantTest is Fixture {
         assertFalse(handler.doubleFinalization(), "a withdrawal was paid twice");
         assertFalse(handler.finalizedWhileNotFinal(), "paid against an output that was not final");
         assertFalse(handler.theft(), "paid through a bogus output");
+        assertFalse(handler.finalityWentBack(), "finality went backwards (or a bogus output became final)");
         uint256 n = handler.withdrawalCount();
         for (uint256 i; i < n; ++i) {
             uint256 c = handler.finalizedCount(i);

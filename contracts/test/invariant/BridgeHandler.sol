@@ -68,12 +68,18 @@ contract BridgeHandler {
     bool public finalizedWhileNotFinal;
     bool public boundaryViolated;
     bool public theft;
+    bool public finalityWentBack;
+
+    // ---- finality ghost: outputs [0, finalUpTo) were seen final, with these withdrawal roots ----
+    uint256 public finalUpTo;
+    mapping(uint256 index => bytes32) internal finalRoot;
 
     // ---- coverage counters ----
     uint256 public relayed;
     uint256 public finalized;
     uint256 public boundaryChecks;
     uint256 public deletions;
+    uint256 public notProposable;
 
     constructor(
         L1Bridge l1_,
@@ -99,12 +105,47 @@ contract BridgeHandler {
         vm.warp(currentTime);
         vm.chainId(L1_CHAIN_ID);
         _;
+        _trackFinality();
     }
 
     modifier onL2() {
         vm.warp(currentTime);
         vm.chainId(L2_CHAIN_ID);
         _;
+        _trackFinality();
+    }
+
+    /// @dev Finality never goes backwards (issue 9): every output once final stays final with the same
+    /// withdrawal root, and `latestFinalIndex` never drops below the highest index seen final.
+    function _trackFinality() internal {
+        uint256 chain = block.chainid;
+        vm.chainId(L1_CHAIN_ID);
+        uint256 latestPlusOne;
+        try oracle.latestFinalIndex() returns (uint256 latest) {
+            latestPlusOne = latest + 1;
+        } catch {}
+        uint256 n = oracle.outputCount();
+        if (latestPlusOne < finalUpTo || n < finalUpTo) finalityWentBack = true;
+        // The highest output once final is still final with the same withdrawal root (a dispute at or below any
+        // lower output would make it non-final too; a deletion of any of them shows as outputCount < finalUpTo),
+        // and nothing above the final prefix is final (final outputs are exactly the prefix latestFinalIndex ends).
+        if (finalUpTo != 0 && finalUpTo <= n) {
+            if (
+                !oracle.isFinal(finalUpTo - 1)
+                    || oracle.getOutput(finalUpTo - 1).withdrawalRoot != finalRoot[finalUpTo - 1]
+            ) {
+                finalityWentBack = true;
+            }
+        }
+        for (uint256 i = latestPlusOne; i < n; ++i) {
+            if (oracle.isFinal(i)) finalityWentBack = true;
+        }
+        for (uint256 i = finalUpTo; i < latestPlusOne; ++i) {
+            finalRoot[i] = oracle.getOutput(i).withdrawalRoot;
+            if (!outputs[i].honest) finalityWentBack = true; // a bogus output final: caught below as theft too
+        }
+        if (latestPlusOne > finalUpTo) finalUpTo = latestPlusOne;
+        vm.chainId(chain);
     }
 
     function _user(uint256 seed) internal view returns (address) {
@@ -210,7 +251,8 @@ contract BridgeHandler {
         uint256 count = rootOracle.latestCount();
         uint256 from = l2.l1MessagesProcessed();
         if (from >= count) return;
-        uint256 to = from + _bound(n, 1, 8);
+        // Half the time everything the root covers (L2 then stands at a count L1 committed: proposable).
+        uint256 to = (n >> 8) % 2 == 0 ? count : from + _bound(n, 1, 8);
         if (to > count) to = count;
         (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, to, count);
         l2.relayMessages(msgs, rootOracle.latestRoot(), proofs);
@@ -283,7 +325,7 @@ contract BridgeHandler {
     // proposers, challengers, council
     // ------------------------------------------------------------------------------------------------
 
-    function _propose(bytes32 wRoot, uint64 processed) internal returns (uint256 idx) {
+    function _propose(bytes32 wRoot, uint64 processed, bytes32 messageRoot) internal returns (uint256 idx) {
         uint256 bond = oracle.proposerBond();
         vm.deal(proposer, proposer.balance + bond);
         vm.prank(proposer);
@@ -292,24 +334,44 @@ contract BridgeHandler {
             keccak256(abi.encode("block", nextBlock)),
             keccak256(abi.encode("state", nextBlock)),
             wRoot,
-            processed
+            processed,
+            messageRoot
         );
         ++nextBlock;
     }
 
+    /// @dev The honest proposer posts the current L2 state when its processed count is one L1 committed (an
+    /// output carries L2's consumed-message root, which L1 must know for exactly that count); otherwise the
+    /// state is not proposable and it waits.
     function proposeHonest() external onL2 {
         bytes32 wRoot = l2.withdrawalRoot();
         uint64 processed = l2.l1MessagesProcessed();
+        bytes32 messageRoot = l2.l1MessageRoot();
         uint256 wCount = l2.withdrawalCount();
         vm.chainId(L1_CHAIN_ID);
-        uint256 idx = _propose(wRoot, processed);
+        if (processed != 0 && l1.messageRootCount(messageRoot) != processed) {
+            ++notProposable;
+            return;
+        }
+        uint256 idx = _propose(wRoot, processed, messageRoot);
         outputs[idx] = GhostOutput({honest: true, withdrawalCount: wCount});
     }
 
-    /// @dev A dishonest proposer posts a root that would pay ATTACKER the whole ETH escrow as withdrawal 0;
-    /// the watchdog challenges it in the same block.
+    /// @dev A dishonest proposer posts a root that would pay ATTACKER the whole ETH escrow as withdrawal 0
+    /// (at L2's message count and root when L1 committed it, else at the previous output's, which the oracle
+    /// accepts); the watchdog challenges it in the same block.
     function proposeBogus() external onL1 {
-        uint256 idx = _propose(_bogusRoot(), l2.l1MessagesProcessed());
+        vm.chainId(L2_CHAIN_ID);
+        uint64 count = l2.l1MessagesProcessed();
+        bytes32 messageRoot = l2.l1MessageRoot();
+        vm.chainId(L1_CHAIN_ID);
+        if (count != 0 && l1.messageRootCount(messageRoot) != count) {
+            uint256 n = oracle.outputCount();
+            count = n == 0 ? 0 : oracle.getOutput(n - 1).l1MessagesProcessed;
+            bytes32[] memory leaves = messageLeaves;
+            messageRoot = count == 0 ? bytes32(0) : MerkleRef.root(leaves, count);
+        }
+        uint256 idx = _propose(_bogusRoot(), count, messageRoot);
         outputs[idx] = GhostOutput({honest: false, withdrawalCount: 0});
         uint256 bond = oracle.challengerBond();
         vm.deal(challenger, challenger.balance + bond);
@@ -391,6 +453,7 @@ contract BridgeHandler {
     function warp(uint256 seconds_) external {
         currentTime += _bound(seconds_, 1, 2 * oracle.challengePeriod());
         vm.warp(currentTime);
+        _trackFinality();
     }
 
     // ------------------------------------------------------------------------------------------------

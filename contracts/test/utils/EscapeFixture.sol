@@ -81,6 +81,12 @@ abstract contract EscapeFixture is Fixture {
                 depositToken(m[i].token, m[i].sender, m[i].recipient, m[i].amount);
             }
             require(messageLeaves[i] == expected[i], "fixture: L1 leaf differs from the scenario's");
+            // L1 commits its root at every count an L2 state of the scenario processed (A, B, C), as the
+            // relayer did before L2 relayed the messages: outputs must carry a root L1 committed.
+            if (
+                i + 1 == EscapeScenario.PROCESSED_A || i + 1 == EscapeScenario.PROCESSED_B
+                    || i + 1 == EscapeScenario.PROCESSED_C
+            ) l1.commitMessageRoot();
         }
         scenarioSent = to;
     }
@@ -108,7 +114,8 @@ abstract contract EscapeFixture is Fixture {
             vm.parseJsonBytes32(vectors, string.concat(k, ".blockHash")),
             stateRoot,
             wRoot,
-            processed
+            processed,
+            messageRootAt(processed)
         );
     }
 

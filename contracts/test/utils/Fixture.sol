@@ -30,6 +30,8 @@ abstract contract Fixture is Test {
     /// @dev The bridge's forcedInclusionWindow (named apart from CouncilFixture's parameter of the same value).
     uint64 internal constant INCLUSION_WINDOW = 1 days;
     uint64 internal constant PROPOSER_TIMEOUT = 1 days;
+    /// @dev How long a freeze waits for the council's verdict on a disputed timely covering output.
+    uint64 internal constant COUNCIL_RESPONSE_WINDOW = 6 hours;
     uint256 internal constant PROPOSER_BOND = 1 ether;
     uint256 internal constant CHALLENGER_BOND = 0.5 ether;
     uint256 internal constant START_TIME = 1_700_000_000;
@@ -152,7 +154,8 @@ abstract contract Fixture is Test {
             challengePeriod: CHALLENGE_PERIOD,
             proposerTimeout: PROPOSER_TIMEOUT,
             proposerBond: PROPOSER_BOND,
-            challengerBond: CHALLENGER_BOND
+            challengerBond: CHALLENGER_BOND,
+            councilResponseWindow: COUNCIL_RESPONSE_WINDOW
         });
     }
 
@@ -216,11 +219,12 @@ abstract contract Fixture is Test {
         _recordSent();
     }
 
-    /// @dev `from` (the L2 account) forces a withdrawal of up to `amount` of `tok` through L1.
+    /// @dev `from` (the L2 account) forces a withdrawal of up to `amount` of `tok` through L1, in its own
+    /// transaction (`tx.origin == msg.sender`: only an externally owned account may force).
     function requestForced(address from, address tok, uint256 amount) internal returns (uint64 nonce) {
         onL1();
         vm.recordLogs();
-        vm.prank(from);
+        vm.prank(from, from);
         nonce = l1.requestForcedWithdrawal(tok, amount);
         _recordSent();
     }
@@ -302,11 +306,20 @@ abstract contract Fixture is Test {
         onL1();
     }
 
-    /// @dev The proposer posts an honest output of the current L2 state.
+    /// @dev Root of L1's message tree over its first `count` messages (zero for none), from the recorded leaves.
+    function messageRootAt(uint256 count) internal view returns (bytes32) {
+        if (count == 0) return bytes32(0);
+        bytes32[] memory leaves = messageLeaves;
+        return MerkleRef.root(leaves, count);
+    }
+
+    /// @dev The proposer posts an honest output of the current L2 state, with the root of the L1 messages L2
+    /// consumed (`L2Bridge.l1MessageRoot()`, the root L1 committed for that count when L2 relayed them).
     function proposeOutput() internal returns (uint256 index) {
         onL2();
         bytes32 wRoot = l2.withdrawalRoot();
         uint64 processed = l2.l1MessagesProcessed();
+        bytes32 consumedRoot = l2.l1MessageRoot();
         uint256 wCount = l2.withdrawalCount();
         onL1();
         vm.deal(proposer, proposer.balance + PROPOSER_BOND);
@@ -316,7 +329,8 @@ abstract contract Fixture is Test {
             keccak256(abi.encode("block", nextL2Block)),
             keccak256(abi.encode("state", nextL2Block)),
             wRoot,
-            processed
+            processed,
+            consumedRoot
         );
         ++nextL2Block;
         outputWithdrawalCount[index] = wCount;

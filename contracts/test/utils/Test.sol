@@ -128,6 +128,10 @@ abstract contract Test {
         if (a < b) revert(string.concat(message, ": ", vm.toString(a), " < ", vm.toString(b)));
     }
 
+    function assertGt(uint256 a, uint256 b, string memory message) internal pure {
+        if (a <= b) revert(string.concat(message, ": ", vm.toString(a), " <= ", vm.toString(b)));
+    }
+
     function assertLt(uint256 a, uint256 b, string memory message) internal pure {
         if (a >= b) revert(string.concat(message, ": ", vm.toString(a), " >= ", vm.toString(b)));
     }

@@ -39,6 +39,10 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address keyAddr);
     function createWallet(uint256 privateKey) external returns (Wallet memory wallet);
 
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+    /// @dev Marks the account and all its storage slots cold (as at the start of a new transaction).
+    function cool(address target) external;
     function record() external;
     function accesses(address target)
         external
@@ -46,7 +50,10 @@ interface Vm {
 
     // callers
     function prank(address msgSender) external;
+    /// @dev Also sets `tx.origin` for the next call (an externally owned account sending its own transaction).
+    function prank(address msgSender, address txOrigin) external;
     function startPrank(address msgSender) external;
+    function startPrank(address msgSender, address txOrigin) external;
     function stopPrank() external;
 
     // scripts (test/vectors/escape: transactions sent to a real anvil)

@@ -59,9 +59,10 @@ impl Chain {
     }
 
     async fn create(&self, code: Vec<u8>) -> Address {
+        // The L1Bridge implementation (which deploys its EscapeHatch) needs more than 8M gas.
         let tx = TransactionRequest::default()
             .with_deploy_code(code)
-            .with_gas_limit(8_000_000);
+            .with_gas_limit(12_000_000);
         let receipt = self
             .provider
             .send_transaction(tx)

@@ -1,11 +1,14 @@
 //! A JSON-RPC proxy in front of an anvil that can be switched to fail: down (not listening),
-//! answering an HTTP status (429 rate limit, 503), hanging, answering garbage, or forging the
-//! `amount` of every `MessageSent` log it passes on.
+//! answering an HTTP status (429 rate limit, 503), hanging, answering garbage, forging the
+//! `amount` of every `MessageSent` log it passes on, or adding to every `eth_getLogs` answer a
+//! made-up but self-consistent `MessageSent` (the next nonce, its leaf right for its fields) and a
+//! `MessageRootCommitted` of the tree that includes it (a node lying only in its logs).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use alloy::primitives::{Address, B256, U256};
 use alloy::sol_types::SolEvent;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,6 +28,20 @@ pub enum Mode {
     Garbage,
     /// Forwarded, but every `MessageSent` log's amount is changed (a lying node).
     ForgeMessages,
+    /// Forwarded, but every `eth_getLogs` answer about `MessageSent` gets a made-up deposit at the
+    /// next nonce (in the range's last block, with that block's real hash) and a
+    /// `MessageRootCommitted` of the tree with it: only `eth_call` tells the truth.
+    InjectMessage,
+}
+
+/// What an injected message is made for.
+#[derive(Debug, Clone, Copy)]
+pub struct Injection {
+    pub l1_chain_id: u64,
+    pub l1_bridge: Address,
+    /// Who the made-up deposit credits.
+    pub recipient: Address,
+    pub amount: U256,
 }
 
 struct Shared {
@@ -32,6 +49,9 @@ struct Shared {
     mode: Mutex<Mode>,
     requests: AtomicU64,
     client: alloy::transports::http::reqwest::Client,
+    injection: Mutex<Option<Injection>>,
+    /// How many made-up messages were handed out.
+    injected: AtomicU64,
 }
 
 pub struct RpcProxy {
@@ -50,6 +70,8 @@ impl RpcProxy {
             mode: Mutex::new(Mode::Forward),
             requests: AtomicU64::new(0),
             client: alloy::transports::http::reqwest::Client::new(),
+            injection: Mutex::new(None),
+            injected: AtomicU64::new(0),
         });
         let proxy = Self {
             url: format!("http://127.0.0.1:{port}"),
@@ -73,6 +95,17 @@ impl RpcProxy {
 
     pub fn set_mode(&self, mode: Mode) {
         *self.shared.mode.lock().unwrap() = mode;
+    }
+
+    /// Switches to [`Mode::InjectMessage`] with this made-up deposit.
+    pub fn inject(&self, injection: Injection) {
+        *self.shared.injection.lock().unwrap() = Some(injection);
+        self.set_mode(Mode::InjectMessage);
+    }
+
+    /// Made-up messages handed out so far.
+    pub fn injected(&self) -> u64 {
+        self.shared.injected.load(Ordering::SeqCst)
     }
 
     /// Requests received so far.
@@ -123,7 +156,7 @@ async fn handle(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
                 serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {"garbage": [1, 2, 3]}});
             (StatusCode::OK, answer.to_string()).into_response()
         }
-        Mode::Forward | Mode::ForgeMessages => {
+        Mode::Forward | Mode::ForgeMessages | Mode::InjectMessage => {
             let response = match shared
                 .client
                 .post(&shared.upstream)
@@ -139,6 +172,10 @@ async fn handle(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             let mut text = response.text().await.unwrap_or_default();
             if mode == Mode::ForgeMessages {
                 text = forge_message_logs(&text);
+            }
+            let injection = *shared.injection.lock().unwrap();
+            if let (Mode::InjectMessage, Some(injection)) = (mode, injection) {
+                text = inject_message(&shared, injection, &body, text).await;
             }
             (
                 StatusCode::from_u16(status).unwrap(),
@@ -179,4 +216,127 @@ fn forge_message_logs(text: &str) -> String {
         log["data"] = serde_json::Value::String(chars.into_iter().collect());
     }
     value.to_string()
+}
+
+/// One upstream JSON-RPC call.
+async fn upstream(shared: &Shared, method: &str, params: serde_json::Value) -> serde_json::Value {
+    let request =
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let answer: serde_json::Value = shared
+        .client
+        .post(&shared.upstream)
+        .json(&request)
+        .send()
+        .await
+        .expect("upstream answers")
+        .json()
+        .await
+        .expect("upstream answers JSON");
+    answer["result"].clone()
+}
+
+/// Adds a made-up deposit at the next nonce and a `MessageRootCommitted` of the tree with it to an
+/// `eth_getLogs` answer that asks for `MessageSent` logs; other answers pass unchanged.
+async fn inject_message(
+    shared: &Shared,
+    injection: Injection,
+    request: &[u8],
+    text: String,
+) -> String {
+    let Ok(request) = serde_json::from_slice::<serde_json::Value>(request) else {
+        return text;
+    };
+    if request["method"] != "eth_getLogs" {
+        return text;
+    }
+    let filter = &request["params"][0];
+    let sent = IL1Bridge::MessageSent::SIGNATURE_HASH.to_string();
+    if !filter["topics"].to_string().to_lowercase().contains(&sent) {
+        return text;
+    }
+    let Ok(mut answer) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return text;
+    };
+    if !answer["result"].is_array() {
+        return text;
+    }
+    let Some(to) = filter["toBlock"]
+        .as_str()
+        .and_then(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).ok())
+    else {
+        return text;
+    };
+    // Every real message up to the range's end: the made-up one comes next.
+    let real = upstream(
+        shared,
+        "eth_getLogs",
+        serde_json::json!([{
+            "address": injection.l1_bridge,
+            "topics": [sent],
+            "fromBlock": "0x0",
+            "toBlock": format!("{to:#x}"),
+        }]),
+    )
+    .await;
+    let mut leaves = Vec::new();
+    for log in real.as_array().into_iter().flatten() {
+        let log: alloy::rpc::types::Log = serde_json::from_value(log.clone()).unwrap();
+        leaves.push(
+            log.log_decode::<IL1Bridge::MessageSent>()
+                .unwrap()
+                .inner
+                .data
+                .leaf,
+        );
+    }
+    let message = drawbridge_merkle::L1Message {
+        kind: drawbridge_merkle::MessageKind::Deposit,
+        nonce: leaves.len() as u64,
+        sender: injection.recipient,
+        recipient: injection.recipient,
+        token: Address::ZERO,
+        amount: injection.amount,
+        data: Default::default(),
+    };
+    let leaf = message.leaf(injection.l1_chain_id, injection.l1_bridge);
+    leaves.push(leaf);
+    let tree = drawbridge_merkle::MerkleTree::from_leaves(leaves).unwrap();
+    let block = upstream(
+        shared,
+        "eth_getBlockByNumber",
+        serde_json::json!([format!("{to:#x}"), false]),
+    )
+    .await;
+    let sent_event = IL1Bridge::MessageSent {
+        nonce: message.nonce,
+        kind: message.kind.as_u8(),
+        sender: message.sender,
+        recipient: message.recipient,
+        token: message.token,
+        amount: message.amount,
+        data: message.data.clone(),
+        leaf,
+    };
+    let committed = IL1Bridge::MessageRootCommitted {
+        root: tree.root(),
+        count: tree.len(),
+    };
+    let log_json = |data: alloy::primitives::LogData, index: u64| {
+        serde_json::json!({
+            "address": injection.l1_bridge,
+            "topics": data.topics(),
+            "data": data.data,
+            "blockNumber": format!("{to:#x}"),
+            "blockHash": block["hash"],
+            "transactionHash": B256::repeat_byte(0xfe),
+            "transactionIndex": "0x0",
+            "logIndex": format!("{index:#x}"),
+            "removed": false,
+        })
+    };
+    let result = answer["result"].as_array_mut().unwrap();
+    result.push(log_json(sent_event.encode_log_data(), 1_000));
+    result.push(log_json(committed.encode_log_data(), 1_001));
+    shared.injected.fetch_add(1, Ordering::SeqCst);
+    answer.to_string()
 }

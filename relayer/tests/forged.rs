@@ -1,0 +1,452 @@
+//! Issue 9, part 1, against the relayer in process on a real devnet (two anvil chains, the real
+//! contracts): a rogue L2 root publisher publishes a root L1 never committed and relays a forged
+//! 4 ETH deposit. The honest relayer's propose role proposes nothing that consumed it (halted,
+//! `forged_l1_message`, `/health` 503); a separate watchdog raises `forged_l1_message`, its
+//! conservation monitor reports exactly the unbacked amount (`unbacked_supply`; 0 before the
+//! forgery), and it challenges a lying output that claims L1's root over the forged state; the
+//! forged amount is never paid on L1.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use alloy::eips::BlockId;
+use alloy::primitives::{Address, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
+use drawbridge_devnet::{Devnet, DevnetOptions, Governance};
+use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_relayer::{RelayerConfig, Role};
+use serde_json::Value;
+
+use common::*;
+
+fn metric(text: &str, series: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')
+            .map(str::to_string)
+    })
+}
+
+fn api_config(config: &mut RelayerConfig) -> SocketAddr {
+    let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    config.api_listen = Some(api);
+    api
+}
+
+/// The watchdog's conservation figures for ETH, once it has some.
+async fn eth_backing(api: SocketAddr) -> Option<Value> {
+    let (_, body, _) = http_get(api, "/watchdog").await;
+    body["conservation"]
+        .as_array()?
+        .iter()
+        .find(|b| b["l1_token"] == Address::ZERO.to_string())
+        .cloned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_paid() {
+    init_tracing();
+    // Plain-account governance: the deployer (L2 governance) hands the root publisher role to the
+    // rogue key, so that the honest relayer and the rogue never share an account.
+    let devnet = Devnet::start(DevnetOptions {
+        governance: Governance::Accounts,
+        ..DevnetOptions::default()
+    })
+    .await
+    .expect("devnet starts");
+    let dir = tempfile::tempdir().unwrap();
+    let d = devnet.deployment.clone();
+    let mut honest = RelayerConfig::new(d.clone(), devnet.accounts.relayer.clone());
+    honest.database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("honest.sqlite").display()
+    );
+    honest.poll_interval = Duration::from_millis(500);
+    honest.max_backoff = Duration::from_secs(2);
+    honest.tx_timeout = Duration::from_secs(30);
+    honest.relayer_id = "honest".into();
+    honest.lease_ttl = Duration::from_secs(3);
+    let honest_api = api_config(&mut honest);
+    let honest_url = honest.database_url.clone();
+    let mut watchdog = honest.clone();
+    watchdog.signer = devnet.accounts.challenger.clone();
+    watchdog.roles = [Role::Watchdog].into_iter().collect();
+    watchdog.database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("watchdog.sqlite").display()
+    );
+    watchdog.relayer_id = "watchdog".into();
+    watchdog.poll_interval = Duration::from_millis(200);
+    watchdog.conservation_interval = Duration::from_millis(500);
+    let watchdog_api = api_config(&mut watchdog);
+    let watchdog_url = watchdog.database_url.clone();
+    let honest_relayer = start(honest).await;
+    let watchdog_relayer = start(watchdog).await;
+
+    let [alice, bob, mallory, rogue] = [0, 1, 2, 3].map(|i| devnet.accounts.users[i].clone());
+    let oracle = oracle(&devnet);
+    let l1_bridge = IL1Bridge::new(d.l1.l1_bridge, l1(&devnet, &alice));
+    let mallory_l1_start = l1(&devnet, &mallory)
+        .get_balance(mallory.address())
+        .await
+        .unwrap();
+
+    // 1. Alice's 5 ETH, delivered and covered by an output; the monitor finds ETH fully backed.
+    deposit_eth(&devnet, &alice, &[(alice.address(), ether(5))]).await;
+    wait_for("Alice's deposit on L2", || async {
+        (l2_balance(&devnet, Address::ZERO, alice.address()).await == ether(5)).then_some(())
+    })
+    .await;
+    wait_for("an output covering the deposit", || async {
+        let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
+        let last = count.checked_sub(1)?;
+        let o = oracle.getOutput(U256::from(last)).call().await.unwrap();
+        (o.l1MessagesProcessed == 1).then_some(())
+    })
+    .await;
+    let backed = wait_for("the monitor to see ETH on both chains", || async {
+        let b = eth_backing(watchdog_api).await?;
+        (b["l2_supply"] == ether(5).to_string()).then_some(b)
+    })
+    .await;
+    assert_eq!(backed["l1_escrow"], ether(5).to_string(), "{backed}");
+    assert_eq!(backed["unbacked"], "0", "{backed}");
+    let (_, _, text) = http_get(watchdog_api, "/metrics").await;
+    let eth_series = format!(
+        "drawbridge_relayer_unbacked_supply{{token=\"{}\"}}",
+        Address::ZERO
+    );
+    assert_eq!(metric(&text, &eth_series).as_deref(), Some("0"), "{text}");
+    let (code, health, _) = http_get(watchdog_api, "/health").await;
+    assert_eq!(code, 200, "{health}");
+
+    // 2. The rogue publisher: a root of L1's real leaf 0 and a made-up 4 ETH deposit to Mallory at
+    // nonce 1, which L1 never sent; Mallory relays it (anyone may) and withdraws it on L2.
+    let deployer_l2 = l2(&devnet, &devnet.accounts.deployer);
+    let receipt = IL1RootOracle::new(d.l2.root_oracle, &deployer_l2)
+        .setPublisher(rogue.address())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let sent = l1(&devnet, &alice)
+        .get_logs(
+            &Filter::new()
+                .address(d.l1.l1_bridge)
+                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    let real_leaf = sent[0]
+        .log_decode::<IL1Bridge::MessageSent>()
+        .unwrap()
+        .inner
+        .data
+        .leaf;
+    let forged = L1Message {
+        kind: MessageKind::Deposit,
+        nonce: 1,
+        sender: mallory.address(),
+        recipient: mallory.address(),
+        token: Address::ZERO,
+        amount: ether(4),
+        data: Default::default(),
+    };
+    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
+    let tree = MerkleTree::from_leaves([real_leaf, forged_leaf]).unwrap();
+    let receipt = IL1RootOracle::new(d.l2.root_oracle, l2(&devnet, &rogue))
+        .publishRoot(tree.root(), 2)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let mallory_l2 = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &mallory));
+    let receipt = mallory_l2
+        .relayMessages(
+            vec![IL2Bridge::L1Message {
+                kind: forged.kind.as_u8(),
+                nonce: forged.nonce,
+                sender: forged.sender,
+                recipient: forged.recipient,
+                token: forged.token,
+                amount: forged.amount,
+                data: forged.data.clone(),
+            }],
+            tree.root(),
+            vec![tree.proof(1, 2).unwrap()],
+        )
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "the forged deposit is relayed on L2");
+    let processed_event = receipt
+        .decoded_log::<IL2Bridge::MessageProcessed>()
+        .expect("MessageProcessed")
+        .data;
+    assert_eq!(processed_event.leaf, forged_leaf);
+    assert_eq!(
+        l2_balance(&devnet, Address::ZERO, mallory.address()).await,
+        ether(4)
+    );
+    let receipt = mallory_l2
+        .withdraw(Address::ZERO, mallory.address(), ether(4))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let stolen = receipt
+        .decoded_log::<IL2Bridge::WithdrawalInitiated>()
+        .expect("WithdrawalInitiated")
+        .data
+        .nonce;
+
+    // 3. The honest proposer refuses: its role halts with the alert, /health says why.
+    let text = wait_for("the propose role halted on the forged message", || async {
+        let (_, _, text) = http_get(honest_api, "/metrics").await;
+        (metric(&text, "drawbridge_relayer_halted{role=\"propose\"}").as_deref() == Some("1"))
+            .then_some(text)
+    })
+    .await;
+    assert_eq!(
+        metric(
+            &text,
+            "drawbridge_relayer_alerts_total{kind=\"forged_l1_message\"}"
+        )
+        .as_deref(),
+        Some("1"),
+        "{text}"
+    );
+    let (code, health, _) = http_get(honest_api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    let problems = health["problems"].to_string();
+    assert!(
+        problems.contains("propose halted") && problems.contains("nonce 1"),
+        "{health}"
+    );
+
+    // The watchdog: forged_l1_message, and exactly the forged amount unbacked.
+    let backing = wait_for("the monitor to report the forged mint", || async {
+        let b = eth_backing(watchdog_api).await?;
+        (b["unbacked"] != "0").then_some(b)
+    })
+    .await;
+    assert_eq!(backing["unbacked"], ether(4).to_string(), "{backing}");
+    let (code, health, _) = http_get(watchdog_api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    let problems = health["problems"].to_string();
+    assert!(problems.contains("L1 never sent"), "{health}");
+    assert!(problems.contains("unbacked by"), "{health}");
+    let (_, _, text) = http_get(watchdog_api, "/metrics").await;
+    for kind in ["forged_l1_message", "unbacked_supply"] {
+        assert_eq!(
+            metric(
+                &text,
+                &format!("drawbridge_relayer_alerts_total{{kind=\"{kind}\"}}")
+            )
+            .as_deref(),
+            Some("1"),
+            "{kind}: {text}"
+        );
+    }
+
+    // 4. Bob deposits 1 wei: L1 now has a message at nonce 1, and the honest relayer commits
+    // L1's root of 2 messages. L2's consumed root for 2 is still not L1's: nothing is proposed.
+    deposit_eth(&devnet, &bob, &[(bob.address(), U256::from(1u64))]).await;
+    let committed = wait_for("L1's root of two messages committed", || async {
+        let last = l1_bridge.lastCommittedRoot().call().await.unwrap();
+        (last.count == 2).then_some(last.root)
+    })
+    .await;
+    assert_ne!(committed, tree.root());
+    let backing = wait_for("the escrow of Bob's wei in the monitor", || async {
+        let b = eth_backing(watchdog_api).await?;
+        (b["l1_escrow"] == (ether(5) + U256::from(1u64)).to_string()).then_some(b)
+    })
+    .await;
+    assert_eq!(
+        backing["unbacked"],
+        (ether(4) - U256::from(1u64)).to_string(),
+        "{backing}"
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
+    for index in 0..count {
+        let o = oracle.getOutput(U256::from(index)).call().await.unwrap();
+        assert!(
+            o.l1MessagesProcessed <= 1,
+            "output {index} covers the forged message: {o:?}"
+        );
+    }
+    let (code, health, _) = http_get(honest_api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    // The API does not call Bob's deposit delivered: L2 processed another leaf at its nonce.
+    let (code, message, _) = http_get(honest_api, "/messages/1").await;
+    assert_eq!(code, 200, "{message}");
+    assert_eq!(message["state"], "forged", "{message}");
+    assert_eq!(message["delivered"], false, "{message}");
+    assert_eq!(message["l2_processed_leaf"], forged_leaf.to_string());
+    let (_, message, _) = http_get(honest_api, "/messages/0").await;
+    assert_eq!(message["state"], "delivered", "{message}");
+    honest_relayer.stop().await;
+
+    // 5. A lying output: the real fields of an L2 block after the forgery, claiming L1's root for
+    // two messages (the contract accepts it). The watchdog finds L2's consumed root differs and
+    // challenges it inside the window.
+    let l2_reader = l2(&devnet, &alice);
+    let block = wait_for("a confirmed L2 block after the forgery", || async {
+        let b = l2_reader
+            .get_block_number()
+            .await
+            .unwrap()
+            .saturating_sub(3);
+        (b > receipt.block_number.unwrap()).then_some(b)
+    })
+    .await;
+    let header = l2_reader
+        .get_block_by_number(block.into())
+        .await
+        .unwrap()
+        .unwrap()
+        .header;
+    let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2_reader);
+    let at = BlockId::number(block);
+    let withdrawal_root = l2_bridge.withdrawalRoot().block(at).call().await.unwrap();
+    assert_eq!(
+        l2_bridge
+            .l1MessagesProcessed()
+            .block(at)
+            .call()
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        l2_bridge.l1MessageRoot().block(at).call().await.unwrap(),
+        tree.root()
+    );
+    let liar = IOutputOracle::new(d.l1.output_oracle, l1(&devnet, &devnet.accounts.relayer));
+    let bond = liar.proposerBond().call().await.unwrap();
+    let receipt = liar
+        .propose(
+            block,
+            header.hash,
+            header.state_root,
+            withdrawal_root,
+            2,
+            committed,
+        )
+        .value(bond)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "the oracle accepts L1's root for 2");
+    let index = receipt
+        .decoded_log::<IOutputOracle::OutputProposed>()
+        .expect("OutputProposed")
+        .data
+        .index;
+    wait_for("the watchdog's challenge of the lying output", || async {
+        let o = oracle.getOutput(index).call().await.unwrap();
+        (o.status == 2).then_some(())
+    })
+    .await;
+    let o = oracle.getOutput(index).call().await.unwrap();
+    assert_eq!(o.challenger, devnet.accounts.challenger.address());
+    let (_, outputs, _) = http_get(watchdog_api, "/watchdog").await;
+    let judged = outputs["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["index"] == index.to::<u64>() && o["status"] != "deleted")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        judged["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("l1MessageRoot")),
+        "{outputs}"
+    );
+    // Let the watchdog settle its challenge before stopping it.
+    wait_for(
+        "the challenge settled in the watchdog's database",
+        || async {
+            submissions(&watchdog_url)
+                .await
+                .iter()
+                .any(|s| s.kind == "challenge" && s.outcome.is_some())
+                .then_some(())
+        },
+    )
+    .await;
+    watchdog_relayer.stop().await;
+
+    // 6. Nothing of the forged amount was ever paid on L1, nor did the relayer try.
+    assert!(
+        !l1_bridge
+            .isWithdrawalFinalized(stolen)
+            .call()
+            .await
+            .unwrap(),
+        "the stolen withdrawal is never finalized"
+    );
+    assert_eq!(
+        l1(&devnet, &mallory)
+            .get_balance(mallory.address())
+            .await
+            .unwrap(),
+        mallory_l1_start
+    );
+    assert_eq!(
+        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
+        ether(5) + U256::from(1u64)
+    );
+    for s in submissions(&honest_url).await {
+        let work: Value = serde_json::from_str(&s.work).unwrap();
+        if s.kind == "finalize_withdrawals" {
+            assert!(
+                !work["nonces"].to_string().contains(&stolen.to_string()),
+                "{s:?}"
+            );
+        }
+        if s.kind == "propose" {
+            let l2_block = work["l2_block"].as_u64().unwrap();
+            let processed = l2_bridge
+                .l1MessagesProcessed()
+                .block(BlockId::number(l2_block))
+                .call()
+                .await
+                .unwrap();
+            assert!(processed <= 1, "proposed L2 block {l2_block}: {s:?}");
+        }
+    }
+    // The watchdog sent exactly the one challenge.
+    let challenges: Vec<_> = submissions(&watchdog_url)
+        .await
+        .into_iter()
+        .filter(|s| s.kind == "challenge")
+        .collect();
+    assert_eq!(challenges.len(), 1, "{challenges:?}");
+    assert_eq!(challenges[0].outcome.as_deref(), Some("ok"));
+}

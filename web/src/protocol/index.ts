@@ -1,0 +1,2 @@
+export * from './leaf';
+export * from './tree';
