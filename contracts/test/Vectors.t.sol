@@ -40,7 +40,7 @@ import {IncrementalMerkle} from "../src/lib/IncrementalMerkle.sol";
 ///   ]
 /// }
 /// `inner` is keccak256(abi.encode(TYPEHASH, ...fields)) and `leaf` = keccak256(abi.encode(inner)) as in
-/// docs/protocol.md; `dataHash` = keccak256(data). A first deposit's `data` is
+/// docs/design.md; `dataHash` = keccak256(data). A first deposit's `data` is
 /// abi.encode(string name, string symbol, uint8 decimals).
 contract VectorsTest is Test {
     string internal constant PATH = "test/vectors/merkle-vectors.json";

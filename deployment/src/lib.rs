@@ -1,4 +1,4 @@
-//! Drawbridge deployment: the parameter presets and the invariants DESIGN.md requires of them,
+//! Drawbridge deployment: the parameter presets and the invariants docs/design.md requires of them,
 //! the deployment file that every tool reads, and the deployer that puts the contracts on both
 //! chains behind their proxies, governed by plain accounts ([`Roles`]) or, given a
 //! [`CouncilKey`], by a `SecurityCouncil` on each chain ([`CouncilDeployment`]).

@@ -1,4 +1,4 @@
-//! Protocol parameters, their presets and the invariants DESIGN.md requires of them.
+//! Protocol parameters, their presets and the invariants docs/design.md requires of them.
 
 use alloy::primitives::U256;
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ impl Params {
         }
     }
 
-    /// Checks every parameter invariant of DESIGN.md; the error names the broken one.
+    /// Checks every parameter invariant of docs/design.md; the error names the broken one.
     pub fn validate(&self) -> Result<(), DeploymentError> {
         let bad = |name: &'static str, reason: String| {
             Err(DeploymentError::InvalidParameter { name, reason })

@@ -1,8 +1,8 @@
 //! The Drawbridge exit prover, as a library; the `drawbridge-exit-prover` binary is a thin wrapper
 //! around [`run`].
 //!
-//! It lets a user leave when the operator censors them (DESIGN.md, "Forced withdrawal, freeze,
-//! escape"), with functions the end-to-end tests call directly:
+//! It lets a user leave when the operator censors them (docs/design.md, "Forced withdrawal,
+//! freeze and escape"), with functions the end-to-end tests call directly:
 //! - [`commands::force`]: `L1Bridge.requestForcedWithdrawal` for the signer's L2 account;
 //! - [`commands::status`]: the countdown to a forced withdrawal's `freezeAt` on L1's clock,
 //!   `canFreeze`, the newest final output and the escape output;

@@ -2,7 +2,7 @@
 //! output's `l2StateRoot`, fetched with `eth_getProof` and checked locally with `alloy-trie`
 //! before anything is sent to L1.
 //!
-//! An escape proof is two proofs (DESIGN.md, "Forced withdrawal, freeze, escape"):
+//! An escape proof is two proofs (docs/design.md, "Forced withdrawal, freeze and escape"):
 //! - the **account proof** of the L2 `BridgedToken` contract: the path from the state root to the
 //!   leaf at `keccak256(token)` whose value is the RLP of the account `[nonce, balance,
 //!   storageRoot, codeHash]`;

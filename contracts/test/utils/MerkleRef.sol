@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @notice Plain, slow, memory-only reference for the Drawbridge tree (docs/protocol.md): full levels,
+/// @notice Plain, slow, memory-only reference for the Drawbridge tree (docs/design.md): full levels,
 /// zero subtrees past the leaf count. Used to cross-check IncrementalMerkle and to build proofs in tests.
 library MerkleRef {
     uint256 internal constant DEPTH = 32;
