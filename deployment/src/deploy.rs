@@ -165,7 +165,8 @@ fn with_args(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
     code.into()
 }
 
-/// The councils' parameters: those of docs/design.md "Parameters and their invariants", as `SecurityCouncil.checkParams` checks them.
+/// The councils' parameters: those of docs/design.md "Parameters and their invariants", as
+/// `SecurityCouncil.checkParams` checks them.
 fn council_params(params: &Params) -> implementations::security_council::SecurityCouncil::Params {
     implementations::security_council::SecurityCouncil::Params {
         upgradeDelay: params.upgrade_delay,
