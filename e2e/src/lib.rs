@@ -146,7 +146,40 @@ impl TestBed {
 
     /// Starts a relayer process with its database in the scratch directory under `db_name`.
     pub fn spawn_relayer(&self, db_name: &str, extra_args: &[&str]) -> RelayerProcess {
-        RelayerProcess::spawn(self, db_name, extra_args)
+        self.spawn_relayer_as(&self.devnet.accounts.relayer, db_name, extra_args)
+    }
+
+    /// [`TestBed::spawn_relayer`] signing with `signer` instead of the devnet relayer's key.
+    pub fn spawn_relayer_as(
+        &self,
+        signer: &PrivateKeySigner,
+        db_name: &str,
+        extra_args: &[&str],
+    ) -> RelayerProcess {
+        RelayerProcess::spawn(self, signer, db_name, extra_args)
+    }
+
+    /// A watchdog as docs/operators.md asks for one: its own process, key (the devnet's
+    /// challenger account, funded for bonds), database (`db_name`) and HTTP API; it acts on the
+    /// latest L1 block (`--l1-confirmations 0`) so that its challenge lands well inside the
+    /// devnet's 6 s window. Returns the process and the API's base URL.
+    pub fn spawn_watchdog(&self, db_name: &str) -> (RelayerProcess, String) {
+        let listen = free_listen_address();
+        let watchdog = self.spawn_relayer_as(
+            &self.devnet.accounts.challenger,
+            db_name,
+            &[
+                "--roles",
+                "watchdog",
+                "--l1-confirmations",
+                "0",
+                "--relayer-id",
+                "watchdog",
+                "--api-listen",
+                &listen,
+            ],
+        );
+        (watchdog, format!("http://{listen}"))
     }
 
     /// L2 balance of the bridged token for `l1_token` (zero before its first deposit).
@@ -225,7 +258,7 @@ pub struct RelayerProcess {
 }
 
 impl RelayerProcess {
-    fn spawn(bed: &TestBed, db_name: &str, extra_args: &[&str]) -> Self {
+    fn spawn(bed: &TestBed, signer: &PrivateKeySigner, db_name: &str, extra_args: &[&str]) -> Self {
         let db = bed.dir.path().join(db_name);
         let log = bed.dir.path().join(format!("{db_name}.log"));
         let log_file = std::fs::OpenOptions::new()
@@ -241,10 +274,7 @@ impl RelayerProcess {
             .arg("--poll-interval")
             .arg("300ms")
             .args(extra_args)
-            .env(
-                "DRAWBRIDGE_RELAYER_KEY",
-                key_hex(&bed.devnet.accounts.relayer),
-            )
+            .env("DRAWBRIDGE_RELAYER_KEY", key_hex(signer))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -784,11 +814,7 @@ impl TestBed {
     /// [`TestBed::start_devnet_relayer`] with the relayer's HTTP API (`/health`, `/metrics`, ...)
     /// on a free local port; returns the API's base URL (`http://127.0.0.1:PORT`).
     pub fn start_devnet_relayer_with_api(&self) -> String {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free local port")
-            .port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = free_listen_address();
         self.devnet
             .start_relayer(drawbridge_devnet::sequencer::RelayerOptions {
                 binary: binary("drawbridge-relayer"),
@@ -808,6 +834,16 @@ impl TestBed {
             .expect("the devnet relayer starts");
         format!("http://{listen}")
     }
+}
+
+/// `127.0.0.1:PORT` with a port that was free a moment ago (bound and released), for a process's
+/// `--api-listen`.
+pub fn free_listen_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port();
+    format!("127.0.0.1:{port}")
 }
 
 /// A plain HTTP/1.0 GET of `path` on `base` (`http://HOST:PORT`, no TLS): the status code and the

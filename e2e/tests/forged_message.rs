@@ -12,9 +12,16 @@
 //! 3. Bob deposits 1 wei on L1 at that nonce: L2 can never process it (the nonce is taken).
 //! 4. Refused: proposing the forged state reverts `MessageRootMismatch` with the root L2 consumed
 //!    and, while L1 has not committed that count, with L1's root too; the devnet relayer's
-//!    proposer halts with the `forged_l1_message` alert; no output ever covers the forged nonce;
-//!    the attacker's withdrawal is never paid.
-//! 5. Recovery: Alice forces a withdrawal no output can cover, freezes once it is overdue (the
+//!    proposer halts with the `forged_l1_message` alert; the attacker's withdrawal is never paid.
+//! 5. The watchdog: once L1 committed a root for two messages (anyone can), the attacker, who
+//!    holds the proposer key too, proposes the forged L2 state claiming L1's root; the contract
+//!    accepts it (it cannot see L2 state). A separate watchdog process (role `watchdog`, the
+//!    devnet's challenger key, its own database and API) recomputes `l1MessageRoot` from L2,
+//!    challenges the output inside its window (`OutputChallenged` by the watchdog's address), the
+//!    output never becomes final, the council (9 of 12 FROST signatures) resolves it invalid, it
+//!    is deleted and the challenger is credited both bonds, which it withdraws. It is the only
+//!    output ever proposed over the forged nonce.
+//! 6. Recovery: Alice forces a withdrawal no output can cover, freezes once it is overdue (the
 //!    escape state is the last good output, before the forgery), escapes exactly 5 ETH with her
 //!    own key; Bob's deposit is refunded once; the attacker's escapes pay nothing; the L1 bridge's
 //!    ETH escrow and balance end at exactly zero and the attacker's L1 balance never moved.
@@ -24,6 +31,8 @@ use std::time::{Duration, Instant};
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_deployment::{Params, Preset};
 use drawbridge_devnet::DevnetOptions;
@@ -62,15 +71,19 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     .await;
     let d = bed.devnet.deployment.clone();
     let [alice, bob, mallory, dave] = [0, 1, 2, 3].map(|i| bed.devnet.accounts.users[i].clone());
+    // The attacker's second key: the L2 root publisher's (the relayer's key in the devnet, also
+    // the proposer's).
+    let publisher_key = bed.devnet.accounts.relayer.clone();
     let alice_arg = alice.address().to_string();
     let mallory_arg = mallory.address().to_string();
-    // The attacker's second key: the L2 root publisher's (the relayer's key in the devnet).
-    let publisher_key = bed.devnet.accounts.relayer.clone();
     let bridge = IL1Bridge::new(d.l1.l1_bridge, &bed.l1);
     let oracle = IOutputOracle::new(d.l1.output_oracle, &bed.l1);
     let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &bed.l2);
     let mallory_l1_start = bed.l1_balance(Address::ZERO, mallory.address()).await;
     let api = bed.start_devnet_relayer_with_api();
+    let challenger = bed.devnet.accounts.challenger.address();
+    assert_ne!(challenger, publisher_key.address());
+    let (watchdog, watchdog_api) = bed.spawn_watchdog("watchdog.sqlite");
 
     // 1. Alice's 5 ETH, delivered on L2 and covered by a final output.
     let deposit = bed.cli_json(
@@ -198,16 +211,16 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         U256::ZERO
     );
 
-    // The attacker is also the proposer (same key): he proposes the L2 state after his
-    // withdrawal, with the root L2 consumed (`None`) or another root: `propose` reverts.
-    let attacker_oracle = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&publisher_key));
+    // The attacker is also the proposer (same key): he proposes the L2 state `behind` blocks below
+    // the latest (which consumed the forgery), with the root L2 consumed (`None`) or another root.
+    // The output's index, or the name of the contract's refusal.
     let bond = oracle.proposerBond().call().await.unwrap();
-    let attacker_propose = |root: Option<B256>| {
-        let attacker_oracle = attacker_oracle.clone();
+    let attacker_propose = |root: Option<B256>, behind: u64| {
+        let (bed, d, publisher_key) = (&bed, &d, &publisher_key);
         let l2_bridge = l2_bridge.clone();
         let l2 = bed.l2.clone();
         async move {
-            let number = l2.get_block_number().await.unwrap();
+            let number = l2.get_block_number().await.unwrap() - behind;
             let block = l2
                 .get_block_by_number(number.into())
                 .await
@@ -229,28 +242,51 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
                 Some(root) => root,
                 None => l2_bridge.l1MessageRoot().block(at).call().await.unwrap(),
             };
-            let result = attacker_oracle
-                .propose(
-                    number,
-                    block.header.hash,
-                    block.header.state_root,
-                    withdrawal_root,
-                    count,
-                    root,
-                )
-                .value(bond)
-                .send()
-                .await;
-            match result {
-                Ok(pending) => panic!(
-                    "an output over the forged state was accepted: {}",
-                    pending.tx_hash()
-                ),
-                Err(e) => revert_name::<IOutputOracle::IOutputOracleErrors>(&e),
+            // The devnet relayer sends L1 transactions with the same key: each attempt takes the
+            // key's pending nonce afresh (a new provider: alloy's nonce cache would not see the
+            // relayer's transactions, and a nonce above them waits for a gap to fill), and a send
+            // that loses the race for a nonce is sent again.
+            let mut attempts = 0;
+            loop {
+                let result = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(publisher_key))
+                    .propose(
+                        number,
+                        block.header.hash,
+                        block.header.state_root,
+                        withdrawal_root,
+                        count,
+                        root,
+                    )
+                    .value(bond)
+                    .send()
+                    .await;
+                match result {
+                    Ok(pending) => {
+                        let receipt = pending.get_receipt().await.unwrap();
+                        assert!(receipt.status(), "{receipt:?}");
+                        return Ok(receipt
+                            .decoded_log::<IOutputOracle::OutputProposed>()
+                            .expect("OutputProposed")
+                            .data
+                            .index);
+                    }
+                    Err(e) if e.as_revert_data().is_some() => {
+                        return Err(revert_name::<IOutputOracle::IOutputOracleErrors>(&e));
+                    }
+                    Err(e) => {
+                        attempts += 1;
+                        assert!(attempts < 5, "propose not sent: {e}");
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                    }
+                }
             }
         }
     };
-    let with_l2_root = attacker_propose(None).await;
+    let refused = |result: Result<U256, String>| match result {
+        Ok(index) => panic!("an output over the forged state was accepted: {index}"),
+        Err(name) => name,
+    };
+    let with_l2_root = refused(attacker_propose(None, 0).await);
     assert!(
         with_l2_root.starts_with("MessageRootMismatch")
             && with_l2_root.contains(&forged_root.to_string()),
@@ -258,7 +294,7 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     );
     // L1 has committed no root for two messages (it has sent one): its root is refused too.
     let l1_root = bridge.messageRoot().call().await.unwrap();
-    let with_l1_root = attacker_propose(Some(l1_root)).await;
+    let with_l1_root = refused(attacker_propose(Some(l1_root), 0).await);
     assert!(
         with_l1_root.starts_with("MessageRootMismatch"),
         "{with_l1_root}"
@@ -300,7 +336,7 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         bridge.messageRootCount(forged_root).call().await.unwrap(),
         0
     );
-    let again = attacker_propose(None).await;
+    let again = refused(attacker_propose(None, 0).await);
     assert!(again.starts_with("MessageRootMismatch"), "{again}");
     // The CLI compares the leaf L2 processed with L1's: Bob's deposit is not "delivered".
     let status = bed.cli_json(None, &["status", "--deposit", "1"]);
@@ -349,7 +385,113 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         "{log}"
     );
 
-    // 5. Recovery. Alice forces a withdrawal of her 5 ETH: no output can ever cover it.
+    // 5. The attacker proposes the forged state with L1's root for two messages, at a block the
+    // watchdog's L2 node has confirmed: the contract accepts it.
+    let lie = attacker_propose(Some(l1_root_2), 3)
+        .await
+        .expect("L1 committed this root for two messages: the oracle accepts the lie");
+    let lie_output = oracle.getOutput(lie).call().await.unwrap();
+    assert_eq!(lie_output.l1MessagesProcessed, 2);
+    assert!(lie_output.l2BlockNumber > forged_block);
+    // The watchdog challenges it inside its window.
+    wait_until(
+        "the watchdog's challenge of the lying output",
+        WAIT,
+        || async { oracle.getOutput(lie).call().await.unwrap().status == 2 },
+    )
+    .await;
+    let challenged = oracle.getOutput(lie).call().await.unwrap();
+    assert_eq!(challenged.challenger, challenger, "{}", watchdog.log());
+    let challenge_logs = bed
+        .l1
+        .get_logs(
+            &Filter::new()
+                .address(d.l1.output_oracle)
+                .event_signature(IOutputOracle::OutputChallenged::SIGNATURE_HASH)
+                .from_block(d.l1.deploy_block),
+        )
+        .await
+        .unwrap();
+    let challenges: Vec<_> = challenge_logs
+        .iter()
+        .map(|log| {
+            let e = log
+                .log_decode::<IOutputOracle::OutputChallenged>()
+                .unwrap()
+                .inner
+                .data;
+            (e.index, e.challenger)
+        })
+        .collect();
+    assert_eq!(challenges, vec![(lie, challenger)], "{}", watchdog.log());
+    let challenged_at = bed
+        .l1
+        .get_block_by_number(challenge_logs[0].block_number.unwrap().into())
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .timestamp;
+    let period = oracle.challengePeriod().call().await.unwrap();
+    println!(
+        "forged_message: challenged {} s after the proposal (window {period} s)",
+        challenged_at - challenged.proposedAt,
+    );
+    let log = watchdog.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("ALERT: watchdog: wrong output") && l.contains("l1MessageRoot")),
+        "{log}"
+    );
+    let challenges_total = "drawbridge_relayer_watchdog_challenges_total ";
+    wait_until("the watchdog's receipt of its challenge", WAIT, || async {
+        http_get(&watchdog_api, "/metrics")
+            .await
+            .is_some_and(|(_, body)| sample(&body, challenges_total) >= 1)
+    })
+    .await;
+    // Its window passes: disputed, it is not final, nor is anything above the last good output.
+    wait_until("the lying output's window passed", WAIT, || async {
+        bed.l1_time().await > challenged.proposedAt + period
+    })
+    .await;
+    assert!(!oracle.isFinal(lie).call().await.unwrap());
+    assert!(oracle.latestFinalIndex().call().await.unwrap() < lie);
+    // The council rules it invalid: deleted, both bonds credited to the challenger, who takes them.
+    let challenger_bond = oracle.challengerBond().call().await.unwrap();
+    let credit_before = oracle.bondCredit(challenger).call().await.unwrap();
+    bed.devnet
+        .council_resolve_dispute(lie.to::<u64>(), false)
+        .await
+        .unwrap();
+    assert_eq!(oracle.outputCount().call().await.unwrap(), lie, "deleted");
+    assert!(!oracle.isFinal(lie).call().await.unwrap());
+    let credit = oracle.bondCredit(challenger).call().await.unwrap();
+    assert_eq!(credit - credit_before, bond + challenger_bond);
+    let before = bed.l1_balance(Address::ZERO, challenger).await;
+    let withdrawn = IOutputOracle::new(
+        d.l1.output_oracle,
+        bed.l1_as(&bed.devnet.accounts.challenger),
+    )
+    .withdrawBond()
+    .send()
+    .await
+    .unwrap()
+    .get_receipt()
+    .await
+    .unwrap();
+    assert!(withdrawn.status());
+    let fee = tx_fee(&bed.l1, withdrawn.transaction_hash).await;
+    assert_eq!(
+        bed.l1_balance(Address::ZERO, challenger).await + fee - before,
+        credit
+    );
+    // It challenged once and nothing else.
+    let (_, metrics) = http_get(&watchdog_api, "/metrics").await.unwrap();
+    assert_eq!(sample(&metrics, challenges_total), 1, "{metrics}");
+    watchdog.kill();
+
+    // 6. Recovery. Alice forces a withdrawal of her 5 ETH: no output can ever cover it.
     let forced = bed.exit_prover_json(Some(&alice), &["force", "--token", "eth", "--amount", "5"]);
     let forced_nonce = u(&forced["nonce"]);
     assert_eq!(forced_nonce, 2, "{forced}");
@@ -379,17 +521,19 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
             .found,
         "no output covers the forced withdrawal"
     );
-    // No output was ever proposed over the forged nonce (deleted ones included).
+    // The attacker's, deleted, is the only output ever proposed over the forged nonce.
     let proposed = bed.proposed_outputs().await;
     assert!(!proposed.is_empty());
-    for o in &proposed {
-        assert!(
-            o.l1MessagesProcessed <= forged_nonce,
-            "output {} covers the forged nonce: {o:?}\n{}",
-            o.index,
-            bed.devnet_relayer_log()
-        );
-    }
+    let over: Vec<_> = proposed
+        .iter()
+        .filter(|o| o.l1MessagesProcessed > forged_nonce)
+        .collect();
+    assert_eq!(over.len(), 1, "{over:?}\n{}", bed.devnet_relayer_log());
+    assert_eq!(
+        (over[0].index, over[0].l1MessageRoot),
+        (lie, l1_root_2),
+        "{over:?}"
+    );
 
     let frozen = bed.exit_prover_json(Some(&dave), &["freeze", "--nonce", &nonce_arg]);
     let escape = &frozen["escapeOutput"];
@@ -521,7 +665,9 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         bed.l1_balance(Address::ZERO, d.l1.l1_bridge).await,
         U256::ZERO
     );
-    for o in bed.proposed_outputs().await {
+    let count: u64 = oracle.outputCount().call().await.unwrap().to();
+    for index in 0..count {
+        let o = oracle.getOutput(U256::from(index)).call().await.unwrap();
         assert!(o.l1MessagesProcessed <= forged_nonce, "{o:?}");
     }
     println!("forged_message: {:?}", started.elapsed());

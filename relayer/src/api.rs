@@ -189,6 +189,9 @@ async fn health(State(s): State<Shared>) -> Response {
     for problem in s.metrics.watchdog_problems() {
         problems.push(format!("watchdog: {problem}"));
     }
+    for problem in s.metrics.finalize_problems() {
+        problems.push(format!("finalize: {problem}"));
+    }
     let healthy = problems.is_empty();
     let body = json!({
         "status": if healthy { "ok" } else { "unhealthy" },
@@ -925,7 +928,7 @@ pub(crate) fn openapi() -> Value {
         },
         "paths": {
             "/health": { "get": {
-                "summary": "Liveness: the database answers and a round completed recently; no role halted.",
+                "summary": "Liveness: the database answers and a round completed recently; no role halted, no open watchdog finding, no final output the finalize role refuses.",
                 "responses": { "200": json_ok("healthy"), "503": json_ok("unhealthy, with the problems listed") }
             }},
             "/status": { "get": {

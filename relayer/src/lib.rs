@@ -11,7 +11,9 @@
 //! - **propose**: every `output_interval` L2 blocks, posts an output of a confirmed L2 block to
 //!   `OutputOracle.propose` with the proposer bond, then releases and withdraws its bonds;
 //! - **finalize**: ingests L2 `WithdrawalInitiated` events and finalizes, batched, every
-//!   withdrawal that the newest final output covers;
+//!   withdrawal that the newest final output covers, once that output passed its own checks (its
+//!   withdrawal tree, the leaves L2 consumed against L1's, the watchdog's recomputation); a wrong
+//!   final output is refused (`wrong_output_not_finalized`) and the next older one is used;
 //! - **watchdog** (off by default): recomputes every proposed output from its own L2 node and
 //!   challenges a wrong one with the challenger bond inside its window; checks every L1 root
 //!   published on L2 exists on L1 and raises an alert when one does not; compares every leaf L2

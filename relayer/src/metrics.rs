@@ -41,6 +41,9 @@ struct Inner {
     watchdog_problems: BTreeMap<String, String>,
     /// The conservation monitor's last check, per L1 token.
     backing: Vec<crate::conservation::Backing>,
+    /// Final outputs the finalize role refuses to pay against (wrong by its own checks), by a key
+    /// of the output.
+    finalize_problems: BTreeMap<String, String>,
 }
 
 /// What the watchdog did since the process started.
@@ -157,6 +160,15 @@ impl Metrics {
 
     pub fn watchdog_problems(&self) -> Vec<String> {
         self.lock().watchdog_problems.values().cloned().collect()
+    }
+
+    /// Replaces the finalize role's refused final outputs (it recomputes them each round).
+    pub fn set_finalize_problems(&self, problems: BTreeMap<String, String>) {
+        self.lock().finalize_problems = problems;
+    }
+
+    pub fn finalize_problems(&self) -> Vec<String> {
+        self.lock().finalize_problems.values().cloned().collect()
     }
 
     /// Replaces the conservation monitor's figures (empty: not checked, e.g. frozen).

@@ -82,7 +82,7 @@ impl Relayer {
     /// Whether L1 committed `consumed.root` for exactly `consumed.processed` messages, read at
     /// the confirmed L1 block `l1_hash` (both zero: nothing consumed, always fine). What
     /// `OutputOracle.propose` requires.
-    async fn l1_committed(&self, consumed: Consumed, l1_hash: B256) -> Result<bool> {
+    pub(crate) async fn l1_committed(&self, consumed: Consumed, l1_hash: B256) -> Result<bool> {
         if consumed.processed == 0 {
             return Ok(consumed.root == B256::ZERO);
         }

@@ -67,6 +67,8 @@ pub struct Relayer {
     pub(crate) watch_leaves_checked: u64,
     /// The conservation monitor's schedule and last findings.
     pub(crate) conservation: crate::conservation::ConservationState,
+    /// What the finalize role knows about the final outputs it checks before paying against them.
+    pub(crate) final_checks: crate::finalize::FinalChecks,
     /// Current `eth_getLogs` range per chain (halved on errors, grown back on success).
     pub(crate) l1_range: u64,
     pub(crate) l2_range: u64,
@@ -169,6 +171,7 @@ impl Relayer {
             watched_messages,
             watch_leaves_checked: 0,
             conservation: Default::default(),
+            final_checks: Default::default(),
             chains_checked: false,
             recheck_halted: std::collections::BTreeMap::new(),
         })

@@ -7,8 +7,10 @@
 //!    `OutputsDeleted`) up to `l1 head - l1_confirmations`, storing one row per proposal with its
 //!    status (a range and the cursor in one transaction, like the other roles' ingestion);
 //! 2. recomputes each unchecked output once its L2 block is confirmed on the L2 node: the block
-//!    hash and state root of that block, and `L2Bridge.withdrawalRoot()` and
-//!    `L2Bridge.l1MessagesProcessed()` called at that block. Any difference makes it `wrong`;
+//!    hash and state root of that block, and `L2Bridge.withdrawalRoot()`,
+//!    `L2Bridge.l1MessagesProcessed()` and `L2Bridge.l1MessageRoot()` called at that block
+//!    (compared with the `l1MessageRoot` of `OutputProposed`). Any difference makes it `wrong`
+//!    (the finalize role runs the same recomputation before paying against a final output);
 //! 3. challenges every wrong output that is still `Proposed` and inside its window, through the
 //!    exactly-once submission path ([`Work::Challenge`] names the output by index and by the hash
 //!    of its fields, so a reused index is never challenged by mistake); chain state (the output's
@@ -782,8 +784,8 @@ impl Relayer {
     }
 
     /// What the L2 node says about block `l2_block`, or `None` while that block is not confirmed
-    /// on it yet.
-    async fn recompute(&self, l2_block: u64) -> Result<Option<Claim>> {
+    /// on it yet. The finalize role checks final outputs with it too (`finalize.rs`).
+    pub(crate) async fn recompute(&self, l2_block: u64) -> Result<Option<Claim>> {
         if l2_block > self.l2.confirmed_head().await? {
             return Ok(None);
         }

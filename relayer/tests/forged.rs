@@ -5,6 +5,11 @@
 //! conservation monitor reports exactly the unbacked amount (`unbacked_supply`; 0 before the
 //! forgery), and it challenges a lying output that claims L1's root over the forged state; the
 //! forged amount is never paid on L1.
+//!
+//! Defence in depth, without a watchdog: the lying output goes unchallenged and becomes final. The
+//! honest relayer's finalize role refuses to pay against it (`wrong_output_not_finalized`) by each
+//! of its two checks alone, (a) the leaves L2 consumed against L1's and (b) the output's claims
+//! recomputed from the L2 node, and pays the honest withdrawal against the good output before it.
 
 mod common;
 
@@ -12,16 +17,18 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use alloy::eips::BlockId;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
+use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_devnet::{Devnet, DevnetOptions, Governance};
 use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
-use drawbridge_relayer::{RelayerConfig, Role};
+use drawbridge_relayer::{RelayerConfig, Role, Store};
 use serde_json::Value;
 
+use common::proxy::{Mode, RpcProxy};
 use common::*;
 
 fn metric(text: &str, series: &str) -> Option<String> {
@@ -48,20 +55,20 @@ async fn eth_backing(api: SocketAddr) -> Option<Value> {
         .cloned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_paid() {
-    init_tracing();
-    // Plain-account governance: the deployer (L2 governance) hands the root publisher role to the
-    // rogue key, so that the honest relayer and the rogue never share an account.
-    let devnet = Devnet::start(DevnetOptions {
+/// The devnet with plain-account governance: the deployer (L2 governance) can hand the root
+/// publisher role to a rogue key, so that the honest relayer and the rogue never share an account.
+async fn devnet_with_account_governance() -> Devnet {
+    Devnet::start(DevnetOptions {
         governance: Governance::Accounts,
         ..DevnetOptions::default()
     })
     .await
-    .expect("devnet starts");
-    let dir = tempfile::tempdir().unwrap();
-    let d = devnet.deployment.clone();
-    let mut honest = RelayerConfig::new(d.clone(), devnet.accounts.relayer.clone());
+    .expect("devnet starts")
+}
+
+/// The honest relayer (deliver, propose, finalize) on `honest.sqlite` in `dir`.
+fn honest_config(devnet: &Devnet, dir: &tempfile::TempDir) -> RelayerConfig {
+    let mut honest = RelayerConfig::new(devnet.deployment.clone(), devnet.accounts.relayer.clone());
     honest.database_url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("honest.sqlite").display()
@@ -71,6 +78,213 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     honest.tx_timeout = Duration::from_secs(30);
     honest.relayer_id = "honest".into();
     honest.lease_ttl = Duration::from_secs(3);
+    honest
+}
+
+/// What the rogue root publisher did.
+struct Forgery {
+    /// L1's one real leaf and the made-up deposit at nonce 1.
+    tree: MerkleTree,
+    /// The made-up leaf.
+    leaf: B256,
+    /// L2 block and nonce of the attacker's withdrawal of the forged amount.
+    withdrawal_block: u64,
+    stolen: u64,
+}
+
+/// L2 governance (the deployer) hands the publisher role to `rogue`, who publishes a root of L1's
+/// one real leaf and a made-up 4 ETH deposit to `mallory` at nonce 1, which L1 never sent;
+/// `mallory` relays it (anyone may) and withdraws it on L2.
+async fn forge_and_withdraw(
+    devnet: &Devnet,
+    rogue: &PrivateKeySigner,
+    mallory: &PrivateKeySigner,
+) -> Forgery {
+    let d = &devnet.deployment;
+    let deployer_l2 = l2(devnet, &devnet.accounts.deployer);
+    let receipt = IL1RootOracle::new(d.l2.root_oracle, &deployer_l2)
+        .setPublisher(rogue.address())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let sent = l1(devnet, rogue)
+        .get_logs(
+            &Filter::new()
+                .address(d.l1.l1_bridge)
+                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    let real_leaf = sent[0]
+        .log_decode::<IL1Bridge::MessageSent>()
+        .unwrap()
+        .inner
+        .data
+        .leaf;
+    let forged = L1Message {
+        kind: MessageKind::Deposit,
+        nonce: 1,
+        sender: mallory.address(),
+        recipient: mallory.address(),
+        token: Address::ZERO,
+        amount: ether(4),
+        data: Default::default(),
+    };
+    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
+    let tree = MerkleTree::from_leaves([real_leaf, forged_leaf]).unwrap();
+    let receipt = IL1RootOracle::new(d.l2.root_oracle, l2(devnet, rogue))
+        .publishRoot(tree.root(), 2)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let mallory_l2 = IL2Bridge::new(d.l2.l2_bridge, l2(devnet, mallory));
+    let receipt = mallory_l2
+        .relayMessages(
+            vec![IL2Bridge::L1Message {
+                kind: forged.kind.as_u8(),
+                nonce: forged.nonce,
+                sender: forged.sender,
+                recipient: forged.recipient,
+                token: forged.token,
+                amount: forged.amount,
+                data: forged.data.clone(),
+            }],
+            tree.root(),
+            vec![tree.proof(1, 2).unwrap()],
+        )
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "the forged deposit is relayed on L2");
+    let processed_event = receipt
+        .decoded_log::<IL2Bridge::MessageProcessed>()
+        .expect("MessageProcessed")
+        .data;
+    assert_eq!(processed_event.leaf, forged_leaf);
+    assert_eq!(
+        l2_balance(devnet, Address::ZERO, mallory.address()).await,
+        ether(4)
+    );
+    let receipt = mallory_l2
+        .withdraw(Address::ZERO, mallory.address(), ether(4))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let stolen = receipt
+        .decoded_log::<IL2Bridge::WithdrawalInitiated>()
+        .expect("WithdrawalInitiated")
+        .data
+        .nonce;
+    Forgery {
+        tree,
+        leaf: forged_leaf,
+        withdrawal_block: receipt.block_number.unwrap(),
+        stolen,
+    }
+}
+
+/// A lying output from the proposer's key (the devnet relayer's: stop the honest relayer first):
+/// the real fields of a confirmed L2 block after `after`, which consumed the forged tree, claiming
+/// `committed`, L1's root for the two messages L1 sent. The oracle accepts it (it cannot see L2
+/// state). Returns its index.
+async fn propose_lie(devnet: &Devnet, forgery: &Forgery, committed: B256) -> U256 {
+    let d = &devnet.deployment;
+    let l2_reader = l2(devnet, &devnet.accounts.challenger);
+    let block = wait_for("a confirmed L2 block after the forgery", || async {
+        let b = l2_reader
+            .get_block_number()
+            .await
+            .unwrap()
+            .saturating_sub(3);
+        (b > forgery.withdrawal_block).then_some(b)
+    })
+    .await;
+    let header = l2_reader
+        .get_block_by_number(block.into())
+        .await
+        .unwrap()
+        .unwrap()
+        .header;
+    let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2_reader);
+    let at = BlockId::number(block);
+    let withdrawal_root = l2_bridge.withdrawalRoot().block(at).call().await.unwrap();
+    assert_eq!(
+        l2_bridge
+            .l1MessagesProcessed()
+            .block(at)
+            .call()
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        l2_bridge.l1MessageRoot().block(at).call().await.unwrap(),
+        forgery.tree.root()
+    );
+    assert_ne!(committed, forgery.tree.root());
+    let liar = IOutputOracle::new(d.l1.output_oracle, l1(devnet, &devnet.accounts.relayer));
+    let bond = liar.proposerBond().call().await.unwrap();
+    let receipt = liar
+        .propose(
+            block,
+            header.hash,
+            header.state_root,
+            withdrawal_root,
+            2,
+            committed,
+        )
+        .value(bond)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "the oracle accepts L1's root for 2");
+    receipt
+        .decoded_log::<IOutputOracle::OutputProposed>()
+        .expect("OutputProposed")
+        .data
+        .index
+}
+
+/// Waits for L1's root of two messages committed (the honest relayer's deliver role does it).
+async fn committed_root_of_two(devnet: &Devnet) -> B256 {
+    let l1_bridge = IL1Bridge::new(
+        devnet.deployment.l1.l1_bridge,
+        l1(devnet, &devnet.accounts.challenger),
+    );
+    wait_for("L1's root of two messages committed", || async {
+        let last = l1_bridge.lastCommittedRoot().call().await.unwrap();
+        (last.count == 2).then_some(last.root)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_paid() {
+    init_tracing();
+    let devnet = devnet_with_account_governance().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = devnet.deployment.clone();
+    let mut honest = honest_config(&devnet, &dir);
     let honest_api = api_config(&mut honest);
     let honest_url = honest.database_url.clone();
     let mut watchdog = honest.clone();
@@ -127,97 +341,8 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
 
     // 2. The rogue publisher: a root of L1's real leaf 0 and a made-up 4 ETH deposit to Mallory at
     // nonce 1, which L1 never sent; Mallory relays it (anyone may) and withdraws it on L2.
-    let deployer_l2 = l2(&devnet, &devnet.accounts.deployer);
-    let receipt = IL1RootOracle::new(d.l2.root_oracle, &deployer_l2)
-        .setPublisher(rogue.address())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    let sent = l1(&devnet, &alice)
-        .get_logs(
-            &Filter::new()
-                .address(d.l1.l1_bridge)
-                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
-                .from_block(0),
-        )
-        .await
-        .unwrap();
-    assert_eq!(sent.len(), 1);
-    let real_leaf = sent[0]
-        .log_decode::<IL1Bridge::MessageSent>()
-        .unwrap()
-        .inner
-        .data
-        .leaf;
-    let forged = L1Message {
-        kind: MessageKind::Deposit,
-        nonce: 1,
-        sender: mallory.address(),
-        recipient: mallory.address(),
-        token: Address::ZERO,
-        amount: ether(4),
-        data: Default::default(),
-    };
-    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
-    let tree = MerkleTree::from_leaves([real_leaf, forged_leaf]).unwrap();
-    let receipt = IL1RootOracle::new(d.l2.root_oracle, l2(&devnet, &rogue))
-        .publishRoot(tree.root(), 2)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    let mallory_l2 = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &mallory));
-    let receipt = mallory_l2
-        .relayMessages(
-            vec![IL2Bridge::L1Message {
-                kind: forged.kind.as_u8(),
-                nonce: forged.nonce,
-                sender: forged.sender,
-                recipient: forged.recipient,
-                token: forged.token,
-                amount: forged.amount,
-                data: forged.data.clone(),
-            }],
-            tree.root(),
-            vec![tree.proof(1, 2).unwrap()],
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status(), "the forged deposit is relayed on L2");
-    let processed_event = receipt
-        .decoded_log::<IL2Bridge::MessageProcessed>()
-        .expect("MessageProcessed")
-        .data;
-    assert_eq!(processed_event.leaf, forged_leaf);
-    assert_eq!(
-        l2_balance(&devnet, Address::ZERO, mallory.address()).await,
-        ether(4)
-    );
-    let receipt = mallory_l2
-        .withdraw(Address::ZERO, mallory.address(), ether(4))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    let stolen = receipt
-        .decoded_log::<IL2Bridge::WithdrawalInitiated>()
-        .expect("WithdrawalInitiated")
-        .data
-        .nonce;
+    let forgery = forge_and_withdraw(&devnet, &rogue, &mallory).await;
+    let (tree, forged_leaf, stolen) = (&forgery.tree, forgery.leaf, forgery.stolen);
 
     // 3. The honest proposer refuses: its role halts with the alert, /health says why.
     let text = wait_for("the propose role halted on the forged message", || async {
@@ -271,11 +396,7 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     // 4. Bob deposits 1 wei: L1 now has a message at nonce 1, and the honest relayer commits
     // L1's root of 2 messages. L2's consumed root for 2 is still not L1's: nothing is proposed.
     deposit_eth(&devnet, &bob, &[(bob.address(), U256::from(1u64))]).await;
-    let committed = wait_for("L1's root of two messages committed", || async {
-        let last = l1_bridge.lastCommittedRoot().call().await.unwrap();
-        (last.count == 2).then_some(last.root)
-    })
-    .await;
+    let committed = committed_root_of_two(&devnet).await;
     assert_ne!(committed, tree.root());
     let backing = wait_for("the escrow of Bob's wei in the monitor", || async {
         let b = eth_backing(watchdog_api).await?;
@@ -311,62 +432,7 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     // 5. A lying output: the real fields of an L2 block after the forgery, claiming L1's root for
     // two messages (the contract accepts it). The watchdog finds L2's consumed root differs and
     // challenges it inside the window.
-    let l2_reader = l2(&devnet, &alice);
-    let block = wait_for("a confirmed L2 block after the forgery", || async {
-        let b = l2_reader
-            .get_block_number()
-            .await
-            .unwrap()
-            .saturating_sub(3);
-        (b > receipt.block_number.unwrap()).then_some(b)
-    })
-    .await;
-    let header = l2_reader
-        .get_block_by_number(block.into())
-        .await
-        .unwrap()
-        .unwrap()
-        .header;
-    let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2_reader);
-    let at = BlockId::number(block);
-    let withdrawal_root = l2_bridge.withdrawalRoot().block(at).call().await.unwrap();
-    assert_eq!(
-        l2_bridge
-            .l1MessagesProcessed()
-            .block(at)
-            .call()
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        l2_bridge.l1MessageRoot().block(at).call().await.unwrap(),
-        tree.root()
-    );
-    let liar = IOutputOracle::new(d.l1.output_oracle, l1(&devnet, &devnet.accounts.relayer));
-    let bond = liar.proposerBond().call().await.unwrap();
-    let receipt = liar
-        .propose(
-            block,
-            header.hash,
-            header.state_root,
-            withdrawal_root,
-            2,
-            committed,
-        )
-        .value(bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status(), "the oracle accepts L1's root for 2");
-    let index = receipt
-        .decoded_log::<IOutputOracle::OutputProposed>()
-        .expect("OutputProposed")
-        .data
-        .index;
+    let index = propose_lie(&devnet, &forgery, committed).await;
     wait_for("the watchdog's challenge of the lying output", || async {
         let o = oracle.getOutput(index).call().await.unwrap();
         (o.status == 2).then_some(())
@@ -403,6 +469,7 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     watchdog_relayer.stop().await;
 
     // 6. Nothing of the forged amount was ever paid on L1, nor did the relayer try.
+    let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &alice));
     assert!(
         !l1_bridge
             .isWithdrawalFinalized(stolen)
@@ -449,4 +516,267 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
         .collect();
     assert_eq!(challenges.len(), 1, "{challenges:?}");
     assert_eq!(challenges[0].outcome.as_deref(), Some("ok"));
+}
+
+/// The finalize submissions in the database at `url`: (output index, nonces), every one settled.
+async fn finalizations(url: &str) -> Vec<(u64, Vec<u64>)> {
+    submissions(url)
+        .await
+        .into_iter()
+        .filter(|s| s.kind == "finalize_withdrawals")
+        .map(|s| {
+            let work: Value = serde_json::from_str(&s.work).unwrap();
+            let nonces = work["nonces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_u64().unwrap())
+                .collect();
+            (work["output_index"].as_u64().unwrap(), nonces)
+        })
+        .collect()
+}
+
+/// Runs a finalize-only relayer until `/metrics` shows `wrong_output_not_finalized` and `done`
+/// holds; returns `/health` (status and problems) and the alert's count, and stops it.
+async fn run_finalize_until<F, Fut>(
+    mut config: RelayerConfig,
+    what: &str,
+    done: F,
+) -> (u16, String, String)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    config.roles = [Role::Finalize].into_iter().collect();
+    let api = api_config(&mut config);
+    let url = config.database_url.clone();
+    let running = start(config).await;
+    let alerts = wait_for(what, || async {
+        let (_, _, text) = http_get(api, "/metrics").await;
+        let alerts = metric(
+            &text,
+            "drawbridge_relayer_alerts_total{kind=\"wrong_output_not_finalized\"}",
+        )?;
+        let settled = Store::open(&url)
+            .await
+            .unwrap()
+            .pending_submissions("l1")
+            .await
+            .unwrap()
+            .is_empty();
+        (settled && done().await).then_some(alerts)
+    })
+    .await;
+    // A few more rounds: the verdict is kept, the alert is not raised again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (_, _, text) = http_get(api, "/metrics").await;
+    assert_eq!(
+        metric(
+            &text,
+            "drawbridge_relayer_alerts_total{kind=\"wrong_output_not_finalized\"}"
+        ),
+        Some(alerts.clone()),
+        "{text}"
+    );
+    let (code, health, _) = http_get(api, "/health").await;
+    running.stop().await;
+    (code, health["problems"].to_string(), alerts)
+}
+
+/// Defence in depth, without a watchdog. Alice's honest withdrawal is in a good output that
+/// became final; then the forgery, and a lying output over it (L1's root for the two messages L1
+/// sent, the real block hash, state and withdrawal root of a block where L2 consumed the forged
+/// leaf) that nobody challenges becomes final, the newest final output. The finalize role refuses
+/// it and pays Alice against the good output before it; the stolen withdrawal is never paid:
+/// - (a) alone: a finalize relayer on the honest relayer's database (it holds L1's verified
+///   leaves) whose L2 node has no old state (every `eth_call` at an old block refused): L2
+///   consumed another leaf than L1 sent at nonce 1, which the output's count covers;
+/// - (b) alone: a finalize relayer on a fresh database (it knows no L1 message) recomputes the
+///   output's claims from the L2 node as the watchdog does: `l1MessageRoot` differs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_good_one_before_it() {
+    init_tracing();
+    let devnet = devnet_with_account_governance().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = devnet.deployment.clone();
+    // Deliver and propose only while the scene is set: nothing is finalized before the lying
+    // output is final.
+    let mut honest = honest_config(&devnet, &dir);
+    honest.roles = [Role::Deliver, Role::Propose].into_iter().collect();
+    let honest_url = honest.database_url.clone();
+    let honest_relayer = start(honest.clone()).await;
+    let [alice, bob, mallory, rogue] = [0, 1, 2, 3].map(|i| devnet.accounts.users[i].clone());
+    let oracle = oracle(&devnet);
+    let l1_bridge = IL1Bridge::new(d.l1.l1_bridge, l1(&devnet, &alice));
+    let mallory_l1_start = l1(&devnet, &mallory)
+        .get_balance(mallory.address())
+        .await
+        .unwrap();
+
+    // 1. Alice deposits 5 ETH and withdraws 1 ETH on L2; a good output covering it becomes final.
+    deposit_eth(&devnet, &alice, &[(alice.address(), ether(5))]).await;
+    wait_for("Alice's deposit on L2", || async {
+        (l2_balance(&devnet, Address::ZERO, alice.address()).await == ether(5)).then_some(())
+    })
+    .await;
+    let receipt = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &alice))
+        .withdraw(Address::ZERO, alice.address(), ether(1))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let honest_nonce = receipt
+        .decoded_log::<IL2Bridge::WithdrawalInitiated>()
+        .expect("WithdrawalInitiated")
+        .data
+        .nonce;
+    let honest_block = receipt.block_number.unwrap();
+    let good = wait_for("a final output covering Alice's withdrawal", || async {
+        let index = oracle.latestFinalIndex().call().await.ok()?;
+        let o = oracle.getOutput(index).call().await.unwrap();
+        (o.l2BlockNumber >= honest_block).then_some(index)
+    })
+    .await;
+
+    // 2. The forgery and Mallory's withdrawal of it; Bob's 1 wei takes nonce 1 on L1 and the
+    // honest relayer commits L1's root of two messages.
+    let forgery = forge_and_withdraw(&devnet, &rogue, &mallory).await;
+    deposit_eth(&devnet, &bob, &[(bob.address(), U256::from(1u64))]).await;
+    let committed = committed_root_of_two(&devnet).await;
+    honest_relayer.stop().await;
+
+    // 3. The lying output, unchallenged (no watchdog), becomes the newest final output.
+    let lie = propose_lie(&devnet, &forgery, committed).await;
+    assert!(good < lie);
+    wait_for("the lying output final", || async {
+        oracle.isFinal(lie).call().await.unwrap().then_some(())
+    })
+    .await;
+    assert_eq!(oracle.latestFinalIndex().call().await.unwrap(), lie);
+    assert!(
+        !l1_bridge
+            .isWithdrawalFinalized(honest_nonce)
+            .call()
+            .await
+            .unwrap()
+    );
+    let paid_against = |url: String| async move {
+        let all = finalizations(&url).await;
+        for (output, nonces) in &all {
+            assert!(
+                *output < lie.to::<u64>(),
+                "finalized against output {output}, the lying one is {lie}: {all:?}"
+            );
+            assert!(!nonces.contains(&forgery.stolen), "{all:?}");
+        }
+        all
+    };
+
+    // 4. (a) alone: the honest relayer's database, an L2 node without old state.
+    let l2_proxy = RpcProxy::start(&d.l2.rpc_url).await;
+    l2_proxy.set_mode(Mode::PrunedState);
+    let mut leaves_only = honest.clone();
+    leaves_only.relayer_id = "finalize-leaves".into();
+    leaves_only.l2_rpc_url = l2_proxy.url.clone();
+    let (code, problems, alerts) = run_finalize_until(
+        leaves_only,
+        "the refusal and Alice's withdrawal paid (leaves only)",
+        || async {
+            assert!(
+                !l1_bridge
+                    .isWithdrawalFinalized(forgery.stolen)
+                    .call()
+                    .await
+                    .unwrap(),
+                "the stolen withdrawal was paid"
+            );
+            l1_bridge
+                .isWithdrawalFinalized(honest_nonce)
+                .call()
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    assert_eq!(alerts, "1");
+    assert_eq!(code, 503, "{problems}");
+    assert!(
+        problems.contains(&format!("final output {lie}"))
+            && problems.contains("covers nonce 1")
+            && problems.contains(&forgery.leaf.to_string()),
+        "{problems}"
+    );
+    assert!(
+        l2_proxy.pruned() > 0,
+        "the L2 node never refused a call at an old block: check (b) was not out of the way"
+    );
+    let paid = paid_against(honest_url.clone()).await;
+    assert!(
+        paid.iter()
+            .any(|(output, nonces)| *output >= good.to::<u64>() && nonces == &vec![honest_nonce]),
+        "{paid:?}"
+    );
+    assert_eq!(
+        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
+        ether(4) + U256::from(1u64),
+        "Alice's 1 ETH paid, nothing else"
+    );
+
+    // 5. (b) alone: a fresh database (no L1 message known), the L2 node answering at any block.
+    let mut recompute_only = honest.clone();
+    recompute_only.relayer_id = "finalize-recompute".into();
+    recompute_only.database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("finalize-only.sqlite").display()
+    );
+    let fresh_url = recompute_only.database_url.clone();
+    let (code, problems, alerts) =
+        run_finalize_until(recompute_only, "the refusal (recompute only)", || async {
+            assert!(
+                !l1_bridge
+                    .isWithdrawalFinalized(forgery.stolen)
+                    .call()
+                    .await
+                    .unwrap(),
+                "the stolen withdrawal was paid"
+            );
+            true
+        })
+        .await;
+    assert_eq!(alerts, "1");
+    assert_eq!(code, 503, "{problems}");
+    assert!(
+        problems.contains(&format!("final output {lie}"))
+            && problems.contains("l1MessageRoot")
+            && !problems.contains("covers nonce"),
+        "{problems}"
+    );
+    assert!(
+        paid_against(fresh_url).await.is_empty(),
+        "Alice was paid already: nothing else to pay"
+    );
+
+    // 6. The stolen withdrawal was never paid.
+    assert!(
+        !l1_bridge
+            .isWithdrawalFinalized(forgery.stolen)
+            .call()
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        l1(&devnet, &mallory)
+            .get_balance(mallory.address())
+            .await
+            .unwrap(),
+        mallory_l1_start
+    );
+    assert_eq!(
+        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
+        ether(4) + U256::from(1u64)
+    );
 }

@@ -2,7 +2,8 @@
 //! answering an HTTP status (429 rate limit, 503), hanging, answering garbage, forging the
 //! `amount` of every `MessageSent` log it passes on, or adding to every `eth_getLogs` answer a
 //! made-up but self-consistent `MessageSent` (the next nonce, its leaf right for its fields) and a
-//! `MessageRootCommitted` of the tree that includes it (a node lying only in its logs).
+//! `MessageRootCommitted` of the tree that includes it (a node lying only in its logs), or
+//! refusing `eth_call` at any block but the latest (a full node whose old state is pruned).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,9 @@ pub enum Mode {
     /// next nonce (in the range's last block, with that block's real hash) and a
     /// `MessageRootCommitted` of the tree with it: only `eth_call` tells the truth.
     InjectMessage,
+    /// Forwarded, but an `eth_call` at a block number or hash (not a tag such as `latest`) is
+    /// answered with geth's "missing trie node" error: a full node without old state.
+    PrunedState,
 }
 
 /// What an injected message is made for.
@@ -52,6 +56,8 @@ struct Shared {
     injection: Mutex<Option<Injection>>,
     /// How many made-up messages were handed out.
     injected: AtomicU64,
+    /// How many `eth_call`s at an old block were refused ([`Mode::PrunedState`]).
+    pruned: AtomicU64,
 }
 
 pub struct RpcProxy {
@@ -72,6 +78,7 @@ impl RpcProxy {
             client: alloy::transports::http::reqwest::Client::new(),
             injection: Mutex::new(None),
             injected: AtomicU64::new(0),
+            pruned: AtomicU64::new(0),
         });
         let proxy = Self {
             url: format!("http://127.0.0.1:{port}"),
@@ -106,6 +113,11 @@ impl RpcProxy {
     /// Made-up messages handed out so far.
     pub fn injected(&self) -> u64 {
         self.shared.injected.load(Ordering::SeqCst)
+    }
+
+    /// `eth_call`s at an old block refused so far ([`Mode::PrunedState`]).
+    pub fn pruned(&self) -> u64 {
+        self.shared.pruned.load(Ordering::SeqCst)
     }
 
     /// Requests received so far.
@@ -156,7 +168,20 @@ async fn handle(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
                 serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {"garbage": [1, 2, 3]}});
             (StatusCode::OK, answer.to_string()).into_response()
         }
-        Mode::Forward | Mode::ForgeMessages | Mode::InjectMessage => {
+        Mode::PrunedState if at_old_state(&body) => {
+            shared.pruned.fetch_add(1, Ordering::SeqCst);
+            let id = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("id").cloned())
+                .unwrap_or(serde_json::Value::Null);
+            let answer = serde_json::json!({
+                "jsonrpc": "2.0",
+                "id": id,
+                "error": {"code": -32000, "message": "missing trie node 0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421 (path ) state is not available"},
+            });
+            (StatusCode::OK, answer.to_string()).into_response()
+        }
+        Mode::Forward | Mode::ForgeMessages | Mode::InjectMessage | Mode::PrunedState => {
             let response = match shared
                 .client
                 .post(&shared.upstream)
@@ -184,6 +209,23 @@ async fn handle(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+/// Whether a request is an `eth_call` at a block named by number or hash rather than by a tag.
+fn at_old_state(body: &[u8]) -> bool {
+    let Ok(request) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    if request["method"] != "eth_call" {
+        return false;
+    }
+    match &request["params"][1] {
+        serde_json::Value::Null => false,
+        serde_json::Value::String(tag) => {
+            !matches!(tag.as_str(), "latest" | "pending" | "safe" | "finalized")
+        }
+        _ => true,
     }
 }
 
