@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use alloy::primitives::Address;
 use clap::{Args, Parser, Subcommand};
 
-use crate::token::{TokenArg, address_value_parser, token_value_parser};
+use drawbridge_client::TokenArg;
+use drawbridge_client::token::{address_value_parser, token_value_parser};
 
 /// Drawbridge user CLI: move ETH and ERC-20 tokens between L1 and L2, finalize your own
 /// withdrawals without a relayer, and follow every message.
@@ -13,6 +14,8 @@ use crate::token::{TokenArg, address_value_parser, token_value_parser};
 /// Keys: commands that send a transaction read the key from DRAWBRIDGE_PRIVATE_KEY, or from
 /// --keystore <file> with the password from DRAWBRIDGE_KEYSTORE_PASSWORD (or a prompt on a
 /// terminal). Commands that only read need no key.
+// The doc comment is clap's `--help` text, so `<file>` stays as users read it there.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Parser)]
 #[command(name = "drawbridge", version, about, long_about)]
 pub struct Cli {
@@ -20,8 +23,8 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        env = "DRAWBRIDGE_DEPLOYMENT",
-        default_value = ".devnet/deployment.json",
+        env = drawbridge_client::DEPLOYMENT_ENV,
+        default_value = drawbridge_client::DEFAULT_DEPLOYMENT_PATH,
         value_name = "PATH"
     )]
     pub deployment: PathBuf,

@@ -6,24 +6,34 @@ use alloy::primitives::{Address, U256};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge};
-use drawbridge_merkle::{MerkleTree, verify};
+use drawbridge_protocol::{MerkleTree, verify};
 
-use crate::amount::{check_amount_syntax, parse_amount};
+use drawbridge_client::amount::{check_amount_syntax, format_amount, parse_amount};
+use drawbridge_client::convert::{message_from_event, withdrawal_to_l1};
+use drawbridge_client::format::format_time;
+use drawbridge_client::outputs::{
+    OutputCache, is_challenged, newest_matching_final, newest_payable_output,
+};
+use drawbridge_client::progress::{
+    deposit_status, pipeline, withdrawal_progress, withdrawal_status,
+};
+use drawbridge_client::reads::{
+    bridged_token, check_l1_open, known_tokens, l1_token_info, read, token_info_lenient,
+};
+use drawbridge_client::revert::erc20::IERC20;
+use drawbridge_client::scan::{
+    ScannedMessage, find_delivery, find_finalization, find_withdrawal, scan_deliveries,
+    scan_messages, scan_withdrawals,
+};
+use drawbridge_client::status::WithdrawalProgress;
+use drawbridge_client::{Amount, Chain, ClientError, Context, KeySource, TokenArg, TokenInfo};
+
+use crate::CliError;
 use crate::args::{BalanceArgs, DepositArgs, FinalizeArgs, StatusArgs, TransferArgs};
-use crate::chain::Context;
-use crate::keys::KeySource;
-use crate::query::{
-    OutputCache, bridged_token, check_l1_open, deposit_status, find_delivery, find_finalization,
-    find_withdrawal, known_tokens, l1_token_info, newest_matching_final, pipeline, read,
-    scan_deliveries, scan_messages, scan_withdrawals, token_info_lenient, withdrawal_progress,
-    withdrawal_status,
-};
 use crate::report::{
-    AddressStatus, Amount, ApprovalReport, BalanceLine, BalanceReport, DepositReport,
-    FinalizeReport, TokenInfo, WithdrawReport, WithdrawalProgress,
+    AddressStatus, ApprovalReport, BalanceLine, BalanceReport, DepositReport, FinalizeReport,
+    WithdrawReport,
 };
-use crate::revert::erc20::IERC20;
-use crate::{CliError, TokenArg};
 
 fn nonzero_recipient(to: Address) -> Result<Address, CliError> {
     if to.is_zero() {
@@ -58,7 +68,7 @@ pub async fn deposit(
     check_amount_syntax(&args.amount)?;
     let approve_policy = deposit_args.approve.trim().to_ascii_lowercase();
     if !matches!(approve_policy.as_str(), "exact" | "max" | "unlimited") {
-        check_amount_syntax(&deposit_args.approve).map_err(|_| CliError::InvalidAmount {
+        check_amount_syntax(&deposit_args.approve).map_err(|_| ClientError::InvalidAmount {
             input: deposit_args.approve.clone(),
             reason: "--approve takes `exact`, `max` or a decimal amount at least the deposit"
                 .into(),
@@ -76,14 +86,15 @@ pub async fn deposit(
         _ => {
             let a = parse_amount(&deposit_args.approve, info.decimals)?;
             if a < amount {
-                return Err(CliError::InvalidAmount {
+                return Err(ClientError::InvalidAmount {
                     input: deposit_args.approve.clone(),
                     reason: format!(
                         "--approve {} is less than the deposit of {}",
                         info.show(a),
                         info.show(amount)
                     ),
-                });
+                }
+                .into());
             }
             a
         }
@@ -96,15 +107,7 @@ pub async fn deposit(
     let (receipt, approval) = match args.token {
         TokenArg::Eth => {
             let balance = ctx.l1.balance(sender).await?;
-            if balance < amount {
-                return Err(insufficient(
-                    crate::Chain::L1,
-                    &info,
-                    sender,
-                    balance,
-                    amount,
-                ));
-            }
+            ensure_covers(Chain::L1, &info, sender, balance, amount)?;
             let receipt = ctx
                 .l1
                 .send("depositETH", bridge.depositETH(recipient).value(amount))
@@ -119,15 +122,7 @@ pub async fn deposit(
                 erc20.balanceOf(sender).call(),
             )
             .await?;
-            if balance < amount {
-                return Err(insufficient(
-                    crate::Chain::L1,
-                    &info,
-                    sender,
-                    balance,
-                    amount,
-                ));
-            }
+            ensure_covers(Chain::L1, &info, sender, balance, amount)?;
             let allowance = read(
                 &ctx.l1,
                 "reading the token allowance",
@@ -169,16 +164,16 @@ pub async fn deposit(
                         } else {
                             info.show(approve_amount)
                         },
-                        source: Box::new(e),
+                        source: Box::new(e.into()),
                     });
                 }
-                (Err(e), None) => return Err(e),
+                (Err(e), None) => return Err(e.into()),
             }
         }
     };
     let (event, l1_block) = first_event::<IL1Bridge::MessageSent>(&receipt, bridge_address)
         .ok_or_else(|| {
-            CliError::Inconsistent(format!(
+            CliError::inconsistent(format!(
                 "deposit tx {} succeeded but emitted no MessageSent event",
                 receipt.transaction_hash
             ))
@@ -193,7 +188,7 @@ pub async fn deposit(
     let nonce = event.nonce;
     let next = format!(
         "a relayer commits the L1 message root, the sequencer publishes it to L2, and a relayer delivers message {nonce} on L2 (in nonce order), which mints {} {} to {recipient} on L2. Follow it with `drawbridge status --deposit {nonce}`.",
-        crate::amount::format_amount(event.amount, info.decimals),
+        format_amount(event.amount, info.decimals),
         info.symbol
     );
     Ok(DepositReport {
@@ -210,20 +205,24 @@ pub async fn deposit(
     })
 }
 
-fn insufficient(
-    chain: crate::Chain,
+/// Fails with [`CliError::InsufficientBalance`] when `account` holds less than `need`.
+fn ensure_covers(
+    chain: Chain,
     info: &TokenInfo,
     account: Address,
     have: U256,
     need: U256,
-) -> CliError {
-    CliError::InsufficientBalance {
-        chain,
-        token: info.symbol.clone(),
-        account,
-        have: info.show(have),
-        need: info.show(need),
+) -> Result<(), CliError> {
+    if have < need {
+        return Err(CliError::InsufficientBalance {
+            chain,
+            token: info.symbol.clone(),
+            account,
+            have: info.show(have),
+            need: info.show(need),
+        });
     }
+    Ok(())
 }
 
 /// `drawbridge withdraw`.
@@ -238,19 +237,21 @@ pub async fn withdraw(
     let recipient = nonzero_recipient(args.to.unwrap_or(sender))?;
     ctx.l2.check().await?;
     let l1_token = args.token.l1_address();
-    let l2_token = bridged_token(ctx, l1_token)
-        .await?
-        .ok_or_else(|| CliError::UnknownToken {
-            token: l1_token,
-            reason: match args.token {
-                TokenArg::Eth => {
-                    "no ETH has been bridged to L2 yet, so there is nothing to withdraw".into()
-                }
-                TokenArg::Erc20(_) => {
-                    "it has never been bridged to L2 (no bridged token exists for it there)".into()
-                }
-            },
-        })?;
+    let l2_token =
+        bridged_token(ctx, l1_token)
+            .await?
+            .ok_or_else(|| ClientError::UnknownToken {
+                token: l1_token,
+                reason: match args.token {
+                    TokenArg::Eth => {
+                        "no ETH has been bridged to L2 yet, so there is nothing to withdraw".into()
+                    }
+                    TokenArg::Erc20(_) => {
+                        "it has never been bridged to L2 (no bridged token exists for it there)"
+                            .into()
+                    }
+                },
+            })?;
     let writer = ctx.l2.writer(&signer)?;
     let token = IERC20::new(l2_token, &writer);
     let decimals = read(
@@ -282,15 +283,7 @@ pub async fn withdraw(
         token.balanceOf(sender).call(),
     )
     .await?;
-    if balance < amount {
-        return Err(insufficient(
-            crate::Chain::L2,
-            &info,
-            sender,
-            balance,
-            amount,
-        ));
-    }
+    ensure_covers(Chain::L2, &info, sender, balance, amount)?;
     let bridge_address = ctx.deployment.l2.l2_bridge;
     let bridge = IL2Bridge::new(bridge_address, &writer);
     let receipt = ctx
@@ -302,7 +295,7 @@ pub async fn withdraw(
         .await?;
     let (event, l2_block) = first_event::<IL2Bridge::WithdrawalInitiated>(&receipt, bridge_address)
         .ok_or_else(|| {
-            CliError::Inconsistent(format!(
+            CliError::inconsistent(format!(
                 "withdraw tx {} succeeded but emitted no WithdrawalInitiated event",
                 receipt.transaction_hash
             ))
@@ -337,10 +330,11 @@ pub async fn finalize(
     let l2_head = ctx.l2.head().await?;
     let withdrawals = scan_withdrawals(ctx, l2_head).await?;
     let Some(target) = withdrawals.get(nonce as usize).cloned() else {
-        return Err(CliError::WithdrawalNotFound {
+        return Err(ClientError::WithdrawalNotFound {
             nonce,
             count: withdrawals.len() as u64,
-        });
+        }
+        .into());
     };
     let reader = IL1Bridge::new(ctx.deployment.l1.l1_bridge, &ctx.l1.provider);
     if read(
@@ -359,7 +353,7 @@ pub async fn finalize(
 
     let mut outputs = OutputCache::default();
     // After a freeze the bridge pays only up to the escape output (OutputAfterEscape otherwise).
-    let payable = crate::query::newest_payable_output(ctx).await?;
+    let payable = newest_payable_output(ctx).await?;
     let index = match args.output {
         Some(index) => {
             if payable.frozen && payable.index.is_none_or(|p| index > p) {
@@ -397,18 +391,18 @@ pub async fn finalize(
                 let period = outputs.challenge_period(ctx).await?;
                 let final_at = output.proposedAt.saturating_add(period);
                 let now = ctx.l1.now().await?;
-                let reason = if crate::query::is_challenged(&output) {
+                let reason = if is_challenged(&output) {
                     "it is challenged and waits for the security council's verdict".to_string()
                 } else if now < final_at {
                     format!(
                         "final at {} ({} s left)",
-                        crate::report::format_time(final_at),
+                        format_time(final_at),
                         final_at - now
                     )
                 } else {
                     "its window has passed but an earlier output is disputed; it waits for the security council's verdict".to_string()
                 };
-                return Err(CliError::OutputNotFinal { index, reason });
+                return Err(ClientError::OutputNotFinal { index, reason }.into());
             }
             index
         }
@@ -453,25 +447,26 @@ pub async fn finalize(
                 final_at,
                 now,
             } => {
-                return Err(CliError::OutputNotFinal {
+                return Err(ClientError::OutputNotFinal {
                     index: output_index,
                     reason: format!(
                         "final at {} ({} s left); run finalize again then",
-                        crate::report::format_time(final_at),
+                        format_time(final_at),
                         final_at.saturating_sub(now)
                     ),
-                });
+                }
+                .into());
             }
             WithdrawalProgress::Disputed {
                 output_index,
                 disputed_index,
             } => {
-                return Err(CliError::OutputNotFinal {
+                return Err(ClientError::OutputNotFinal {
                     index: output_index,
                     reason: format!(
                         "output {disputed_index} is challenged; finality waits for the security council's verdict"
                     ),
-                });
+                }.into());
             }
             WithdrawalProgress::OutputMismatch { .. } => unreachable!("only status checks roots"),
             WithdrawalProgress::Finalized { .. } => {
@@ -491,7 +486,7 @@ pub async fn finalize(
         output.withdrawalRoot = root;
     }
     if l2_head < output.l2BlockNumber {
-        return Err(CliError::Inconsistent(format!(
+        return Err(CliError::inconsistent(format!(
             "the L2 node is at block {l2_head}, behind output {index} (L2 block {}): use an L2 node that is in sync",
             output.l2BlockNumber
         )));
@@ -501,21 +496,21 @@ pub async fn finalize(
         .take_while(|w| w.l2_block <= output.l2BlockNumber)
         .count() as u64;
     let tree = MerkleTree::from_leaves(withdrawals[..count as usize].iter().map(|w| w.leaf))
-        .map_err(|e| CliError::Inconsistent(e.to_string()))?;
+        .map_err(|e| CliError::inconsistent(e.to_string()))?;
     let root = tree
         .root_at(count)
-        .map_err(|e| CliError::Inconsistent(e.to_string()))?;
+        .map_err(|e| CliError::inconsistent(e.to_string()))?;
     if root != output.withdrawalRoot {
-        return Err(CliError::Inconsistent(format!(
+        return Err(CliError::inconsistent(format!(
             "output {index} claims withdrawal root {} for L2 block {}, but the {count} withdrawals the L2 node shows up to that block give {root}: the L2 node is out of sync or the output is wrong (a watchdog should challenge it)",
             output.withdrawalRoot, output.l2BlockNumber
         )));
     }
     let proof = tree
         .proof(nonce, count)
-        .map_err(|e| CliError::Inconsistent(e.to_string()))?;
+        .map_err(|e| CliError::inconsistent(e.to_string()))?;
     if !verify(target.leaf, nonce, &proof, root) {
-        return Err(CliError::Inconsistent(format!(
+        return Err(CliError::inconsistent(format!(
             "the proof built for withdrawal {nonce} does not verify against output {index}"
         )));
     }
@@ -524,17 +519,7 @@ pub async fn finalize(
     let writer = ctx.l1.writer(&signer)?;
     let bridge = IL1Bridge::new(ctx.deployment.l1.l1_bridge, &writer);
     let w = target.withdrawal;
-    let call = bridge.finalizeWithdrawal(
-        IL1Bridge::Withdrawal {
-            nonce: w.nonce,
-            sender: w.sender,
-            recipient: w.recipient,
-            l1Token: w.l1_token,
-            amount: w.amount,
-        },
-        U256::from(index),
-        proof.clone(),
-    );
+    let call = bridge.finalizeWithdrawal(withdrawal_to_l1(&w), U256::from(index), proof.clone());
     let receipt = ctx.l1.send("finalizeWithdrawal", call).await?;
     let l1_block = receipt.block_number.unwrap_or_default();
     let mut tokens = BTreeMap::new();
@@ -660,26 +645,17 @@ pub async fn address_status(ctx: &Context, address: Address) -> Result<AddressSt
 
 /// Refuses a `MessageSent` log whose leaf is not the leaf of its own fields under this deployment:
 /// the status compares that leaf with the one L2 processed, so it must be L1's.
-fn check_message_leaf(ctx: &Context, m: &crate::query::ScannedMessage) -> Result<(), CliError> {
+fn check_message_leaf(ctx: &Context, m: &ScannedMessage) -> Result<(), CliError> {
     let e = &m.event;
-    let kind = drawbridge_merkle::MessageKind::try_from(e.kind).map_err(|_| {
-        CliError::Inconsistent(format!(
+    let message = message_from_event(e).map_err(|_| {
+        CliError::inconsistent(format!(
             "L1 message {} has unknown kind {}",
             e.nonce, e.kind
         ))
     })?;
-    let message = drawbridge_merkle::L1Message {
-        kind,
-        nonce: e.nonce,
-        sender: e.sender,
-        recipient: e.recipient,
-        token: e.token,
-        amount: e.amount,
-        data: e.data.clone(),
-    };
     let computed = message.leaf(ctx.deployment.l1.chain_id, ctx.deployment.l1.l1_bridge);
     if computed != e.leaf {
-        return Err(CliError::Inconsistent(format!(
+        return Err(CliError::inconsistent(format!(
             "the L1 node's MessageSent log of nonce {} carries leaf {} but its fields hash to {computed}",
             e.nonce, e.leaf
         )));
@@ -707,7 +683,7 @@ pub async fn status(
         }
         let messages = scan_messages(ctx, Some(nonce)).await?;
         let m = messages.into_iter().find(|m| m.event.nonce == nonce).ok_or_else(|| {
-            CliError::Inconsistent(format!(
+            CliError::inconsistent(format!(
                 "L1 counts {count} messages but its node has no MessageSent log for nonce {nonce} since block {}",
                 ctx.deployment.l1.deploy_block
             ))

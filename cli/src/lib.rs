@@ -19,43 +19,28 @@
 //! error's name and arguments (`AlreadyFinalized(nonce: 3)`). Keys come from
 //! `DRAWBRIDGE_PRIVATE_KEY` or an encrypted keystore and never appear in output or errors.
 
-pub mod amount;
+//!
+//! This crate owns the command line ([`args`]), the commands ([`commands`]), their errors
+//! ([`CliError`]) and the rendering of their results for people and `--json` ([`report`]).
+//! Connections, reads, event scans, keys, amounts, tokens and the status of each message come
+//! from `drawbridge_client`; it must not grow its own copies of them, and other tools must not
+//! build on it (they use `drawbridge_client`).
+
 pub mod args;
-pub mod chain;
 pub mod commands;
 mod error;
-pub mod keys;
-pub mod query;
 pub mod report;
-pub mod revert;
-pub mod token;
 
 pub use args::{Cli, Command};
-pub use chain::{Chain, Context};
+pub use drawbridge_client::{Chain, Context, TokenArg, load_deployment};
 pub use error::CliError;
 pub use report::Report;
-pub use token::TokenArg;
-
-use drawbridge_deployment::{Deployment, DeploymentError};
-
-/// Loads the deployment file named on the command line.
-pub fn load_deployment(path: &std::path::Path) -> Result<Deployment, CliError> {
-    Deployment::load(path).map_err(|source| {
-        let hint = match &source {
-            DeploymentError::Io { .. } => {
-                " (start a devnet with `bash scripts/devnet.sh`, or pass --deployment PATH / set DRAWBRIDGE_DEPLOYMENT)"
-            }
-            _ => "",
-        };
-        CliError::Deployment { source, hint }
-    })
-}
 
 /// Runs one command line to its report.
 pub async fn run(cli: &Cli) -> Result<Report, CliError> {
     let deployment = load_deployment(&cli.deployment)?;
     let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?;
-    let keys = keys::KeySource {
+    let keys = drawbridge_client::KeySource {
         keystore: cli.keystore.clone(),
     };
     Ok(match &cli.command {

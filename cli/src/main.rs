@@ -16,15 +16,8 @@ fn main() -> ExitCode {
             if json {
                 let details = error
                     .downcast_ref::<drawbridge_cli::CliError>()
-                    .map(|e| e.json_details())
-                    .unwrap_or(serde_json::Value::Null);
-                let mut body = serde_json::json!({ "error": message });
-                if let (Some(body), serde_json::Value::Object(extra)) =
-                    (body.as_object_mut(), details)
-                {
-                    body.extend(extra);
-                }
-                println!("{body}");
+                    .map(|e| e.json_details());
+                println!("{}", drawbridge_client::json_error_body(&message, details));
             }
             eprintln!("error: {message}");
             ExitCode::FAILURE

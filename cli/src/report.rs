@@ -1,91 +1,17 @@
-//! What commands return: serializable for `--json`, `Display` for people. The stage logic of
-//! deposits and withdrawals is pure so that it is unit-tested without chains.
+//! What commands return: serializable for `--json`, `Display` for people. The domain types
+//! (tokens, amounts, the status of each message and its stage logic) live in `drawbridge_client`;
+//! this module renders them.
 
 use std::fmt;
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256};
 use serde::Serialize;
 
-use crate::amount::format_amount;
-
-/// A token as shown to people and scripts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
-    /// L1 token address (`address(0)` for ETH).
-    pub l1_token: Address,
-    /// Symbol (`ETH` for ETH).
-    pub symbol: String,
-    /// Decimals.
-    pub decimals: u8,
-}
-
-impl TokenInfo {
-    /// ETH.
-    pub fn eth() -> Self {
-        Self {
-            l1_token: Address::ZERO,
-            symbol: "ETH".into(),
-            decimals: 18,
-        }
-    }
-
-    /// `amount` base units formatted with the symbol, e.g. `1.5 ETH`.
-    pub fn show(&self, amount: U256) -> String {
-        format!("{} {}", format_amount(amount, self.decimals), self.symbol)
-    }
-}
-
-/// An amount in base units and token units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Amount {
-    /// Base units, as a decimal string.
-    pub raw: String,
-    /// Token units, e.g. `1.5`.
-    pub formatted: String,
-}
-
-impl Amount {
-    /// `value` base units of a token with `decimals` decimals.
-    pub fn new(value: U256, decimals: u8) -> Self {
-        Self {
-            raw: value.to_string(),
-            formatted: format_amount(value, decimals),
-        }
-    }
-}
-
-/// `1 withdrawal`, `2 withdrawals`.
-pub fn plural(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-/// Formats a unix time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn format_time(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let secs = unix % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
-}
+pub use drawbridge_client::format::{format_time, plural};
+pub use drawbridge_client::status::{
+    DepositStage, DepositStatus, WithdrawalProgress, WithdrawalStage, WithdrawalStatus,
+};
+pub use drawbridge_client::types::{Amount, TokenInfo};
 
 // ------------------------------------------------------------------------------------------------
 // Transactions
@@ -103,6 +29,26 @@ pub struct ApprovalReport {
     pub allowance_before: String,
     /// Allowance set by the approval, in base units (when one was sent).
     pub approved: Option<String>,
+}
+
+/// Writes a sent transfer: its headline, its labelled rows with the values aligned, and what
+/// happens next.
+fn write_transfer(
+    f: &mut fmt::Formatter<'_>,
+    headline: fmt::Arguments<'_>,
+    rows: &[(&str, &dyn fmt::Display)],
+    next: &str,
+) -> fmt::Result {
+    writeln!(f, "{headline}")?;
+    let width = rows
+        .iter()
+        .map(|(label, _)| label.len() + 1)
+        .max()
+        .unwrap_or(0);
+    for (label, value) in rows {
+        writeln!(f, "  {:<width$} {value}", format!("{label}:"))?;
+    }
+    write!(f, "Next: {next}")
 }
 
 /// Result of `drawbridge deposit`.
@@ -144,16 +90,20 @@ impl fmt::Display for DepositReport {
                 )?,
             }
         }
-        writeln!(
+        write_transfer(
             f,
-            "Deposited {} {} from {} to {} on L2.",
-            self.amount.formatted, self.token.symbol, self.sender, self.recipient
-        )?;
-        writeln!(f, "  message nonce: {}", self.nonce)?;
-        writeln!(f, "  L1 tx:         {}", self.tx_hash)?;
-        writeln!(f, "  L1 block:      {}", self.l1_block)?;
-        writeln!(f, "  L2 token:      {}", self.l2_token)?;
-        write!(f, "Next: {}", self.next)
+            format_args!(
+                "Deposited {} {} from {} to {} on L2.",
+                self.amount.formatted, self.token.symbol, self.sender, self.recipient
+            ),
+            &[
+                ("message nonce", &self.nonce),
+                ("L1 tx", &self.tx_hash),
+                ("L1 block", &self.l1_block),
+                ("L2 token", &self.l2_token),
+            ],
+            &self.next,
+        )
     }
 }
 
@@ -183,15 +133,19 @@ pub struct WithdrawReport {
 
 impl fmt::Display for WithdrawReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write_transfer(
             f,
-            "Withdrew {} {} from {} on L2 to {} on L1.",
-            self.amount.formatted, self.token.symbol, self.sender, self.recipient
-        )?;
-        writeln!(f, "  withdrawal nonce: {}", self.nonce)?;
-        writeln!(f, "  L2 tx:            {}", self.tx_hash)?;
-        writeln!(f, "  L2 block:         {}", self.l2_block)?;
-        write!(f, "Next: {}", self.next)
+            format_args!(
+                "Withdrew {} {} from {} on L2 to {} on L1.",
+                self.amount.formatted, self.token.symbol, self.sender, self.recipient
+            ),
+            &[
+                ("withdrawal nonce", &self.nonce),
+                ("L2 tx", &self.tx_hash),
+                ("L2 block", &self.l2_block),
+            ],
+            &self.next,
+        )
     }
 }
 
@@ -242,119 +196,6 @@ impl fmt::Display for FinalizeReport {
 // Deposit status
 // ------------------------------------------------------------------------------------------------
 
-/// Where an L1->L2 message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum DepositStage {
-    /// Sent on L1; its root is not committed yet.
-    Sent,
-    /// A committed L1 message root covers it; not yet published to L2.
-    RootCommitted,
-    /// L2 knows a root covering it; not yet processed.
-    RootPublished,
-    /// Processed on L2: the tokens are minted.
-    Delivered,
-    /// L2 processed another message at this nonce (its leaf is not L1's): this one was never
-    /// delivered, and no honest output can cover that L2 state (see [`DepositStatus::what_to_do`]).
-    Forged,
-}
-
-impl DepositStage {
-    /// Stage of message `nonce` given the counts each step has reached.
-    pub fn of(nonce: u64, committed: u64, published: u64, processed: u64) -> Self {
-        if processed > nonce {
-            Self::Delivered
-        } else if published > nonce {
-            Self::RootPublished
-        } else if committed > nonce {
-            Self::RootCommitted
-        } else {
-            Self::Sent
-        }
-    }
-
-    /// Where it is and what it waits for.
-    pub fn describe(self, nonce: u64, processed: u64) -> (String, Option<String>) {
-        match self {
-            Self::Sent => (
-                "sent on L1".into(),
-                Some("a relayer (or anyone) to commit the L1 message root with L1Bridge.commitMessageRoot".into()),
-            ),
-            Self::RootCommitted => (
-                "sent on L1, message root committed".into(),
-                Some("the sequencer to publish the committed root to L2".into()),
-            ),
-            Self::RootPublished => {
-                let ahead = nonce.saturating_sub(processed);
-                let queue = if ahead == 0 {
-                    "it is next in line".to_string()
-                } else {
-                    format!("{ahead} earlier messages go first, L2 processes in nonce order")
-                };
-                (
-                    "root known on L2".into(),
-                    Some(format!("a relayer to deliver it on L2 ({queue})")),
-                )
-            }
-            Self::Delivered => ("delivered on L2".into(), None),
-            Self::Forged => (
-                "NOT delivered: L2 processed a different message at this nonce (a message L1 never sent)".into(),
-                None,
-            ),
-        }
-    }
-
-    /// What the user can do about a message in this stage, when it is not a matter of waiting.
-    pub fn what_to_do(self, nonce: u64) -> Option<String> {
-        (self == Self::Forged).then(|| {
-            format!(
-                "outputs stop at the forged message, so the bridge becomes freezable: request a forced withdrawal \
-                 (`drawbridge-exit-prover force`) and, once it is overdue, `drawbridge-exit-prover freeze`; then \
-                 escape your L2 balances at the last good output (`drawbridge-exit-prover escape`) and get this \
-                 deposit refunded on L1 (`drawbridge-exit-prover reclaim --nonce {nonce}`)"
-            )
-        })
-    }
-}
-
-/// Status of one L1->L2 message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DepositStatus {
-    /// Message nonce.
-    pub nonce: u64,
-    /// `deposit` or `forcedWithdrawal`.
-    pub kind: String,
-    /// L1 sender.
-    pub sender: Address,
-    /// L2 recipient (L1 recipient of a forced withdrawal).
-    pub recipient: Address,
-    /// Token.
-    pub token: TokenInfo,
-    /// Amount credited.
-    pub amount: Amount,
-    /// L1 transaction.
-    pub l1_tx_hash: B256,
-    /// L1 block.
-    pub l1_block: u64,
-    /// Where it is.
-    pub stage: DepositStage,
-    /// Where it is, in words.
-    pub description: String,
-    /// What it waits for (none once delivered).
-    pub waits_for: Option<String>,
-    /// What the user can do when waiting does not help (a forged message at this nonce on L2).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub what_to_do: Option<String>,
-    /// The leaf L2 processed at this nonce when it is not this message's leaf.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub l2_processed_leaf: Option<B256>,
-    /// Seconds left: deposits wait on relayers, not on a clock, so this is `null` unless delivered (`0`).
-    pub time_left: Option<u64>,
-    /// L2 transaction that delivered it, when known.
-    pub l2_tx_hash: Option<B256>,
-}
-
 /// One line of a deposit or withdrawal: what, to whom, where it is and what it waits for.
 fn status_line(
     nonce: u64,
@@ -374,7 +215,12 @@ fn status_line(
     s
 }
 
-impl DepositStatus {
+/// One line of a status in a list.
+trait StatusLine {
+    fn line(&self) -> String;
+}
+
+impl StatusLine for DepositStatus {
     fn line(&self) -> String {
         status_line(
             self.nonce,
@@ -387,38 +233,52 @@ impl DepositStatus {
     }
 }
 
-impl fmt::Display for DepositStatus {
+impl StatusLine for WithdrawalStatus {
+    fn line(&self) -> String {
+        status_line(
+            self.nonce,
+            &self.amount,
+            &self.token,
+            self.recipient,
+            &self.summary.description,
+            &self.summary.waits_for,
+        )
+    }
+}
+
+/// The text of a status (the status types live in `drawbridge_client`, their rendering here).
+#[derive(Debug, Clone, Copy)]
+pub struct Show<'a, T>(pub &'a T);
+
+impl fmt::Display for Show<'_, DepositStatus> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.kind == "deposit" {
+        let s = self.0;
+        let kind = if s.kind == "deposit" {
             "Deposit"
         } else {
             "Forced withdrawal"
         };
-        writeln!(f, "{kind} {} (L1 message)", self.nonce)?;
+        writeln!(f, "{kind} {} (L1 message)", s.nonce)?;
         writeln!(
             f,
             "  {} {} from {} to {}",
-            self.amount.formatted, self.token.symbol, self.sender, self.recipient
+            s.amount.formatted, s.token.symbol, s.sender, s.recipient
         )?;
-        writeln!(
-            f,
-            "  L1 tx:     {} (block {})",
-            self.l1_tx_hash, self.l1_block
-        )?;
-        if let Some(tx) = self.l2_tx_hash {
+        writeln!(f, "  L1 tx:     {} (block {})", s.l1_tx_hash, s.l1_block)?;
+        if let Some(tx) = s.l2_tx_hash {
             writeln!(f, "  L2 tx:     {tx}")?;
         }
-        write!(f, "  status:    {}", self.description)?;
-        if let Some(leaf) = self.l2_processed_leaf {
+        write!(f, "  status:    {}", s.description)?;
+        if let Some(leaf) = s.l2_processed_leaf {
             write!(
                 f,
                 "\n  L2 leaf:   {leaf} (L1's leaf of this message differs)"
             )?;
         }
-        if let Some(todo) = &self.what_to_do {
+        if let Some(todo) = &s.what_to_do {
             write!(f, "\n  to do:     {todo}")?;
         }
-        if let Some(w) = &self.waits_for {
+        if let Some(w) = &s.waits_for {
             write!(
                 f,
                 "\n  waits for: {w}\n  time left: unknown (depends on relayers, not on a clock)"
@@ -432,285 +292,25 @@ impl fmt::Display for DepositStatus {
 // Withdrawal status
 // ------------------------------------------------------------------------------------------------
 
-/// Where an L2->L1 withdrawal is, with what each stage needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WithdrawalProgress {
-    /// No output covers its L2 block yet.
-    Initiated {
-        /// Index and L2 block of the newest output, if any.
-        newest_output: Option<(u64, u64)>,
-    },
-    /// Covered by an output whose challenge window is running.
-    Covered {
-        /// The earliest covering output.
-        output_index: u64,
-        /// When it becomes final (unix time).
-        final_at: u64,
-        /// Now on L1 (unix time).
-        now: u64,
-    },
-    /// Covered, but finality waits for the council's verdict on a challenged output.
-    Disputed {
-        /// The earliest covering output.
-        output_index: u64,
-        /// The challenged output blocking it.
-        disputed_index: u64,
-    },
-    /// A final output covers it: it can be finalized now.
-    Final {
-        /// The newest output the bridge pays against (see `query::newest_payable_output`).
-        output_index: u64,
-        /// The bridge is frozen and `output_index` is at or before the escape output.
-        frozen: bool,
-    },
-    /// The bridge is frozen and the escape output (the last one it pays against) does not cover
-    /// the withdrawal: it is never paid by `finalize`; the L2 balance is escaped instead.
-    FrozenUncovered {
-        /// The escape output, `None` when no output was final at the freeze.
-        escape_output: Option<u64>,
-    },
-    /// The newest final output covers it, but its `withdrawalRoot` is not the root of the L2
-    /// withdrawals up to its block: finalizing against it fails.
-    OutputMismatch {
-        /// The final output that does not match L2.
-        output_index: u64,
-    },
-    /// Paid on L1.
-    Finalized {
-        /// The output it was proven against, when found.
-        output_index: Option<u64>,
-        /// The L1 transaction, when found.
-        tx_hash: Option<B256>,
-    },
-}
-
-/// Stage names of [`WithdrawalProgress`] for JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum WithdrawalStage {
-    /// Initiated on L2, no output covers it yet.
-    Initiated,
-    /// Covered by an output in its challenge window.
-    Covered,
-    /// Covered by a challenged output (or after one).
-    Disputed,
-    /// Covered by a final output; ready to finalize.
-    Final,
-    /// The final output covering it does not match L2: it cannot be finalized against it.
-    OutputMismatch,
-    /// The bridge is frozen and the escape output does not cover it: escape the balance.
-    FrozenUncovered,
-    /// Paid on L1.
-    Finalized,
-}
-
-/// The derived, printable facts of a [`WithdrawalProgress`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WithdrawalSummary {
-    /// Stage name.
-    pub stage: WithdrawalStage,
-    /// Where it is, in words.
-    pub description: String,
-    /// What it waits for.
-    pub waits_for: Option<String>,
-    /// Output index involved.
-    pub output_index: Option<u64>,
-    /// When it becomes final (unix time), if known.
-    pub final_at: Option<u64>,
-    /// Seconds left until it can be finalized, if known.
-    pub time_left: Option<u64>,
-}
-
-impl WithdrawalProgress {
-    /// Summary for withdrawal `nonce` initiated in L2 block `l2_block`.
-    pub fn summary(&self, nonce: u64, l2_block: u64) -> WithdrawalSummary {
-        match *self {
-            Self::Initiated { newest_output } => WithdrawalSummary {
-                stage: WithdrawalStage::Initiated,
-                description: format!("initiated on L2 in block {l2_block}"),
-                waits_for: Some(format!(
-                    "an output covering L2 block {l2_block} to be proposed on L1 ({})",
-                    describe_newest(newest_output)
-                )),
-                output_index: None,
-                final_at: None,
-                time_left: None,
-            },
-            Self::Covered {
-                output_index,
-                final_at,
-                now,
-            } => {
-                let left = final_at.saturating_sub(now);
-                WithdrawalSummary {
-                    stage: WithdrawalStage::Covered,
-                    description: format!(
-                        "covered by output {output_index}, final at {} ({left} s left)",
-                        format_time(final_at)
-                    ),
-                    waits_for: Some(format!(
-                        "the challenge window of output {output_index} to pass unchallenged"
-                    )),
-                    output_index: Some(output_index),
-                    final_at: Some(final_at),
-                    time_left: Some(left),
-                }
-            }
-            Self::Disputed {
-                output_index,
-                disputed_index,
-            } => WithdrawalSummary {
-                stage: WithdrawalStage::Disputed,
-                description: if disputed_index == output_index {
-                    format!("covered by output {output_index}, which is challenged")
-                } else {
-                    format!(
-                        "covered by output {output_index}; output {disputed_index} before it is challenged"
-                    )
-                },
-                waits_for: Some(format!(
-                    "the security council's verdict on output {disputed_index} (if it is deleted, a new output must cover the withdrawal)"
-                )),
-                output_index: Some(output_index),
-                final_at: None,
-                time_left: None,
-            },
-            Self::FrozenUncovered { escape_output } => WithdrawalSummary {
-                stage: WithdrawalStage::FrozenUncovered,
-                description: match escape_output {
-                    Some(i) => format!(
-                        "frozen: not in the escape output {i} (the last output the bridge pays against), escape the balance instead"
-                    ),
-                    None => "frozen: no output was final at the freeze, escape the balance instead".to_string(),
-                },
-                waits_for: None,
-                output_index: escape_output,
-                final_at: None,
-                time_left: None,
-            },
-            Self::Final {
-                output_index,
-                frozen,
-            } => WithdrawalSummary {
-                stage: WithdrawalStage::Final,
-                description: if frozen {
-                    format!("frozen: payable against escape output {output_index}: ready to finalize")
-                } else {
-                    format!("covered by final output {output_index}: ready to finalize")
-                },
-                waits_for: Some(format!(
-                    "finalization on L1, by a relayer or by you: `drawbridge finalize --nonce {nonce}`"
-                )),
-                output_index: Some(output_index),
-                final_at: None,
-                time_left: Some(0),
-            },
-            Self::OutputMismatch { output_index } => WithdrawalSummary {
-                stage: WithdrawalStage::OutputMismatch,
-                description: format!(
-                    "covered by final output {output_index}, but that output's withdrawal root does not match the withdrawals on L2 (or the L2 node is out of sync)"
-                ),
-                waits_for: Some(
-                    "a correct final output covering it (a wrong output should have been challenged); finalizing against this one would fail"
-                        .into(),
-                ),
-                output_index: Some(output_index),
-                final_at: None,
-                time_left: None,
-            },
-            Self::Finalized { output_index, .. } => WithdrawalSummary {
-                stage: WithdrawalStage::Finalized,
-                description: match output_index {
-                    Some(i) => format!("finalized on L1 (proven against output {i})"),
-                    None => "finalized on L1".to_string(),
-                },
-                waits_for: None,
-                output_index,
-                final_at: None,
-                time_left: Some(0),
-            },
-        }
-    }
-}
-
-fn describe_newest(newest: Option<(u64, u64)>) -> String {
-    match newest {
-        Some((index, block)) => {
-            format!("the newest, output {index}, covers up to L2 block {block}")
-        }
-        None => "no output has been proposed yet".to_string(),
-    }
-}
-
-/// Status of one withdrawal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WithdrawalStatus {
-    /// Withdrawal nonce.
-    pub nonce: u64,
-    /// L2 sender.
-    pub sender: Address,
-    /// L1 recipient.
-    pub recipient: Address,
-    /// Token.
-    pub token: TokenInfo,
-    /// Amount.
-    pub amount: Amount,
-    /// L2 transaction.
-    pub l2_tx_hash: B256,
-    /// L2 block.
-    pub l2_block: u64,
-    /// Where it is.
-    pub stage: WithdrawalStage,
-    /// Where it is, in words.
-    pub description: String,
-    /// What it waits for.
-    pub waits_for: Option<String>,
-    /// Output involved.
-    pub output_index: Option<u64>,
-    /// When it becomes final (unix time).
-    pub final_at: Option<u64>,
-    /// Seconds until it can be finalized, when known.
-    pub time_left: Option<u64>,
-    /// L1 transaction that paid it, when found.
-    pub finalized_tx_hash: Option<B256>,
-}
-
-impl WithdrawalStatus {
-    fn line(&self) -> String {
-        status_line(
-            self.nonce,
-            &self.amount,
-            &self.token,
-            self.recipient,
-            &self.description,
-            &self.waits_for,
-        )
-    }
-}
-
-impl fmt::Display for WithdrawalStatus {
+impl fmt::Display for Show<'_, WithdrawalStatus> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Withdrawal {}", self.nonce)?;
+        let s = self.0;
+        writeln!(f, "Withdrawal {}", s.nonce)?;
         writeln!(
             f,
             "  {} {} from {} to {}",
-            self.amount.formatted, self.token.symbol, self.sender, self.recipient
+            s.amount.formatted, s.token.symbol, s.sender, s.recipient
         )?;
-        writeln!(
-            f,
-            "  L2 tx:     {} (block {})",
-            self.l2_tx_hash, self.l2_block
-        )?;
-        if let Some(tx) = self.finalized_tx_hash {
+        writeln!(f, "  L2 tx:     {} (block {})", s.l2_tx_hash, s.l2_block)?;
+        if let Some(tx) = s.finalized_tx_hash {
             writeln!(f, "  L1 tx:     {tx}")?;
         }
-        write!(f, "  status:    {}", self.description)?;
-        if let Some(w) = &self.waits_for {
+        write!(f, "  status:    {}", s.summary.description)?;
+        if let Some(w) = &s.summary.waits_for {
             write!(f, "\n  waits for: {w}")?;
         }
-        match self.time_left {
-            Some(left) if self.stage != WithdrawalStage::Finalized => {
+        match s.summary.time_left {
+            Some(left) if s.summary.stage != WithdrawalStage::Finalized => {
                 write!(f, "\n  time left: {left} s")?
             }
             None => write!(f, "\n  time left: unknown")?,
@@ -793,7 +393,7 @@ impl fmt::Display for AddressStatus {
         write!(f, "Withdrawals ({}):", self.withdrawals.len())?;
         for w in &self.withdrawals {
             write!(f, "\n  {}", w.line())?;
-            if let (Some(left), WithdrawalStage::Covered) = (w.time_left, w.stage) {
+            if let (Some(left), WithdrawalStage::Covered) = (w.summary.time_left, w.summary.stage) {
                 write!(f, " [{left} s left]")?;
             }
         }
@@ -832,8 +432,8 @@ impl fmt::Display for Report {
             Self::Deposit(r) => r.fmt(f),
             Self::Withdraw(r) => r.fmt(f),
             Self::Finalize(r) => r.fmt(f),
-            Self::DepositStatus(r) => r.fmt(f),
-            Self::WithdrawalStatus(r) => r.fmt(f),
+            Self::DepositStatus(r) => Show(r).fmt(f),
+            Self::WithdrawalStatus(r) => Show(r).fmt(f),
             Self::Address(r) => r.fmt(f),
             Self::Balance(r) => r.fmt(f),
         }
@@ -843,148 +443,9 @@ impl fmt::Display for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_are_utc() {
-        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(format_time(4_102_444_799), "2099-12-31 23:59:59 UTC");
-    }
-
-    #[test]
-    fn deposit_stages_follow_the_counts() {
-        assert_eq!(DepositStage::of(3, 0, 0, 0), DepositStage::Sent);
-        assert_eq!(DepositStage::of(3, 3, 3, 3), DepositStage::Sent);
-        assert_eq!(DepositStage::of(3, 4, 0, 0), DepositStage::RootCommitted);
-        assert_eq!(DepositStage::of(3, 4, 4, 2), DepositStage::RootPublished);
-        assert_eq!(DepositStage::of(3, 4, 4, 4), DepositStage::Delivered);
-        let (d, w) = DepositStage::RootPublished.describe(3, 1);
-        assert_eq!(d, "root known on L2");
-        assert!(w.unwrap().contains("2 earlier messages go first"));
-        let (d, w) = DepositStage::Delivered.describe(3, 4);
-        assert_eq!(d, "delivered on L2");
-        assert!(w.is_none());
-        assert!(
-            DepositStage::Sent
-                .describe(0, 0)
-                .1
-                .unwrap()
-                .contains("commit")
-        );
-    }
-
-    #[test]
-    fn withdrawal_summaries() {
-        let s = WithdrawalProgress::Initiated {
-            newest_output: None,
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::Initiated);
-        assert_eq!(s.description, "initiated on L2 in block 120");
-        assert!(
-            s.waits_for
-                .unwrap()
-                .contains("no output has been proposed yet")
-        );
-        assert_eq!(s.time_left, None);
-
-        let s = WithdrawalProgress::Initiated {
-            newest_output: Some((2, 100)),
-        }
-        .summary(4, 120);
-        assert!(
-            s.waits_for
-                .unwrap()
-                .contains("output 2, covers up to L2 block 100")
-        );
-
-        let s = WithdrawalProgress::Covered {
-            output_index: 3,
-            final_at: 1_700_000_006,
-            now: 1_700_000_002,
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::Covered);
-        assert_eq!(s.time_left, Some(4));
-        assert_eq!(s.final_at, Some(1_700_000_006));
-        assert_eq!(
-            s.description,
-            "covered by output 3, final at 2023-11-14 22:13:26 UTC (4 s left)"
-        );
-
-        // Past the window but not yet seen final by the node: zero, never negative.
-        let s = WithdrawalProgress::Covered {
-            output_index: 3,
-            final_at: 10,
-            now: 20,
-        }
-        .summary(4, 120);
-        assert_eq!(s.time_left, Some(0));
-
-        let s = WithdrawalProgress::Disputed {
-            output_index: 3,
-            disputed_index: 2,
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::Disputed);
-        assert!(s.waits_for.unwrap().contains("verdict on output 2"));
-        assert_eq!(s.time_left, None);
-
-        let s = WithdrawalProgress::OutputMismatch { output_index: 5 }.summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::OutputMismatch);
-        assert!(s.description.contains("does not match"));
-        assert_eq!(s.time_left, None);
-
-        let s = WithdrawalProgress::Final {
-            output_index: 5,
-            frozen: false,
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::Final);
-        assert!(
-            s.waits_for
-                .unwrap()
-                .contains("drawbridge finalize --nonce 4")
-        );
-        assert_eq!(s.time_left, Some(0));
-
-        let s = WithdrawalProgress::Final {
-            output_index: 3,
-            frozen: true,
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::Final);
-        assert!(
-            s.description
-                .starts_with("frozen: payable against escape output 3")
-        );
-        assert_eq!(s.output_index, Some(3));
-
-        let s = WithdrawalProgress::FrozenUncovered {
-            escape_output: Some(3),
-        }
-        .summary(4, 120);
-        assert_eq!(s.stage, WithdrawalStage::FrozenUncovered);
-        assert!(s.description.contains("not in the escape output 3"));
-        assert!(s.description.contains("escape the balance instead"));
-        let s = WithdrawalProgress::FrozenUncovered {
-            escape_output: None,
-        }
-        .summary(4, 120);
-        assert!(s.description.contains("no output was final at the freeze"));
-
-        let s = WithdrawalProgress::Finalized {
-            output_index: Some(5),
-            tx_hash: None,
-        }
-        .summary(4, 120);
-        assert_eq!(s.description, "finalized on L1 (proven against output 5)");
-        assert!(s.waits_for.is_none());
-    }
+    use alloy::primitives::U256;
 
     fn withdrawal_status(progress: WithdrawalProgress) -> WithdrawalStatus {
-        let s = progress.summary(1, 50);
         WithdrawalStatus {
             nonce: 1,
             sender: Address::ZERO,
@@ -996,14 +457,28 @@ mod tests {
             ),
             l2_tx_hash: B256::ZERO,
             l2_block: 50,
-            stage: s.stage,
-            description: s.description,
-            waits_for: s.waits_for,
-            output_index: s.output_index,
-            final_at: s.final_at,
-            time_left: s.time_left,
+            summary: progress.summary(1, 50),
             finalized_tx_hash: None,
         }
+    }
+
+    #[test]
+    fn transfer_rows_are_aligned() {
+        let report = WithdrawReport {
+            token: TokenInfo::eth(),
+            amount: Amount::new(U256::from(10u8).pow(U256::from(18u8)), 18),
+            sender: Address::ZERO,
+            recipient: Address::ZERO,
+            nonce: 3,
+            tx_hash: B256::ZERO,
+            l2_block: 9,
+            l2_token: Address::ZERO,
+            next: "wait".into(),
+        };
+        let text = report.to_string();
+        assert!(text.contains("\n  withdrawal nonce: 3\n"), "{text}");
+        assert!(text.contains("\n  L2 block:         9\n"), "{text}");
+        assert!(text.ends_with("\nNext: wait"), "{text}");
     }
 
     #[test]
@@ -1013,7 +488,7 @@ mod tests {
             final_at: 100,
             now: 94,
         });
-        let text = st.to_string();
+        let text = Show(&st).to_string();
         assert!(text.contains("Withdrawal 1"), "{text}");
         assert!(text.contains("1.5 ETH"), "{text}");
         assert!(
@@ -1033,11 +508,11 @@ mod tests {
             output_index: Some(0),
             tx_hash: None,
         });
-        assert!(!st.to_string().contains("time left"));
+        assert!(!Show(&st).to_string().contains("time left"));
         let st = withdrawal_status(WithdrawalProgress::Initiated {
             newest_output: None,
         });
-        assert!(st.to_string().contains("time left: unknown"));
+        assert!(Show(&st).to_string().contains("time left: unknown"));
     }
 
     #[test]
@@ -1064,7 +539,7 @@ mod tests {
             time_left: None,
             l2_tx_hash: None,
         };
-        let text = st.to_string();
+        let text = Show(&st).to_string();
         assert!(text.starts_with("Deposit 0 (L1 message)"), "{text}");
         assert!(text.contains("2.5 DBT"), "{text}");
         assert!(text.contains("status:    sent on L1"), "{text}");
@@ -1084,7 +559,7 @@ mod tests {
             l2_processed_leaf: Some(B256::repeat_byte(9)),
             ..st
         };
-        let text = forged.to_string();
+        let text = Show(&forged).to_string();
         assert!(text.contains("NOT delivered"), "{text}");
         assert!(!text.contains("delivered on L2"), "{text}");
         assert!(text.contains("reclaim --nonce 0"), "{text}");

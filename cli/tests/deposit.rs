@@ -3,11 +3,11 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{Env, ether, key_hex};
+use common::{CliBed, ether, key_hex};
 
 #[tokio::test]
 async fn eth_deposit_prints_nonce_and_escrow_grows_by_exactly_the_amount() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let before = env.escrow(Address::ZERO).await;
 
@@ -75,12 +75,13 @@ async fn eth_deposit_prints_nonce_and_escrow_grows_by_exactly_the_amount() {
 
 #[tokio::test]
 async fn erc20_deposit_approves_only_when_the_allowance_does_not_cover_it() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let token = env.devnet.test_token();
     let token_s = token.to_string();
     let unit = U256::from(10u8).pow(U256::from(env.token_decimals().await));
-    env.mint(user.address(), U256::from(100u8) * unit).await;
+    env.mint_test_tokens(user.address(), U256::from(100u8) * unit)
+        .await;
 
     // First deposit: approves 30 (more than needed), deposits 10.
     let first = env
@@ -184,12 +185,12 @@ async fn erc20_deposit_approves_only_when_the_allowance_does_not_cover_it() {
 
 #[tokio::test]
 async fn bad_input_fails_clearly_and_changes_nothing() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let secret = key_hex(&user)[2..].to_string();
     let token_s = env.devnet.test_token().to_string();
     let decimals = env.token_decimals().await;
-    env.mint(
+    env.mint_test_tokens(
         user.address(),
         U256::from(10u8).pow(U256::from(decimals + 2)),
     )
@@ -407,7 +408,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
     use alloy::rpc::types::TransactionRequest;
     use alloy::sol_types::SolValue;
 
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let mut code = drawbridge_bindings::FeeOnTransferToken::BYTECODE.to_vec();
     code.extend(U256::from(10_000u32).abi_encode()); // a 100% fee: nothing ever arrives
@@ -420,7 +421,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
         .await
         .unwrap();
     let token = receipt.contract_address.unwrap();
-    common::ITestToken::new(token, &l1)
+    drawbridge_bindings::TestToken::new(token, &l1)
         .mint(user.address(), ether("10"))
         .send()
         .await
@@ -453,7 +454,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
     assert_eq!(json["approvalStands"], true);
     let approval_tx = json["approvalTx"].as_str().unwrap().to_string();
     assert!(run.stderr.contains(&approval_tx), "{}", run.stderr);
-    let allowance = common::ITestToken::new(token, &l1)
+    let allowance = drawbridge_bindings::TestToken::new(token, &l1)
         .allowance(user.address(), env.devnet.deployment.l1.l1_bridge)
         .call()
         .await
@@ -482,7 +483,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
 
 #[tokio::test]
 async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let keystore =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/user0.keystore.json");

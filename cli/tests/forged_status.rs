@@ -9,13 +9,13 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
-use common::Env;
+use common::CliBed;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
 
 #[tokio::test]
 async fn a_deposit_whose_nonce_l2_processed_with_another_leaf_is_not_delivered() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let d = env.devnet.deployment.clone();
     let (alice, bob, mallory) = (env.user(0), env.user(1), env.user(2));
 

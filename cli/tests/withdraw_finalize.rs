@@ -7,18 +7,19 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Env, eventually};
-use drawbridge_cli::revert::erc20::IERC20;
+use common::{CliBed, eventually};
+use drawbridge_client::revert::erc20::IERC20;
 
 #[tokio::test]
 async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     let user_s = user.address().to_string();
     let token = env.devnet.test_token();
     let token_s = token.to_string();
     let unit = U256::from(10u8).pow(U256::from(env.token_decimals().await));
-    env.mint(user.address(), U256::from(50u8) * unit).await;
+    env.mint_test_tokens(user.address(), U256::from(50u8) * unit)
+        .await;
 
     // Deposits on L1 through the CLI.
     env.run(Some(&user), &["deposit", "--token", "eth", "--amount", "2"])
@@ -280,7 +281,7 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
 /// status says which case it is.
 #[tokio::test]
 async fn finalize_never_uses_an_output_that_does_not_match_l2() {
-    let env = Env::start().await;
+    let env = CliBed::start().await;
     let user = env.user(0);
     env.run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])
         .success();

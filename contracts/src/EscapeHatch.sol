@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IL1Bridge} from "./interfaces/IL1Bridge.sol";
+import {L1Message} from "./Types.sol";
 import {IncrementalMerkle} from "./lib/IncrementalMerkle.sol";
 import {Hashing} from "./lib/Hashing.sol";
 import {MerklePatriciaProof} from "./lib/MerklePatriciaProof.sol";
@@ -154,7 +155,7 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
     /// `l1MessagesProcessed`; all deposits are refundable when no output was ever final), `InvalidProof`
     /// (short proof against the current full tree, the same leaf as the deposit), `AlreadyRefunded`,
     /// `InsufficientEscrow`, `EthTransferFailed`. Pays `message.sender`, whoever submits.
-    function refundDeposit(IL1Bridge.L1Message calldata message, bytes32[] calldata proof)
+    function refundDeposit(L1Message calldata message, bytes32[] calldata proof)
         external
         onlyDelegated
         nonReentrant
@@ -181,8 +182,9 @@ contract EscapeHatch is L1BridgeState, ReentrancyGuardTransient {
         _pay(message.token, message.sender, message.amount);
     }
 
-    /// @dev Leaf of a message of this bridge, the same function the deposit used.
-    function _messageLeaf(IL1Bridge.L1Message calldata m) private view returns (bytes32) {
+    /// @dev Leaf of a message of this bridge, the same function the deposit used. The fields are passed one by
+    /// one (not `Hashing.l1MessageLeaf(chainId, bridge, m)`, which costs `refundDeposit` about 50 gas more).
+    function _messageLeaf(L1Message calldata m) private view returns (bytes32) {
         return Hashing.l1MessageLeaf(
             block.chainid,
             address(this),

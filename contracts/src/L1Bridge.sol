@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -12,9 +11,9 @@ import {IOutputOracle} from "./interfaces/IOutputOracle.sol";
 import {IncrementalMerkle} from "./lib/IncrementalMerkle.sol";
 import {Hashing} from "./lib/Hashing.sol";
 import {TokenMetadata} from "./lib/TokenMetadata.sol";
-import {BridgedToken} from "./BridgedToken.sol";
-import {EscapeHatch} from "./EscapeHatch.sol";
-import {L1BridgeState} from "./L1BridgeState.sol";
+import {PauseWindow} from "./lib/PauseWindow.sol";
+import {Governed} from "./lib/Governed.sol";
+import {L1BridgeEscape} from "./L1BridgeEscape.sol";
 
 /// @title Drawbridge L1 bridge: escrow, the L1->L2 message tree, withdrawal finalization, forced
 /// withdrawals, freeze and escape.
@@ -24,8 +23,9 @@ import {L1BridgeState} from "./L1BridgeState.sol";
 /// against the `withdrawalRoot` of a final output of the OutputOracle and spent by nonce in a bitmap.
 /// A forced withdrawal the operator leaves unprocessed past its freeze time lets anyone freeze the bridge
 /// for good; then L2 balances at the last final output are paid against Merkle-Patricia proofs (`escape`)
-/// and deposits L2 never processed are refunded (docs/design.md "Forced withdrawal, freeze and escape").
-contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
+/// and deposits L2 never processed are refunded (docs/design.md "Forced withdrawal, freeze and escape"): those
+/// entry points and their views are in `L1BridgeEscape`, governance and upgrade authorization in `Governed`.
+contract L1Bridge is L1BridgeEscape, Initializable, Governed, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using IncrementalMerkle for IncrementalMerkle.Tree;
 
@@ -37,22 +37,9 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
     /// @notice Upper bound of `forcedInclusionWindow` (finite, like the OutputOracle's periods).
     uint64 public constant MAX_FORCED_INCLUSION_WINDOW = 365 days;
 
-    /// @dev keccak256 of BridgedToken's creation code (it takes no constructor arguments), the init code hash
-    /// of every bridged token's CREATE2 address on L2. Compiled from the same source as L2Bridge's copy;
-    /// test/Escape.t.sol checks `l2TokenFor` against `L2Bridge.predictBridgedToken`.
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    bytes32 private immutable BRIDGED_TOKEN_CODE_HASH;
-
-    /// @dev The code of `escape` and `refundDeposit` (run by delegatecall) and the Merkle-Patricia proof
-    /// checks, deployed by this implementation's constructor: with them the bridge would exceed the
-    /// 24,576-byte code size limit of EIP-170. An upgrade brings its own hatch.
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    EscapeHatch private immutable ESCAPE_HATCH;
-
     /// @custom:oz-upgrades-unsafe-allow constructor
+    /// @dev `L1BridgeEscape`'s constructor deploys the EscapeHatch first.
     constructor() {
-        BRIDGED_TOKEN_CODE_HASH = keccak256(type(BridgedToken).creationCode);
-        ESCAPE_HATCH = new EscapeHatch(BRIDGED_TOKEN_CODE_HASH);
         _disableInitializers();
     }
 
@@ -327,7 +314,7 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
     }
 
     // ------------------------------------------------------------------------------------------------
-    // Forced withdrawal and freeze
+    // Forced withdrawal (freeze and escape: L1BridgeEscape)
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IL1Bridge
@@ -353,96 +340,6 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
         emit ForcedWithdrawalRequested(nonce, msg.sender, token, amount, _freezeAt($, requestedAt));
     }
 
-    /// @inheritdoc IL1Bridge
-    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
-    function freeze(uint64) external {
-        _runEscapeHatch();
-    }
-
-    /// @inheritdoc IL1Bridge
-    function canFreeze(uint64 forcedNonce) external view returns (bool) {
-        L1BridgeStorage storage $ = _s();
-        if ($.frozen) return false;
-        uint64 requestedAt = $.forcedRequestedAt[forcedNonce];
-        if (requestedAt == 0 || block.timestamp < _freezeAt($, requestedAt)) return false;
-        (bool has,, IOutputOracle.Output memory o) = _newestFinalOutput($.outputOracle);
-        if (has && o.l1MessagesProcessed > forcedNonce) return false;
-        return block.timestamp >= _freezeAtWithVerdict($, forcedNonce, requestedAt);
-    }
-
-    // ------------------------------------------------------------------------------------------------
-    // Escape and refunds (frozen only)
-    // ------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc IL1Bridge
-    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
-    function escape(address, address, bytes[] calldata, bytes[] calldata) external returns (uint256) {
-        _runEscapeHatch();
-    }
-
-    /// @inheritdoc IL1Bridge
-    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
-    function proveEscapeStorageRoot(address, bytes[] calldata) external returns (bytes32) {
-        _runEscapeHatch();
-    }
-
-    /// @inheritdoc IL1Bridge
-    /// @dev Runs EscapeHatch's code on this contract's storage (delegatecall).
-    function refundDeposit(L1Message calldata, bytes32[] calldata) external {
-        _runEscapeHatch();
-    }
-
-    /// @dev Delegates the current call to ESCAPE_HATCH and returns or reverts with its result. The hatch's
-    /// functions take the reentrancy lock themselves (transient storage of this contract).
-    function _runEscapeHatch() private {
-        address hatch = address(ESCAPE_HATCH);
-        assembly ("memory-safe") {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), hatch, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
-            return(0, returndatasize())
-        }
-    }
-
-    /// @inheritdoc IL1Bridge
-    function verifyL2Balance(
-        bytes32 l2StateRoot,
-        address l1Token,
-        address account,
-        bytes[] calldata accountProof,
-        bytes[] calldata storageProof
-    ) external view returns (uint256 balance) {
-        EscapeHatch hatch = ESCAPE_HATCH;
-        return hatch.balanceUnder(
-            hatch.tokenStorageRoot(
-                l2StateRoot, _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token), accountProof
-            ),
-            account,
-            storageProof
-        );
-    }
-
-    /// @inheritdoc IL1Bridge
-    function l2TokenStorageRoot(bytes32 l2StateRoot, address l1Token, bytes[] calldata accountProof)
-        external
-        view
-        returns (bytes32 storageRoot)
-    {
-        return ESCAPE_HATCH.tokenStorageRoot(
-            l2StateRoot, _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token), accountProof
-        );
-    }
-
-    /// @inheritdoc IL1Bridge
-    function l2BalanceUnder(bytes32 storageRoot, address account, bytes[] calldata storageProof)
-        external
-        view
-        returns (uint256 balance)
-    {
-        return ESCAPE_HATCH.balanceUnder(storageRoot, account, storageProof);
-    }
-
     // ------------------------------------------------------------------------------------------------
     // Pause
     // ------------------------------------------------------------------------------------------------
@@ -456,10 +353,7 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
         if (duration == 0) revert InvalidParameters("duration");
         if (duration > $.maxPause) revert PauseTooLong(duration, $.maxPause);
         uint64 last = $.pausedUntil;
-        if (last != 0) {
-            uint256 availableAt = uint256(last) + $.pauseCooldown;
-            if (block.timestamp < availableAt) revert PauseCooldown(uint64(availableAt));
-        }
+        if (last != 0) PauseWindow.checkCooldown(last, $.pauseCooldown);
         uint64 until = uint64(block.timestamp) + duration;
         $.pausedUntil = until;
         emit Paused(until);
@@ -496,22 +390,20 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
         emit PauseBoundsChanged(newMaxPause, newPauseCooldown);
     }
 
-    /// @inheritdoc IL1Bridge
-    function setGovernance(address newGovernance) external onlyGovernance {
-        if (newGovernance == address(0)) revert InvalidParameters("governance");
-        _s().governance = newGovernance;
-        emit GovernanceChanged(newGovernance);
-    }
-
-    /// @dev Only governance may upgrade, and never once frozen: the freeze is terminal, so no new code can
-    /// clear it or change what the escape pays (as StarkEx's proxy refuses upgrades once frozen).
-    function _authorizeUpgrade(address) internal view override onlyGovernance {
+    /// @dev Only governance may upgrade (`Governed`), and never once frozen: the freeze is terminal, so no new
+    /// code can clear it or change what the escape pays (as StarkEx's proxy refuses upgrades once frozen).
+    function _authorizeUpgrade(address newImplementation) internal view override {
+        super._authorizeUpgrade(newImplementation);
         if (_s().frozen) revert BridgeFrozen();
     }
 
-    modifier onlyGovernance() {
-        if (msg.sender != _s().governance) revert NotGovernance();
-        _;
+    /// @dev `Governed`'s view of `governance`, kept in the struct's slot 3.
+    function _governance() internal view override returns (address) {
+        return _s().governance;
+    }
+
+    function _setGovernance(address newGovernance) internal override {
+        _s().governance = newGovernance;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -562,11 +454,6 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
     }
 
     /// @inheritdoc IL1Bridge
-    function escapeHatch() external view returns (address) {
-        return address(ESCAPE_HATCH);
-    }
-
-    /// @inheritdoc IL1Bridge
     function isTokenAnnounced(address token) external view returns (bool) {
         L1BridgeStorage storage $ = _s();
         return token == address(0) ? $.ethAnnounced : $.tokens[token].announced;
@@ -593,11 +480,6 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
     }
 
     /// @inheritdoc IL1Bridge
-    function governance() external view returns (address) {
-        return _s().governance;
-    }
-
-    /// @inheritdoc IL1Bridge
     function pauser() external view returns (address) {
         return _s().pauser;
     }
@@ -620,54 +502,5 @@ contract L1Bridge is IL1Bridge, L1BridgeState, Initializable, UUPSUpgradeable, R
     /// @inheritdoc IL1Bridge
     function forcedInclusionWindow() external view returns (uint64) {
         return _s().forcedInclusionWindow;
-    }
-
-    /// @inheritdoc IL1Bridge
-    function forcedWithdrawalFreezeAt(uint64 nonce) external view returns (uint64) {
-        L1BridgeStorage storage $ = _s();
-        uint64 requestedAt = $.forcedRequestedAt[nonce];
-        return requestedAt == 0 ? 0 : _freezeAt($, requestedAt);
-    }
-
-    /// @inheritdoc IL1Bridge
-    function escapeOutput()
-        external
-        view
-        returns (
-            bool hasEscapeOutput,
-            uint256 outputIndex,
-            bytes32 l2StateRoot,
-            bytes32 withdrawalRoot,
-            uint64 l1MessagesProcessed
-        )
-    {
-        L1BridgeStorage storage $ = _s();
-        return (
-            $.hasEscapeOutput,
-            $.escapeOutputIndex,
-            $.escapeStateRoot,
-            $.escapeWithdrawalRoot,
-            $.escapeMessagesProcessed
-        );
-    }
-
-    /// @inheritdoc IL1Bridge
-    function hasEscaped(address l1Token, address account) external view returns (bool) {
-        return _s().escaped[l1Token][account];
-    }
-
-    /// @inheritdoc IL1Bridge
-    function escapeStorageRoot(address l1Token) external view returns (bytes32) {
-        return _s().escapeStorageRoots[l1Token];
-    }
-
-    /// @inheritdoc IL1Bridge
-    function isRefunded(uint64 nonce) external view returns (bool) {
-        return _s().refunded[nonce >> 8] & (1 << (nonce & 0xff)) != 0;
-    }
-
-    /// @inheritdoc IL1Bridge
-    function l2TokenFor(address l1Token) external view returns (address) {
-        return _l2TokenFor(BRIDGED_TOKEN_CODE_HASH, _s().l2Bridge, l1Token);
     }
 }

@@ -2,16 +2,16 @@
 pragma solidity 0.8.30;
 
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 
 import {IL1RootOracle} from "./interfaces/IL1RootOracle.sol";
+import {Governed} from "./lib/Governed.sol";
 
 /// @title Roots of the L1 message tree known on L2.
 /// @notice The publisher (the sequencer in the devnet) publishes roots that `L1Bridge.commitMessageRoot`
 /// committed on L1, with the number of messages each covers; a watchdog checks every one against
 /// `L1Bridge.messageRootCount`. In production the L2's native view of L1 replaces this contract.
 /// UUPS implementation behind an ERC1967Proxy; state in one ERC-7201 namespaced struct (STORAGE.md).
-contract L1RootOracle is IL1RootOracle, Initializable, UUPSUpgradeable {
+contract L1RootOracle is IL1RootOracle, Initializable, Governed {
     /// @custom:storage-location erc7201:drawbridge.storage.L1RootOracle
     struct L1RootOracleStorage {
         // slot 0
@@ -74,21 +74,6 @@ contract L1RootOracle is IL1RootOracle, Initializable, UUPSUpgradeable {
     }
 
     /// @inheritdoc IL1RootOracle
-    function setGovernance(address newGovernance) external onlyGovernance {
-        if (newGovernance == address(0)) revert InvalidParameters("governance");
-        _s().governance = newGovernance;
-        emit GovernanceChanged(newGovernance);
-    }
-
-    /// @dev Only governance may upgrade.
-    function _authorizeUpgrade(address) internal view override onlyGovernance {}
-
-    modifier onlyGovernance() {
-        if (msg.sender != _s().governance) revert NotGovernance();
-        _;
-    }
-
-    /// @inheritdoc IL1RootOracle
     function rootCount(bytes32 root) external view returns (uint64) {
         return _s().rootCount[root];
     }
@@ -113,9 +98,13 @@ contract L1RootOracle is IL1RootOracle, Initializable, UUPSUpgradeable {
         return _s().publisher;
     }
 
-    /// @inheritdoc IL1RootOracle
-    function governance() external view returns (address) {
+    /// @dev `Governed`'s view of `governance`, kept in this contract's struct (slot 0).
+    function _governance() internal view override returns (address) {
         return _s().governance;
+    }
+
+    function _setGovernance(address newGovernance) internal override {
+        _s().governance = newGovernance;
     }
 
     function _s() private pure returns (L1RootOracleStorage storage $) {

@@ -2,11 +2,12 @@
 pragma solidity 0.8.30;
 
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
 
 import {IL2Bridge} from "./interfaces/IL2Bridge.sol";
+import {L1Message} from "./Types.sol";
+import {Governed} from "./lib/Governed.sol";
 import {IL1RootOracle} from "./interfaces/IL1RootOracle.sol";
 import {IncrementalMerkle} from "./lib/IncrementalMerkle.sol";
 import {Hashing} from "./lib/Hashing.sol";
@@ -19,7 +20,7 @@ import {BridgedToken} from "./BridgedToken.sol";
 /// always goes through (bridged tokens are plain ERC-20s without hooks; malformed token metadata falls back
 /// to defaults instead of reverting).
 /// UUPS implementation behind an ERC1967Proxy; state in one ERC-7201 namespaced struct (STORAGE.md).
-contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
+contract L2Bridge is IL2Bridge, Initializable, Governed, ReentrancyGuardTransient {
     using IncrementalMerkle for IncrementalMerkle.Tree;
 
     /// @custom:storage-location erc7201:drawbridge.storage.L2Bridge
@@ -234,21 +235,6 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     // Governance
     // ------------------------------------------------------------------------------------------------
 
-    /// @inheritdoc IL2Bridge
-    function setGovernance(address newGovernance) external onlyGovernance {
-        if (newGovernance == address(0)) revert InvalidParameters("governance");
-        _s().governance = newGovernance;
-        emit GovernanceChanged(newGovernance);
-    }
-
-    /// @dev Only governance may upgrade.
-    function _authorizeUpgrade(address) internal view override onlyGovernance {}
-
-    modifier onlyGovernance() {
-        if (msg.sender != _s().governance) revert NotGovernance();
-        _;
-    }
-
     // ------------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------------
@@ -290,17 +276,7 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
     /// @inheritdoc IL2Bridge
     function l1MessageLeaf(L1Message calldata m) external view returns (bytes32) {
         L2BridgeStorage storage $ = _s();
-        return Hashing.l1MessageLeaf(
-            $.l1ChainId,
-            $.l1Bridge,
-            m.kind,
-            m.nonce,
-            m.sender,
-            m.recipient,
-            m.token,
-            m.amount,
-            keccak256(m.data)
-        );
+        return Hashing.l1MessageLeaf($.l1ChainId, $.l1Bridge, m);
     }
 
     /// @inheritdoc IL2Bridge
@@ -333,9 +309,13 @@ contract L2Bridge is IL2Bridge, Initializable, UUPSUpgradeable, ReentrancyGuardT
         return _s().l1Bridge;
     }
 
-    /// @inheritdoc IL2Bridge
-    function governance() external view returns (address) {
+    /// @dev `Governed`'s view of `governance`, kept in this contract's struct (slot 3).
+    function _governance() internal view override returns (address) {
         return _s().governance;
+    }
+
+    function _setGovernance(address newGovernance) internal override {
+        _s().governance = newGovernance;
     }
 
     function _salt(address l1Token_) private pure returns (bytes32) {

@@ -2,10 +2,10 @@
 pragma solidity 0.8.30;
 
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IOutputOracle} from "./interfaces/IOutputOracle.sol";
+import {Governed} from "./lib/Governed.sol";
 import {IL1Bridge} from "./interfaces/IL1Bridge.sol";
 
 /// @title Drawbridge output oracle: L2 outputs posted to L1 with a bond, challengeable for `challengePeriod`.
@@ -21,7 +21,7 @@ import {IL1Bridge} from "./interfaces/IL1Bridge.sol";
 ///  - bonds are credited and pulled with `withdrawBond`.
 /// Every function does bounded work whatever the number of pending outputs.
 /// UUPS implementation behind an ERC1967Proxy; state in one ERC-7201 namespaced struct (STORAGE.md).
-contract OutputOracle is IOutputOracle, Initializable, UUPSUpgradeable, ReentrancyGuardTransient {
+contract OutputOracle is IOutputOracle, Initializable, Governed, ReentrancyGuardTransient {
     /// @dev An output as stored: six slots, bonds remembered per output so that a later change of the bond
     /// parameters can never pay back more or less than was paid in.
     struct StoredOutput {
@@ -474,21 +474,6 @@ contract OutputOracle is IOutputOracle, Initializable, UUPSUpgradeable, Reentran
         emit ProposerChanged(newProposer);
     }
 
-    /// @inheritdoc IOutputOracle
-    function setGovernance(address newGovernance) external onlyGovernance {
-        if (newGovernance == address(0)) revert InvalidParameters("governance");
-        _s().governance = newGovernance;
-        emit GovernanceChanged(newGovernance);
-    }
-
-    /// @dev Only governance may upgrade.
-    function _authorizeUpgrade(address) internal view override onlyGovernance {}
-
-    modifier onlyGovernance() {
-        if (msg.sender != _s().governance) revert NotGovernance();
-        _;
-    }
-
     // ------------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------------
@@ -579,9 +564,13 @@ contract OutputOracle is IOutputOracle, Initializable, UUPSUpgradeable, Reentran
         return _s().l1Bridge;
     }
 
-    /// @inheritdoc IOutputOracle
-    function governance() external view returns (address) {
+    /// @dev `Governed`'s view of `governance`, kept in this contract's struct (slot 2).
+    function _governance() internal view override returns (address) {
         return _s().governance;
+    }
+
+    function _setGovernance(address newGovernance) internal override {
+        _s().governance = newGovernance;
     }
 
     function _s() private pure returns (OutputOracleStorage storage $) {

@@ -7,6 +7,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeab
 import {IL1Bridge} from "./interfaces/IL1Bridge.sol";
 import {IOutputOracle} from "./interfaces/IOutputOracle.sol";
 import {FrostVerifier} from "./lib/FrostVerifier.sol";
+import {PauseWindow} from "./lib/PauseWindow.sol";
 
 /// @title Drawbridge security council: one FROST(secp256k1, KECCAK256) group key, a bounded pause, dispute
 /// verdicts and a timelock.
@@ -88,7 +89,8 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
     error NotSelf();
     error NoTarget();
     error PauseTooLong(uint64 duration, uint64 maxPause);
-    error PauseCooldown(uint64 availableAt);
+    // `pause` before the cooldown reverts `PauseCooldown(uint64 availableAt)`, declared once in IL1Bridge and
+    // raised by `PauseWindow` for the bridge and the council alike (the same selector as before).
     error NotPaused();
     error UnknownOperation(bytes32 id);
     error NotReady(bytes32 id, uint64 eta);
@@ -177,10 +179,7 @@ contract SecurityCouncil is Initializable, UUPSUpgradeable {
         uint64 max = $.maxPause;
         if (duration == 0 || duration > max) revert PauseTooLong(duration, max);
         uint64 last = $.pausedUntil;
-        if (last != 0) {
-            uint256 availableAt = uint256(last) + $.pauseCooldown;
-            if (block.timestamp < availableAt) revert PauseCooldown(uint64(availableAt));
-        }
+        if (last != 0) PauseWindow.checkCooldown(last, $.pauseCooldown);
         uint64 until = uint64(block.timestamp) + duration;
         $.pausedUntil = until;
         emit Paused(until);

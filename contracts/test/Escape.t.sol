@@ -15,6 +15,7 @@ import {EscapeHatch} from "../src/EscapeHatch.sol";
 import {L1Bridge} from "../src/L1Bridge.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
+import {L1Message} from "../src/Types.sol";
 
 /// @notice Freeze, escape, refunds and finalization after the freeze, on L1, against proofs a real anvil
 /// produced (`test/vectors/escape-vectors.json`, see EscapeFixture and EscapeScenario). The bridge freezes
@@ -279,7 +280,7 @@ contract EscapeTest is EscapeFixture {
         RejectETH wallet = new RejectETH();
         vm.prank(alice, alice);
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, address(wallet)));
-        wallet.execute(address(l1), abi.encodeCall(L1Bridge.escape, (address(0), alice, ap, sp)));
+        wallet.execute(address(l1), abi.encodeCall(IL1Bridge.escape, (address(0), alice, ap, sp)));
         vm.prank(alice, relayer);
         vm.expectRevert(abi.encodeWithSelector(IL1Bridge.SenderNotEOA.selector, alice));
         l1.escape(address(0), alice, ap, sp);
@@ -655,7 +656,7 @@ contract EscapeTest is EscapeFixture {
     function test_refundDeposit_notFrozen_reverts() public {
         sendScenario(9);
         Snap memory s = _snap();
-        IL1Bridge.L1Message memory m = sentAsL1(6);
+        L1Message memory m = sentAsL1(6);
         bytes32[] memory p = messageProof(6);
         vm.expectRevert(IL1Bridge.NotFrozen.selector);
         l1.refundDeposit(m, p);
@@ -665,7 +666,7 @@ contract EscapeTest is EscapeFixture {
     /// @dev A forged amount (or any other field) changes the leaf.
     function test_refundDeposit_forgedAmount_reverts() public {
         _freezeAtB();
-        IL1Bridge.L1Message memory m = sentAsL1(6);
+        L1Message memory m = sentAsL1(6);
         m.amount = 10 ether;
         Snap memory s = _snap();
         vm.expectRevert(IL1Bridge.InvalidProof.selector);
@@ -676,7 +677,7 @@ contract EscapeTest is EscapeFixture {
 
     function test_refundDeposit_nonceBeyondCount_reverts() public {
         _freezeAtB();
-        IL1Bridge.L1Message memory m = sentAsL1(6);
+        L1Message memory m = sentAsL1(6);
         m.nonce = 9;
         vm.expectRevert(IL1Bridge.InvalidProof.selector);
         l1.refundDeposit(m, messageProof(6));
@@ -866,7 +867,7 @@ contract EscapeTest is EscapeFixture {
             hatch.escape(address(0), alice, ap, sp);
             vm.expectRevert(EscapeHatch.DirectCall.selector);
             hatch.proveEscapeStorageRoot(address(0), ap);
-            IL1Bridge.L1Message memory m; // a real deposit's fields once the scenario was sent
+            L1Message memory m; // a real deposit's fields once the scenario was sent
             if (frozen == 1) m = sentAsL1(6);
             bytes32[] memory proof = frozen == 1 ? messageProof(6) : new bytes32[](0);
             vm.expectRevert(EscapeHatch.DirectCall.selector);

@@ -5,6 +5,7 @@ import {EscapeFixture} from "./utils/EscapeFixture.sol";
 import {GasMeter} from "./utils/GasMeter.sol";
 import {Mpt} from "./utils/Mpt.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
+import {L1Message} from "../src/Types.sol";
 
 /// @notice Gas per transaction of freeze, escape and refund (method: test/Gas.t.sol; command in
 /// contracts/README.md "Gas"). Escapes are measured with proofs as deep as mainnet-scale tries
@@ -129,7 +130,7 @@ contract EscapeGasTest is EscapeFixture, GasMeter {
 
     function test_gas_refundDeposit_succeeds() public {
         _freezeWith(stateRootOf("B"));
-        IL1Bridge.L1Message memory m = sentAsL1(6);
+        L1Message memory m = sentAsL1(6);
         bytes32[] memory proof = messageProof(6);
         bytes memory data = abi.encodeCall(l1.refundDeposit, (m, proof));
         vm.prank(relayer);

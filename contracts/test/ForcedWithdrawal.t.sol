@@ -12,6 +12,8 @@ import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {RejectETH} from "./utils/Mocks.sol";
+import {L1Message} from "../src/Types.sol";
+import {IGoverned} from "../src/interfaces/IGoverned.sol";
 
 /// @notice Forced withdrawals end to end (L1 request, in-order processing on L2, withdrawal finalized on
 /// L1), the freeze rule and its exact boundary, the pause not stopping any of it, and the freeze being
@@ -44,7 +46,7 @@ contract ForcedWithdrawalTest is Fixture {
     /// event expectations: they apply to the next call only).
     function _pendingBatch()
         internal
-        returns (IL2Bridge.L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs)
+        returns (L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs)
     {
         uint64 count;
         (root, count) = commitAndPublish();
@@ -66,7 +68,7 @@ contract ForcedWithdrawalTest is Fixture {
         IL1Bridge.InitParams memory p = l1Params(address(oracle), address(l2));
         p.forcedInclusionWindow = window;
         address impl = address(new L1Bridge());
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "forcedInclusionWindow"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "forcedInclusionWindow"));
         new ERC1967Proxy(impl, abi.encodeCall(L1Bridge.initialize, (p)));
     }
 
@@ -163,7 +165,7 @@ contract ForcedWithdrawalTest is Fixture {
 
     function test_relayMessages_forcedWithdrawalBurnsRequested_succeeds() public {
         uint64 nonce = requestForced(alice, address(0), 3 ether);
-        (IL2Bridge.L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
+        (L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
         address l2Eth = l2.bridgedToken(address(0));
         bytes32 wLeaf = Hashing.withdrawalLeaf(L2_CHAIN_ID, address(l2), 0, alice, alice, address(0), 3 ether);
         vm.expectEmit(address(l2));
@@ -182,7 +184,7 @@ contract ForcedWithdrawalTest is Fixture {
 
     function test_relayMessages_forcedWithdrawalAboveBalanceBurnsAll_succeeds() public {
         uint64 nonce = requestForced(bob, address(token), 1000e18);
-        (IL2Bridge.L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
+        (L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
         vm.expectEmit(address(l2));
         emit IL2Bridge.ForcedWithdrawalProcessed(nonce, bob, address(token), 1000e18, 100e18);
         l2.relayMessages(msgs, root, proofs);
@@ -197,7 +199,7 @@ contract ForcedWithdrawalTest is Fixture {
         depositETH(bob, bob, 1 ether);
         uint64 nonce = requestForced(carolOf(), address(token), 5e18);
         depositETH(bob, bob, 1 ether);
-        (IL2Bridge.L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
+        (L1Message[] memory msgs, bytes32 root, bytes32[][] memory proofs) = _pendingBatch();
         assertEq(msgs.length, 3, "one batch");
         vm.expectEmit(address(l2));
         emit IL2Bridge.ForcedWithdrawalProcessed(nonce, carolOf(), address(token), 5e18, 0);
@@ -452,7 +454,7 @@ contract ForcedWithdrawalTest is Fixture {
             IL1Bridge.Withdrawal({nonce: 0, sender: alice, recipient: alice, l1Token: address(0), amount: 1});
         IL1Bridge.WithdrawalClaim[] memory claims = new IL1Bridge.WithdrawalClaim[](1);
         claims[0] = IL1Bridge.WithdrawalClaim({withdrawal: w, proof: new bytes32[](0)});
-        IL1Bridge.L1Message memory m = IL1Bridge.L1Message({
+        L1Message memory m = L1Message({
             kind: 1, nonce: 0, sender: alice, recipient: alice, token: address(0), amount: 10 ether, data: ""
         });
         c = new bytes[](17);
@@ -466,13 +468,13 @@ contract ForcedWithdrawalTest is Fixture {
         c[7] = abi.encodeCall(L1Bridge.unpause, ());
         c[8] = abi.encodeCall(L1Bridge.setPauser, (bob));
         c[9] = abi.encodeCall(L1Bridge.setPauseBounds, (1, 1));
-        c[10] = abi.encodeCall(L1Bridge.setGovernance, (bob));
+        c[10] = abi.encodeCall(IGoverned.setGovernance, (bob));
         c[11] = abi.encodeWithSignature("upgradeToAndCall(address,bytes)", address(0x1234), "");
         c[12] = abi.encodeCall(L1Bridge.initialize, (l1Params(address(oracle), address(l2))));
         c[13] = abi.encodeCall(L1Bridge.requestForcedWithdrawal, (address(0), 1));
-        c[14] = abi.encodeCall(L1Bridge.freeze, (nonce));
-        c[15] = abi.encodeCall(L1Bridge.escape, (address(0), alice, new bytes[](0), new bytes[](0)));
-        c[16] = abi.encodeCall(L1Bridge.refundDeposit, (m, new bytes32[](0)));
+        c[14] = abi.encodeCall(IL1Bridge.freeze, (nonce));
+        c[15] = abi.encodeCall(IL1Bridge.escape, (address(0), alice, new bytes[](0), new bytes[](0)));
+        c[16] = abi.encodeCall(IL1Bridge.refundDeposit, (m, new bytes32[](0)));
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {Hashing} from "../src/lib/Hashing.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
+import {L1Message} from "../src/Types.sol";
 
 /// @notice Issue 9 part 1, the forged-message class, in Foundry: a rogue L1RootOracle publisher (its key
 /// alone) publishes a root L1 never committed and relays a made-up deposit to itself on L2. L2's
@@ -41,7 +42,7 @@ contract ForgedMessageTest is StateFixture {
     // helpers
     // ------------------------------------------------------------------------------------------------
 
-    function _leaf(IL2Bridge.L1Message memory m) internal view returns (bytes32) {
+    function _leaf(L1Message memory m) internal view returns (bytes32) {
         return Hashing.l1MessageLeaf(
             L1_CHAIN_ID,
             address(l1),
@@ -55,8 +56,8 @@ contract ForgedMessageTest is StateFixture {
         );
     }
 
-    function _forgedDeposit(uint64 nonce, uint256 amount) internal view returns (IL2Bridge.L1Message memory) {
-        return IL2Bridge.L1Message({
+    function _forgedDeposit(uint64 nonce, uint256 amount) internal view returns (L1Message memory) {
+        return L1Message({
             kind: Hashing.KIND_DEPOSIT,
             nonce: nonce,
             sender: attacker,
@@ -70,7 +71,7 @@ contract ForgedMessageTest is StateFixture {
     /// @dev The rogue publisher publishes the root of L1's first `nonce` leaves plus a forged deposit of
     /// `amount` ETH to the attacker at `nonce`, and relays the forged message on L2. Returns that root.
     function _forge(uint64 nonce, uint256 amount) internal returns (bytes32 forgedRoot) {
-        IL2Bridge.L1Message memory m = _forgedDeposit(nonce, amount);
+        L1Message memory m = _forgedDeposit(nonce, amount);
         bytes32[] memory leaves = new bytes32[](nonce + 1);
         for (uint256 i; i < nonce; ++i) {
             leaves[i] = messageLeaves[i];
@@ -80,7 +81,7 @@ contract ForgedMessageTest is StateFixture {
         onL2();
         vm.prank(publisher);
         rootOracle.publishRoot(forgedRoot, nonce + 1);
-        IL2Bridge.L1Message[] memory batch = new IL2Bridge.L1Message[](1);
+        L1Message[] memory batch = new L1Message[](1);
         batch[0] = m;
         bytes32[][] memory proofs = new bytes32[][](1);
         proofs[0] = MerkleRef.proof(leaves, nonce + 1, nonce);
@@ -323,7 +324,7 @@ contract ForgedMessageTest is StateFixture {
         assertEq(l1.messageRootCount(finalRoot), n, "committed for exactly n");
         // One leaf differs: replay L1's messages on a fresh L2, message `k` altered, under a rogue root.
         uint256 k = changeAt % n;
-        IL2Bridge.L1Message[] memory msgs = new IL2Bridge.L1Message[](n);
+        L1Message[] memory msgs = new L1Message[](n);
         bytes32[] memory leaves = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
             msgs[i] = sentMessages[i];
@@ -361,7 +362,7 @@ contract ForgedMessageTest is StateFixture {
         depositETH(alice, bob, 2 ether);
         depositETH(alice, carol, 3 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 2, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 2, count);
         onL2();
         vm.recordLogs();
         l2.relayMessages(msgs, root, proofs);

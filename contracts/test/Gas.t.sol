@@ -9,6 +9,7 @@ import {MerkleRef} from "./utils/MerkleRef.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
+import {L1Message} from "../src/Types.sol";
 
 /// @notice Gas per TRANSACTION of the hot paths, checked against the targets.
 ///
@@ -158,7 +159,7 @@ contract GasTest is Fixture, GasMeter {
         (bytes32 root, uint64 count) = commitAndPublish();
         onL2();
         uint256 from = l2.l1MessagesProcessed();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(from, count, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(from, count, count);
         bytes memory data = abi.encodeCall(l2.relayMessages, (msgs, root, proofs));
         address bridgeImpl = address(uint160(uint256(vm.load(address(l2), IMPLEMENTATION_SLOT))));
         address weth = l2.bridgedToken(address(0));

@@ -14,6 +14,7 @@ import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {FeeOnTransferToken, TestToken} from "../src/devnet/TestToken.sol";
+import {IGoverned} from "../src/interfaces/IGoverned.sol";
 
 contract L1BridgeTest is Fixture {
     bytes4 internal constant NAME = 0x06fdde03;
@@ -31,7 +32,7 @@ contract L1BridgeTest is Fixture {
 
     function _expectInvalid(IL1Bridge.InitParams memory p, string memory reason) internal {
         address impl = address(new L1Bridge());
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, reason));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, reason));
         new ERC1967Proxy(impl, abi.encodeCall(L1Bridge.initialize, (p)));
     }
 
@@ -189,7 +190,7 @@ contract L1BridgeTest is Fixture {
         vm.store(address(l1), slot, bytes32(word));
         vm.deal(alice, 1);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "eth escrow overflow"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "eth escrow overflow"));
         l1.depositETH{value: 1}(bob);
     }
 
@@ -884,7 +885,7 @@ contract L1BridgeTest is Fixture {
 
     function test_pause_zeroDuration_reverts() public {
         vm.prank(council);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "duration"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "duration"));
         l1.pause(0);
     }
 
@@ -991,13 +992,13 @@ contract L1BridgeTest is Fixture {
 
     function test_setPauser_notGovernance_reverts() public {
         vm.prank(council);
-        vm.expectRevert(IL1Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l1.setPauser(bob);
     }
 
     function test_setPauser_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "pauser"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "pauser"));
         l1.setPauser(address(0));
     }
 
@@ -1011,19 +1012,19 @@ contract L1BridgeTest is Fixture {
     }
 
     function test_setPauseBounds_notGovernance_reverts() public {
-        vm.expectRevert(IL1Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l1.setPauseBounds(2 hours, 3 hours);
     }
 
     function test_setPauseBounds_zeroMaxPause_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "maxPause"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "maxPause"));
         l1.setPauseBounds(0, 3 hours);
     }
 
     function test_setPauseBounds_zeroCooldown_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "pauseCooldown"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "pauseCooldown"));
         l1.setPauseBounds(2 hours, 0);
     }
 
@@ -1032,18 +1033,18 @@ contract L1BridgeTest is Fixture {
         l1.setGovernance(bob);
         assertEq(l1.governance(), bob);
         vm.prank(governance);
-        vm.expectRevert(IL1Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l1.setGovernance(alice);
     }
 
     function test_setGovernance_notGovernance_reverts() public {
-        vm.expectRevert(IL1Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l1.setGovernance(bob);
     }
 
     function test_setGovernance_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1Bridge.InvalidParameters.selector, "governance"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "governance"));
         l1.setGovernance(address(0));
     }
 
@@ -1060,7 +1061,7 @@ contract L1BridgeTest is Fixture {
     function test_upgradeToAndCall_notGovernance_reverts() public {
         address impl = address(new L1Bridge());
         vm.prank(council);
-        vm.expectRevert(IL1Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l1.upgradeToAndCall(impl, "");
     }
 

@@ -7,6 +7,7 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {Fixture} from "./utils/Fixture.sol";
 import {L1RootOracle} from "../src/L1RootOracle.sol";
 import {IL1RootOracle} from "../src/interfaces/IL1RootOracle.sol";
+import {IGoverned} from "../src/interfaces/IGoverned.sol";
 
 contract L1RootOracleTest is Fixture {
     function setUp() public override {
@@ -23,13 +24,13 @@ contract L1RootOracleTest is Fixture {
 
     function test_initialize_zeroGovernance_reverts() public {
         address impl = address(new L1RootOracle());
-        vm.expectRevert(abi.encodeWithSelector(IL1RootOracle.InvalidParameters.selector, "governance"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "governance"));
         new ERC1967Proxy(impl, abi.encodeCall(L1RootOracle.initialize, (address(0), publisher)));
     }
 
     function test_initialize_zeroPublisher_reverts() public {
         address impl = address(new L1RootOracle());
-        vm.expectRevert(abi.encodeWithSelector(IL1RootOracle.InvalidParameters.selector, "publisher"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "publisher"));
         new ERC1967Proxy(impl, abi.encodeCall(L1RootOracle.initialize, (governance, address(0))));
     }
 
@@ -126,13 +127,13 @@ contract L1RootOracleTest is Fixture {
 
     function test_setPublisher_notGovernance_reverts() public {
         vm.prank(publisher);
-        vm.expectRevert(IL1RootOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         rootOracle.setPublisher(bob);
     }
 
     function test_setPublisher_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1RootOracle.InvalidParameters.selector, "publisher"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "publisher"));
         rootOracle.setPublisher(address(0));
     }
 
@@ -143,13 +144,13 @@ contract L1RootOracleTest is Fixture {
     }
 
     function test_setGovernance_notGovernance_reverts() public {
-        vm.expectRevert(IL1RootOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         rootOracle.setGovernance(bob);
     }
 
     function test_setGovernance_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL1RootOracle.InvalidParameters.selector, "governance"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "governance"));
         rootOracle.setGovernance(address(0));
     }
 
@@ -165,7 +166,7 @@ contract L1RootOracleTest is Fixture {
     function test_upgradeToAndCall_notGovernance_reverts() public {
         address impl = address(new L1RootOracle());
         vm.prank(publisher);
-        vm.expectRevert(IL1RootOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         rootOracle.upgradeToAndCall(impl, "");
     }
 }

@@ -11,6 +11,8 @@ import {L2Bridge} from "../src/L2Bridge.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 import {IL2Bridge} from "../src/interfaces/IL2Bridge.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
+import {L1Message} from "../src/Types.sol";
+import {IGoverned} from "../src/interfaces/IGoverned.sol";
 
 contract L2BridgeTest is Fixture {
     function setUp() public override {
@@ -22,11 +24,11 @@ contract L2BridgeTest is Fixture {
     // synthetic L1 messages (hashed for the real L1 bridge address and chain id)
     // ------------------------------------------------------------------------------------------------
 
-    IL2Bridge.L1Message[] internal synth;
+    L1Message[] internal synth;
     bytes32[] internal synthLeaves;
 
     function _synth(uint8 kind, address tok, address recipient, uint256 amount, bytes memory data) internal {
-        IL2Bridge.L1Message memory m = IL2Bridge.L1Message({
+        L1Message memory m = L1Message({
             kind: kind,
             nonce: uint64(synth.length),
             sender: alice,
@@ -54,10 +56,10 @@ contract L2BridgeTest is Fixture {
     function _synthBatch(uint256 from, uint256 to, uint256 count)
         internal
         view
-        returns (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs)
+        returns (L1Message[] memory msgs, bytes32[][] memory proofs)
     {
         bytes32[] memory leaves = synthLeaves;
-        msgs = new IL2Bridge.L1Message[](to - from);
+        msgs = new L1Message[](to - from);
         proofs = new bytes32[][](to - from);
         for (uint256 i = from; i < to; ++i) {
             msgs[i - from] = synth[i];
@@ -66,7 +68,7 @@ contract L2BridgeTest is Fixture {
     }
 
     function _relaySynth(uint256 from, uint256 to, bytes32 root, uint256 count) internal {
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(from, to, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(from, to, count);
         onL2();
         l2.relayMessages(msgs, root, proofs);
     }
@@ -77,7 +79,7 @@ contract L2BridgeTest is Fixture {
 
     function _expectInvalid(IL2Bridge.InitParams memory p, string memory reason) internal {
         address impl = address(new L2Bridge());
-        vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidParameters.selector, reason));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, reason));
         new ERC1967Proxy(impl, abi.encodeCall(L2Bridge.initialize, (p)));
     }
 
@@ -141,7 +143,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_firstEthDepositDeploysToken_succeeds() public {
         depositETH(alice, bob, 2 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         onL2();
         address predicted = l2.predictBridgedToken(address(0));
         vm.expectEmit(address(l2));
@@ -187,7 +189,7 @@ contract L2BridgeTest is Fixture {
         depositETH(alice, alice, 1 ether);
         (bytes32 root4, uint64 count4) = commitAndPublish();
         // first message against the older root, the next two against the newer one, the last alone
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count2);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count2);
         onL2();
         l2.relayMessages(msgs, root2, proofs);
         (msgs, proofs) = messageProofs(1, 3, count4);
@@ -203,7 +205,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_anyoneMayRelay_succeeds() public {
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         onL2();
         vm.prank(address(0xABCD));
         l2.relayMessages(msgs, root, proofs);
@@ -218,7 +220,7 @@ contract L2BridgeTest is Fixture {
         depositETH(alice, alice, 1 ether);
         onL1();
         (bytes32 root, uint64 count) = l1.commitMessageRoot(); // committed on L1, never published on L2
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.UnknownRoot.selector, root));
         l2.relayMessages(msgs, root, proofs);
@@ -227,7 +229,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_zeroRoot_reverts() public {
         depositETH(alice, alice, 1 ether);
         (, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.UnknownRoot.selector, bytes32(0)));
         l2.relayMessages(msgs, bytes32(0), proofs);
@@ -237,7 +239,7 @@ contract L2BridgeTest is Fixture {
         depositETH(alice, alice, 1 ether);
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(1, 2, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(1, 2, count);
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.OutOfOrder.selector, uint64(1), uint64(0)));
         l2.relayMessages(msgs, root, proofs);
@@ -246,7 +248,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_replay_reverts() public {
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         onL2();
         l2.relayMessages(msgs, root, proofs);
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.OutOfOrder.selector, uint64(0), uint64(1)));
@@ -258,7 +260,7 @@ contract L2BridgeTest is Fixture {
         depositETH(alice, alice, 1 ether);
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 3, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 3, count);
         msgs[1] = msgs[2];
         proofs[1] = proofs[2];
         onL2();
@@ -269,7 +271,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_tamperedAmount_reverts() public {
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         msgs[0].amount = 100 ether;
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(0)));
@@ -279,7 +281,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_tamperedRecipient_reverts() public {
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         msgs[0].recipient = bob;
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(0)));
@@ -289,7 +291,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_tamperedData_reverts() public {
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         msgs[0].data = abi.encode("Fake", "FAKE", uint8(2));
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(0)));
@@ -300,7 +302,7 @@ contract L2BridgeTest is Fixture {
         depositETH(alice, alice, 1 ether);
         depositETH(alice, alice, 1 ether);
         (bytes32 root, uint64 count) = commitAndPublish();
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 1, count);
         proofs[0][0] = keccak256("wrong");
         onL2();
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(0)));
@@ -317,8 +319,8 @@ contract L2BridgeTest is Fixture {
         bytes32 root = MerkleRef.root(leaves, 1);
         vm.prank(publisher);
         rootOracle.publishRoot(root, 1);
-        IL2Bridge.L1Message[] memory msgs = new IL2Bridge.L1Message[](1);
-        msgs[0] = IL2Bridge.L1Message(1, 0, alice, alice, address(0), 1 ether, "");
+        L1Message[] memory msgs = new L1Message[](1);
+        msgs[0] = L1Message(1, 0, alice, alice, address(0), 1 ether, "");
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(0)));
         l2.relayMessages(msgs, root, new bytes32[][](1));
     }
@@ -332,19 +334,19 @@ contract L2BridgeTest is Fixture {
         onL2();
         vm.prank(publisher);
         rootOracle.publishRoot(root, 1);
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 2, 2);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(0, 2, 2);
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidProof.selector, uint64(1)));
         l2.relayMessages(msgs, root, proofs);
     }
 
     function test_relayMessages_lengthMismatch_reverts() public {
         vm.expectRevert(IL2Bridge.LengthMismatch.selector);
-        l2.relayMessages(new IL2Bridge.L1Message[](1), keccak256("r"), new bytes32[][](2));
+        l2.relayMessages(new L1Message[](1), keccak256("r"), new bytes32[][](2));
     }
 
     function test_relayMessages_emptyBatch_reverts() public {
         vm.expectRevert(IL2Bridge.EmptyBatch.selector);
-        l2.relayMessages(new IL2Bridge.L1Message[](0), keccak256("r"), new bytes32[][](0));
+        l2.relayMessages(new L1Message[](0), keccak256("r"), new bytes32[][](0));
     }
 
     /// @dev A forced withdrawal of a token L2 never saw burns nothing, records no withdrawal, and still
@@ -352,7 +354,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_forcedWithdrawalOfUnknownToken_succeeds() public {
         _synth(2, address(0x7777), alice, 1, "");
         bytes32 root = _publishSynth(1);
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(0, 1, 1);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(0, 1, 1);
         vm.expectEmit(address(l2));
         emit IL2Bridge.ForcedWithdrawalProcessed(0, alice, address(0x7777), 1, 0);
         l2.relayMessages(msgs, root, proofs);
@@ -363,7 +365,7 @@ contract L2BridgeTest is Fixture {
     function test_relayMessages_unknownKind_reverts() public {
         _synth(7, address(0), alice, 1, "");
         bytes32 root = _publishSynth(1);
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(0, 1, 1);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _synthBatch(0, 1, 1);
         vm.expectRevert(abi.encodeWithSelector(IL2Bridge.UnknownMessageKind.selector, uint8(7)));
         l2.relayMessages(msgs, root, proofs);
     }
@@ -430,7 +432,7 @@ contract L2BridgeTest is Fixture {
     }
 
     function test_l1MessageLeaf_matchesHashing_succeeds() public view {
-        IL2Bridge.L1Message memory m = IL2Bridge.L1Message(1, 3, alice, bob, address(token), 9, hex"1234");
+        L1Message memory m = L1Message(1, 3, alice, bob, address(token), 9, hex"1234");
         assertEq(
             l2.l1MessageLeaf(m),
             Hashing.l1MessageLeaf(
@@ -520,20 +522,20 @@ contract L2BridgeTest is Fixture {
 
     function test_setGovernance_byGovernance_succeeds() public {
         vm.expectEmit(address(l2));
-        emit IL2Bridge.GovernanceChanged(bob);
+        emit IGoverned.GovernanceChanged(bob);
         vm.prank(governance);
         l2.setGovernance(bob);
         assertEq(l2.governance(), bob);
     }
 
     function test_setGovernance_notGovernance_reverts() public {
-        vm.expectRevert(IL2Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l2.setGovernance(bob);
     }
 
     function test_setGovernance_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IL2Bridge.InvalidParameters.selector, "governance"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "governance"));
         l2.setGovernance(address(0));
     }
 
@@ -550,7 +552,7 @@ contract L2BridgeTest is Fixture {
     function test_upgradeToAndCall_notGovernance_reverts() public {
         address impl = address(new L2Bridge());
         vm.prank(publisher);
-        vm.expectRevert(IL2Bridge.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         l2.upgradeToAndCall(impl, "");
     }
 }

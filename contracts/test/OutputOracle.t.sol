@@ -8,6 +8,7 @@ import {Fixture} from "./utils/Fixture.sol";
 import {RejectETH} from "./utils/Mocks.sol";
 import {OutputOracle} from "../src/OutputOracle.sol";
 import {IOutputOracle} from "../src/interfaces/IOutputOracle.sol";
+import {IGoverned} from "../src/interfaces/IGoverned.sol";
 
 contract OutputOracleTest is Fixture {
     bytes32 internal constant L1_STORAGE = 0xb707303b2b5e1d0a3fab0ff3177954319b7d7b0b6cc252c12aeca645d17b4000;
@@ -57,7 +58,7 @@ contract OutputOracleTest is Fixture {
 
     function _expectInvalid(IOutputOracle.InitParams memory p, string memory reason) internal {
         address impl = address(new OutputOracle());
-        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, reason));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, reason));
         new ERC1967Proxy(impl, abi.encodeCall(OutputOracle.initialize, (p)));
     }
 
@@ -902,13 +903,13 @@ contract OutputOracleTest is Fixture {
 
     function test_setCouncil_notGovernance_reverts() public {
         vm.prank(council);
-        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         oracle.setCouncil(bob);
     }
 
     function test_setCouncil_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "council"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "council"));
         oracle.setCouncil(address(0));
     }
 
@@ -921,13 +922,13 @@ contract OutputOracleTest is Fixture {
 
     function test_setProposer_notGovernance_reverts() public {
         vm.prank(proposer);
-        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         oracle.setProposer(bob);
     }
 
     function test_setProposer_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "proposer"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "proposer"));
         oracle.setProposer(address(0));
     }
 
@@ -938,13 +939,13 @@ contract OutputOracleTest is Fixture {
     }
 
     function test_setGovernance_notGovernance_reverts() public {
-        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         oracle.setGovernance(bob);
     }
 
     function test_setGovernance_zero_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(IOutputOracle.InvalidParameters.selector, "governance"));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.InvalidParameters.selector, "governance"));
         oracle.setGovernance(address(0));
     }
 
@@ -959,7 +960,7 @@ contract OutputOracleTest is Fixture {
     function test_upgradeToAndCall_notGovernance_reverts() public {
         address impl = address(new OutputOracle());
         vm.prank(council);
-        vm.expectRevert(IOutputOracle.NotGovernance.selector);
+        vm.expectRevert(IGoverned.NotGovernance.selector);
         oracle.upgradeToAndCall(impl, "");
     }
 }

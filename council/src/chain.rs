@@ -15,6 +15,8 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolCall, SolInterface};
 use drawbridge_bindings::SecurityCouncil;
 
+pub use crate::action::CouncilState;
+
 use crate::action::Action;
 use crate::contract::SignatureExport;
 use crate::error::{CouncilError, Result};
@@ -63,21 +65,6 @@ fn connect(rpc_url: &str, signer: Option<&PrivateKeySigner>) -> Result<DynProvid
 
 fn chain_err(what: &str) -> impl FnOnce(String) -> CouncilError + '_ {
     move |e| CouncilError::Chain(format!("{what}: {e}"))
-}
-
-/// A council's on-chain state that actions depend on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CouncilState {
-    /// Chain id.
-    pub chain_id: u64,
-    /// The nonce the next action must carry.
-    pub nonce: u64,
-    /// The L1 bridge the council pauses (zero on L2).
-    pub l1_bridge: Address,
-    /// The OutputOracle whose disputes it resolves (zero on L2).
-    pub output_oracle: Address,
-    /// Timelock delay of scheduled calls.
-    pub upgrade_delay: u64,
 }
 
 /// Reads the council's chain id, nonce, targets and delay.

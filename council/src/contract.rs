@@ -1,6 +1,7 @@
 //! Exports in the form the Solidity `SecurityCouncil` takes (docs/council.md), and the challenge
 //! computed independently of `frost-secp256k1-evm` so both sides can be checked against each other.
 
+use frost_secp256k1_evm::keys::PublicKeyPackage;
 use frost_secp256k1_evm::{Signature, VerifyingKey};
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
@@ -142,6 +143,14 @@ pub fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
+/// 32 bytes from hex, with or without `0x`.
+pub(crate) fn hex32(s: &str) -> Result<[u8; 32]> {
+    let v = hex::decode(s.trim_start_matches("0x"))
+        .map_err(|e| CouncilError::Encoding(format!("hex: {e}")))?;
+    v.try_into()
+        .map_err(|_| CouncilError::Encoding("expected 32 bytes".into()))
+}
+
 /// Keccak-256.
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()
@@ -221,4 +230,80 @@ pub fn verify_contract(pk: &GroupKeyExport, sig: &SignatureExport, digest: &[u8]
     let c = reduce_be(&challenge(&sig.r.compressed, &pk.0.compressed, digest));
     let z = reduce_be(&sig.z);
     ProjectivePoint::GENERATOR * z - pkp * c == rp
+}
+
+/// The public key package file: the group key in contract form and frost's public package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicFile {
+    /// Group key in contract form.
+    pub group_key: GroupKeyJson,
+    /// Threshold.
+    pub threshold: u16,
+    /// frost `PublicKeyPackage`, hex.
+    pub package: String,
+}
+
+impl PublicFile {
+    /// From a public key package.
+    pub fn new(public: &PublicKeyPackage, threshold: u16) -> Result<Self> {
+        Ok(PublicFile {
+            group_key: GroupKeyExport::from_verifying_key(public.verifying_key())?.to_json(),
+            threshold,
+            package: hex::encode(public.serialize()?),
+        })
+    }
+
+    /// The frost public key package.
+    pub fn package(&self) -> Result<PublicKeyPackage> {
+        let raw = hex::decode(&self.package).map_err(|e| CouncilError::Encoding(e.to_string()))?;
+        Ok(PublicKeyPackage::deserialize(&raw)?)
+    }
+}
+
+/// A signature in contract form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureFile {
+    /// Digest, 0x-hex.
+    pub digest: String,
+    /// `R.x`.
+    pub rx: String,
+    /// `R.y`.
+    pub ry: String,
+    /// `z`.
+    pub z: String,
+    /// Signers.
+    pub signers: Vec<u16>,
+}
+
+impl SignatureFile {
+    /// From a verified signature in contract form.
+    pub fn new(digest: &[u8], sig: &SignatureExport, signers: Vec<u16>) -> Self {
+        SignatureFile {
+            digest: hex0x(digest),
+            rx: hex0x(&sig.r.x),
+            ry: hex0x(&sig.r.y),
+            z: hex0x(&sig.z),
+            signers,
+        }
+    }
+
+    /// Back to contract form; refuses an `R` off the curve.
+    pub fn export(&self) -> Result<SignatureExport> {
+        let x = hex32(&self.rx)?;
+        let y = hex32(&self.ry)?;
+        let mut compressed = [0u8; 33];
+        compressed[0] = 2 + (y[31] & 1);
+        compressed[1..].copy_from_slice(&x);
+        let r = ContractPoint::from_compressed(&compressed)?;
+        if r.y != y {
+            return Err(CouncilError::Encoding(
+                "signature R is not on the curve".into(),
+            ));
+        }
+        Ok(SignatureExport {
+            r,
+            z: hex32(&self.z)?,
+        })
+    }
 }

@@ -27,10 +27,11 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
 
+use crate::contract::hex32;
 use crate::contract::{GroupKeyExport, keccak256};
 use crate::error::{CouncilError, Result};
-use crate::identity::{AddressBook, Envelope, MemberSecret, hex32};
-use crate::signing::{GroupKeys, check_threshold, culprit, identifier};
+use crate::group::{GroupKeys, check_threshold, culprit, identifier};
+use crate::identity::{AddressBook, Envelope, MemberSecret};
 
 /// Envelope kind of round-1 packages (broadcast).
 pub const KIND_ROUND1: &str = "dkg-round1";

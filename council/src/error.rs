@@ -215,7 +215,8 @@ impl From<reqwest::Error> for CouncilError {
 }
 
 impl CouncilError {
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    /// Maps an I/O error on `path` to [`CouncilError::Io`].
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| CouncilError::Io { path, source }
     }

@@ -3,44 +3,34 @@
 //! encrypted under the member's passphrase ([`crate::keystore`]); nonces live in a
 //! [`NonceStore`] directory.
 //!
-//! Signing: each signer publishes signed commitments ([`sign_commit`]); the coordinator collects
-//! them with the digest into a request ([`signing_request`]); each signer checks every commitment
-//! envelope, builds the signing package itself and returns a signed share ([`sign_share`]); the
-//! coordinator checks the share envelopes and aggregates ([`aggregate_shares`]).
+//! Signing: one member writes the signed request for an action ([`sign_request`]); each signer
+//! checks it and publishes signed commitments ([`sign_commit`], as a [`Signer`]); anyone collects
+//! them into the signing package ([`sign_package`]); each signer checks every commitment envelope
+//! and returns a signed share ([`sign_share`]); anyone checks the share envelopes and aggregates
+//! ([`aggregate`]). DKG: the three parts of each member ([`dkg_part1`] .. [`dkg_part3`], as a
+//! [`DkgMember`]).
 
 use std::path::{Path, PathBuf};
 
-use frost::keys::{KeyPackage, PublicKeyPackage};
+use alloy::primitives::B256;
+use frost::keys::KeyPackage;
 use frost_secp256k1_evm as frost;
 use rand_core::{CryptoRng, RngCore};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+
+pub use crate::contract::{PublicFile, SignatureFile};
+pub use crate::disk::{read_json, write_json};
+pub use crate::protocol::SignedAction;
 
 use crate::action::Action;
-use crate::contract::{GroupKeyExport, GroupKeyJson, SignatureExport, hex0x};
+use crate::contract::GroupKeyJson;
 use crate::dkg::{self, Round1State, Round2State};
 use crate::error::{CouncilError, Result};
 use crate::identity::{AddressBook, Envelope, MemberSecret};
 use crate::keystore::{self, KdfParams};
 use crate::member::{self, SignPrompt};
 use crate::nonces::NonceStore;
-use crate::protocol::{self, Expected, SigningPackageView};
+use crate::protocol::{self, Expected, SignRequest, SigningPackageView};
 use crate::signing;
-
-/// Reads a JSON file.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(CouncilError::io(path))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| CouncilError::Encoding(format!("{}: {e}", path.display())))
-}
-
-/// Writes a JSON file (pretty, durably).
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(CouncilError::io(dir))?;
-    }
-    crate::nonces::write_durable(path, &serde_json::to_vec_pretty(value)?)
-}
 
 /// Reads every `*.json` envelope in `dir` (sorted by file name).
 pub fn read_envelopes(dir: &Path) -> Result<Vec<Envelope>> {
@@ -61,7 +51,14 @@ pub struct Secrets<'a> {
     pub params: KdfParams,
 }
 
-impl Secrets<'_> {
+impl<'a> Secrets<'a> {
+    /// Secrets under `passphrase`, new files with the default Argon2id parameters.
+    pub fn new(passphrase: &'a str) -> Self {
+        Secrets {
+            passphrase,
+            params: KdfParams::default(),
+        }
+    }
     fn save<R: RngCore + CryptoRng>(&self, path: &Path, bytes: &[u8], rng: &mut R) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(CouncilError::io(dir))?;
@@ -109,80 +106,58 @@ pub fn address_book(member_files: &[PathBuf], out: &Path) -> Result<AddressBook>
     Ok(book)
 }
 
-/// The public key package file: the group key in contract form and frost's public package.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PublicFile {
-    /// Group key in contract form.
-    pub group_key: GroupKeyJson,
-    /// Threshold.
-    pub threshold: u16,
-    /// frost `PublicKeyPackage`, hex.
-    pub package: String,
+/// A member's part in a DKG in file mode: its identity file, its secrets, the address book file
+/// and the session, the same in every part.
+#[derive(Clone, Copy)]
+pub struct DkgMember<'a> {
+    /// The member's encrypted identity.
+    pub identity: &'a Path,
+    /// Passphrase and parameters of the member's secret files.
+    pub secrets: &'a Secrets<'a>,
+    /// The address book.
+    pub book: &'a Path,
+    /// The DKG session id.
+    pub session: &'a str,
 }
 
-impl PublicFile {
-    /// From a public key package.
-    pub fn new(public: &PublicKeyPackage, threshold: u16) -> Result<Self> {
-        Ok(PublicFile {
-            group_key: GroupKeyExport::from_verifying_key(public.verifying_key())?.to_json(),
-            threshold,
-            package: hex::encode(public.serialize()?),
-        })
-    }
-
-    /// The frost public key package.
-    pub fn package(&self) -> Result<PublicKeyPackage> {
-        let raw = hex::decode(&self.package).map_err(|e| CouncilError::Encoding(e.to_string()))?;
-        Ok(PublicKeyPackage::deserialize(&raw)?)
+impl DkgMember<'_> {
+    fn open(&self) -> Result<(MemberSecret, AddressBook)> {
+        Ok((
+            self.secrets.identity(self.identity)?,
+            AddressBook::load(self.book)?,
+        ))
     }
 }
 
 /// DKG part 1 in file mode: writes the encrypted state and the signed round-1 envelope.
-#[allow(clippy::too_many_arguments)]
 pub fn dkg_part1<R: RngCore + CryptoRng>(
-    identity: &Path,
-    secrets: &Secrets,
-    book: &Path,
-    session: &str,
+    m: &DkgMember,
     threshold: u16,
     state_out: &Path,
     package_out: &Path,
     rng: &mut R,
 ) -> Result<()> {
-    let me = secrets.identity(identity)?;
-    let book = AddressBook::load(book)?;
-    let (state, env) = dkg::part1(&me, &book, session, threshold, rng)?;
-    secrets.save(state_out, &state.to_bytes()?, rng)?;
+    let (me, book) = m.open()?;
+    let (state, env) = dkg::part1(&me, &book, m.session, threshold, rng)?;
+    m.secrets.save(state_out, &state.to_bytes()?, rng)?;
     write_json(package_out, &env)
 }
 
 /// DKG part 2 in file mode: reads round-1 envelopes from `round1_dir`, writes the encrypted state
 /// and `round2-<me>-to-<recipient>.json` envelopes into `out_dir`.
-#[allow(clippy::too_many_arguments)]
 pub fn dkg_part2<R: RngCore + CryptoRng>(
-    identity: &Path,
-    secrets: &Secrets,
-    book: &Path,
-    session: &str,
+    m: &DkgMember,
     state_in: &Path,
     round1_dir: &Path,
     state_out: &Path,
     out_dir: &Path,
     rng: &mut R,
 ) -> Result<()> {
-    let me = secrets.identity(identity)?;
-    let book = AddressBook::load(book)?;
-    let state = Round1State::from_bytes(&secrets.load(state_in)?)?;
-    let (state2, envs) = dkg::part2(
-        &me,
-        &book,
-        session,
-        state,
-        &read_envelopes(round1_dir)?,
-        rng,
-    )?;
-    secrets.save(state_out, &state2.to_bytes()?, rng)?;
+    let (me, book) = m.open()?;
+    let state = Round1State::from_bytes(&m.secrets.load(state_in)?)?;
+    let round1 = read_envelopes(round1_dir)?;
+    let (state2, envs) = dkg::part2(&me, &book, m.session, state, &round1, rng)?;
+    m.secrets.save(state_out, &state2.to_bytes()?, rng)?;
     for e in envs {
         write_json(
             &out_dir.join(format!("round2-{}-to-{}.json", e.sender, e.recipient)),
@@ -195,35 +170,23 @@ pub fn dkg_part2<R: RngCore + CryptoRng>(
 /// DKG part 3 in file mode: reads round-1 envelopes and the round-2 envelopes addressed to this
 /// member (others in `round2_dir` are ignored), writes the encrypted key package and the public
 /// file.
-#[allow(clippy::too_many_arguments)]
 pub fn dkg_part3<R: RngCore + CryptoRng>(
-    identity: &Path,
-    secrets: &Secrets,
-    book: &Path,
-    session: &str,
+    m: &DkgMember,
     state_in: &Path,
-    round1_dir: &Path,
-    round2_dir: &Path,
+    (round1_dir, round2_dir): (&Path, &Path),
     key_out: &Path,
     public_out: &Path,
     rng: &mut R,
 ) -> Result<()> {
-    let me = secrets.identity(identity)?;
-    let book = AddressBook::load(book)?;
-    let state = Round2State::from_bytes(&secrets.load(state_in)?)?;
+    let (me, book) = m.open()?;
+    let state = Round2State::from_bytes(&m.secrets.load(state_in)?)?;
     let mine: Vec<Envelope> = read_envelopes(round2_dir)?
         .into_iter()
         .filter(|e| e.recipient == me.id)
         .collect();
-    let (kp, public) = dkg::part3(
-        &me,
-        &book,
-        session,
-        &state,
-        &read_envelopes(round1_dir)?,
-        &mine,
-    )?;
-    secrets.save(key_out, &kp.serialize()?, rng)?;
+    let round1 = read_envelopes(round1_dir)?;
+    let (kp, public) = dkg::part3(&me, &book, m.session, &state, &round1, &mine)?;
+    m.secrets.save(key_out, &kp.serialize()?, rng)?;
     write_json(public_out, &PublicFile::new(&public, state.threshold)?)
 }
 
@@ -272,37 +235,82 @@ pub fn sign_request(
     Ok(env)
 }
 
+/// A signer's files in file mode: identity, key package, their secrets, the nonce store and the
+/// address book.
+#[derive(Clone, Copy)]
+pub struct Signer<'a> {
+    /// The member's encrypted identity.
+    pub identity: &'a Path,
+    /// The member's encrypted key package.
+    pub key: &'a Path,
+    /// Passphrase and parameters of the member's secret files (nonces included).
+    pub secrets: &'a Secrets<'a>,
+    /// The member's nonce store.
+    pub nonce_dir: &'a Path,
+    /// The address book.
+    pub book: &'a Path,
+}
+
+/// A signing request a signer opened, checked and confirmed.
+struct Confirmed {
+    me: MemberSecret,
+    key: KeyPackage,
+    book: AddressBook,
+    session: String,
+    req: SignRequest,
+    digest: B256,
+    prompt: SignPrompt,
+}
+
+impl Signer<'_> {
+    /// Opens the request, recomputes the digest, checks this member signs it with this key, and
+    /// shows it to `confirm`.
+    fn confirm(
+        &self,
+        request: &Path,
+        confirm: impl FnOnce(&SignPrompt) -> Result<bool>,
+    ) -> Result<Confirmed> {
+        let me = self.secrets.identity(self.identity)?;
+        let key = self.secrets.key_package(self.key)?;
+        let book = AddressBook::load(self.book)?;
+        let request: Envelope = read_json(request)?;
+        let (req, digest, prompt) = member::open_sign_request(&book, &request.session, &request)?;
+        member::check_signer(&me, &key, &req, &prompt)?;
+        if !confirm(&prompt)? {
+            return Err(CouncilError::Declined);
+        }
+        Ok(Confirmed {
+            me,
+            key,
+            book,
+            session: request.session,
+            req,
+            digest,
+            prompt,
+        })
+    }
+
+    fn nonces(&self) -> Result<NonceStore> {
+        let (passphrase, params) = (self.secrets.passphrase, self.secrets.params);
+        NonceStore::open_encrypted(self.nonce_dir, passphrase, params)
+    }
+}
+
 /// Signing, step 2 (each signer): opens the request, recomputes the digest, shows the action to
 /// `confirm`, draws nonces into the nonce store and writes commitments bound to the session and
 /// the digest.
-#[allow(clippy::too_many_arguments)]
 pub fn sign_commit<R: RngCore + CryptoRng>(
-    identity: &Path,
-    key: &Path,
-    secrets: &Secrets,
-    nonce_dir: &Path,
-    book: &Path,
+    signer: &Signer,
     request: &Path,
     confirm: impl FnOnce(&SignPrompt) -> Result<bool>,
     out: &Path,
     rng: &mut R,
 ) -> Result<SignPrompt> {
-    let me = secrets.identity(identity)?;
-    let kp = secrets.key_package(key)?;
-    let book = AddressBook::load(book)?;
-    let request: Envelope = read_json(request)?;
-    let (req, digest, prompt) = member::open_sign_request(&book, &request.session, &request)?;
-    member::check_signer(&me, &kp, &req, &prompt)?;
-    if !confirm(&prompt)? {
-        return Err(CouncilError::Declined);
-    }
-    let c = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
-        .commit(&kp, rng)?;
-    write_json(
-        out,
-        &protocol::seal_commitment(&me, &request.session, digest, &c)?,
-    )?;
-    Ok(prompt)
+    let c = signer.confirm(request, confirm)?;
+    let commitments = signer.nonces()?.commit(&c.key, rng)?;
+    let env = protocol::seal_commitment(&c.me, &c.session, c.digest, &commitments)?;
+    write_json(out, &env)?;
+    Ok(c.prompt)
 }
 
 /// Signing, step 3 (anyone, e.g. whoever carries the files): the signing package of the
@@ -320,16 +328,7 @@ pub fn sign_package(
     let mut seen = std::collections::BTreeSet::new();
     for env in &commitments {
         let (d, _) = protocol::open_commitment(&book, &request.session, env)?;
-        if !req.signers.contains(&env.sender) {
-            return Err(CouncilError::NotASigner(env.sender));
-        }
-        if d != digest {
-            return Err(CouncilError::CommitmentForOtherMessage {
-                sender: env.sender,
-                digest: d.to_string(),
-                expected: digest.to_string(),
-            });
-        }
+        protocol::check_bound(&req, env.sender, d, digest)?;
         if !seen.insert(env.sender) {
             return Err(CouncilError::DuplicateIdentifier(env.sender));
         }
@@ -347,93 +346,33 @@ pub fn sign_package(
 /// the signing package exactly as a member of a coordinator session does (own commitment
 /// `own` unchanged, every commitment signed for this session and digest, one per signer, at
 /// least the threshold), claims the nonces on disk, and writes the signed share.
-#[allow(clippy::too_many_arguments)]
 pub fn sign_share(
-    identity: &Path,
-    key: &Path,
-    secrets: &Secrets,
-    nonce_dir: &Path,
-    book: &Path,
+    signer: &Signer,
     request: &Path,
-    own: &Path,
-    package: &Path,
+    (own, package): (&Path, &Path),
     confirm: impl FnOnce(&SignPrompt) -> Result<bool>,
     out: &Path,
 ) -> Result<()> {
-    let me = secrets.identity(identity)?;
-    let kp = secrets.key_package(key)?;
-    let book = AddressBook::load(book)?;
-    let request: Envelope = read_json(request)?;
-    let session = request.session.clone();
-    let (req, digest, prompt) = member::open_sign_request(&book, &session, &request)?;
-    member::check_signer(&me, &kp, &req, &prompt)?;
-    if !confirm(&prompt)? {
-        return Err(CouncilError::Declined);
-    }
+    let c = signer.confirm(request, confirm)?;
     let own: Envelope = read_json(own)?;
     let view: SigningPackageView = read_json(package)?;
     let package = protocol::verify_signing_package(
-        &book,
+        &c.book,
         &Expected {
-            session: &session,
-            digest,
-            me: me.id,
+            session: &c.session,
+            digest: c.digest,
+            me: c.me.id,
             own: &own,
-            signers: &req.signers,
-            threshold: *kp.min_signers(),
+            signers: &c.req.signers,
+            threshold: *c.key.min_signers(),
         },
         &view,
     )?;
-    let share = NonceStore::open_encrypted(nonce_dir, secrets.passphrase, secrets.params)?
-        .sign(&package, &kp)?;
-    write_json(out, &protocol::seal_share(&me, &session, digest, &share)?)
-}
-
-/// A signature in contract form.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignatureFile {
-    /// Digest, 0x-hex.
-    pub digest: String,
-    /// `R.x`.
-    pub rx: String,
-    /// `R.y`.
-    pub ry: String,
-    /// `z`.
-    pub z: String,
-    /// Signers.
-    pub signers: Vec<u16>,
-}
-
-impl SignatureFile {
-    /// From a verified signature in contract form.
-    pub fn new(digest: &[u8], sig: &SignatureExport, signers: Vec<u16>) -> Self {
-        SignatureFile {
-            digest: hex0x(digest),
-            rx: hex0x(&sig.r.x),
-            ry: hex0x(&sig.r.y),
-            z: hex0x(&sig.z),
-            signers,
-        }
-    }
-
-    /// Back to contract form; refuses an `R` off the curve.
-    pub fn export(&self) -> Result<SignatureExport> {
-        let x = crate::identity::hex32(&self.rx)?;
-        let y = crate::identity::hex32(&self.ry)?;
-        let mut compressed = [0u8; 33];
-        compressed[0] = 2 + (y[31] & 1);
-        compressed[1..].copy_from_slice(&x);
-        let r = crate::contract::ContractPoint::from_compressed(&compressed)?;
-        if r.y != y {
-            return Err(CouncilError::Encoding(
-                "signature R is not on the curve".into(),
-            ));
-        }
-        Ok(SignatureExport {
-            r,
-            z: crate::identity::hex32(&self.z)?,
-        })
-    }
+    let share = signer.nonces()?.sign(&package, &c.key)?;
+    write_json(
+        out,
+        &protocol::seal_share(&c.me, &c.session, c.digest, &share)?,
+    )
 }
 
 /// Signing, step 5 (anyone): checks every commitment and share envelope against the request,
@@ -464,16 +403,4 @@ pub fn aggregate(
     };
     write_json(out, &signed)?;
     Ok(signed)
-}
-
-/// A signed action: what `submit` sends and `calldata` prints.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedAction {
-    /// The action.
-    pub action: Action,
-    /// Its signature in contract form.
-    pub signature: SignatureFile,
-    /// Calldata of the council entry point.
-    pub calldata: alloy::primitives::Bytes,
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
 use zeroize::Zeroize;
 
+use crate::contract::hex32;
 use crate::error::{CouncilError, Result};
 
 /// Domain separator of every signed ceremony message.
@@ -108,13 +109,6 @@ impl MemberSecret {
     pub(crate) fn encryption_secret(&self) -> &StaticSecret {
         &self.encryption
     }
-}
-
-pub(crate) fn hex32(s: &str) -> Result<[u8; 32]> {
-    let v = hex::decode(s.trim_start_matches("0x"))
-        .map_err(|e| CouncilError::Encoding(format!("hex: {e}")))?;
-    v.try_into()
-        .map_err(|_| CouncilError::Encoding("expected 32 bytes".into()))
 }
 
 /// A member as listed in the address book.

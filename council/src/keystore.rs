@@ -128,7 +128,7 @@ pub fn save<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<()> {
     let sealed = seal(plaintext, passphrase, params, rng)?;
-    crate::nonces::write_durable(path, &serde_json::to_vec_pretty(&sealed)?)
+    crate::disk::write_durable(path, &serde_json::to_vec_pretty(&sealed)?)
 }
 
 /// Reads and decrypts the JSON file `path`.
@@ -136,4 +136,25 @@ pub fn load(path: &Path, passphrase: &str) -> Result<Zeroizing<Vec<u8>>> {
     let bytes = std::fs::read(path).map_err(CouncilError::io(path))?;
     let sealed: Sealed = serde_json::from_slice(&bytes)?;
     open(&sealed, passphrase, path)
+}
+
+/// Environment variable holding the passphrase when no passphrase file is given.
+pub const PASSPHRASE_ENV: &str = "DRAWBRIDGE_COUNCIL_PASSPHRASE";
+
+/// The passphrase of a member's secret files: the first line of `file`, else
+/// `$DRAWBRIDGE_COUNCIL_PASSPHRASE`.
+pub fn read_passphrase(file: Option<&Path>) -> Result<String> {
+    match file {
+        Some(p) => Ok(std::fs::read_to_string(p)
+            .map_err(CouncilError::io(p))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()),
+        None => std::env::var(PASSPHRASE_ENV).map_err(|_| {
+            CouncilError::Parameters(
+                "no passphrase: use --passphrase-file or DRAWBRIDGE_COUNCIL_PASSPHRASE".into(),
+            )
+        }),
+    }
 }

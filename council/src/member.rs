@@ -9,10 +9,11 @@
 //! only then compute and post the share. Anything wrong before the claim leaves no share and no
 //! used nonce behind.
 //!
-//! DKG ([`dkg`]): the three parts of [`crate::dkg`], with the round-1 set relayed by the
+//! DKG ([`dkg()`]): the three parts of [`crate::dkg`], with the round-1 set relayed by the
 //! coordinator checked to contain this member's own package unchanged, and every other member's
 //! view of the round-1 set compared in part 3.
 
+use std::path::Path;
 use std::time::Duration;
 
 use alloy::primitives::B256;
@@ -23,15 +24,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::action::{Action, ActionView};
-use crate::contract::GroupKeyExport;
+use crate::contract::{GroupKeyExport, PublicFile, verify_contract};
 use crate::dkg;
 use crate::error::{CouncilError, Result};
-use crate::files::PublicFile;
 use crate::identity::{AddressBook, Envelope, MemberSecret};
+use crate::keystore::{self, KdfParams};
 use crate::nonces::{NonceState, NonceStore};
 use crate::protocol::{
     self, DkgRequest, DkgResultPayload, DkgSessionView, ErrorBody, Expected, KIND_CREATE_DKG,
-    KIND_CREATE_SIGN, KIND_DKG_RESULT, SessionStatus, SignRequest, SignSessionView,
+    KIND_CREATE_SIGN, KIND_DKG_RESULT, SessionStatus, SignRequest, SignSessionView, SignedAction,
     SigningPackageView,
 };
 
@@ -394,7 +395,7 @@ pub fn check_signer(
     req: &SignRequest,
     prompt: &SignPrompt,
 ) -> Result<()> {
-    if crate::signing::member_id(key.identifier()) != Some(me.id) {
+    if crate::group::member_id(key.identifier()) != Some(me.id) {
         return Err(CouncilError::Parameters(format!(
             "the key package does not belong to member {}",
             me.id
@@ -621,4 +622,74 @@ where
     let env = me.seal(KIND_DKG_RESULT, session, 0, &serde_json::to_vec(&result)?);
     post_with_retry(|| client.post_result(session, &env)).await?;
     Ok((key, public))
+}
+
+/// Keeps the outcome of [`dkg()`]: writes the key package encrypted under `passphrase` to
+/// `key_out` and the public file to `public_out`, then waits for the coordinator's result and
+/// refuses unless every member computed this same public key package.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_dkg<R: RngCore + CryptoRng>(
+    client: &Client,
+    session: &str,
+    (key, public): (&KeyPackage, &PublicKeyPackage),
+    passphrase: &str,
+    params: KdfParams,
+    key_out: &Path,
+    public_out: &Path,
+    timeout: Duration,
+    rng: &mut R,
+) -> Result<PublicFile> {
+    keystore::save(key_out, &key.serialize()?, passphrase, params, rng)?;
+    let public = PublicFile::new(public, *key.min_signers())?;
+    crate::disk::write_json(public_out, &public)?;
+    let done = client.dkg_result(session, timeout).await?;
+    if done.status != SessionStatus::Done || done.public.as_ref() != Some(&public) {
+        return Err(CouncilError::Session(format!(
+            "DKG {session}: the members did not all compute this public key package{}",
+            done.error.map(|e| format!(": {e}")).unwrap_or_default()
+        )));
+    }
+    Ok(public)
+}
+
+impl Client {
+    /// The signed action of signing session `session`, checked here: with `book` the request's
+    /// signature too; the digest recomputed from the action, the signature verified against the
+    /// request's group key as the contract will, the calldata rebuilt.
+    pub async fn signed_action(
+        &self,
+        session: &str,
+        book: Option<&AddressBook>,
+    ) -> Result<SignedAction> {
+        let view = self.sign_session(session, None).await?;
+        let req: SignRequest = match book {
+            Some(b) => open_sign_request(b, session, &view.request)?.0,
+            None => serde_json::from_slice(
+                &hex::decode(&view.request.payload)
+                    .map_err(|e| CouncilError::Encoding(e.to_string()))?,
+            )?,
+        };
+        let signature = match (view.status, view.signature) {
+            (SessionStatus::Signed, Some(s)) => s,
+            (status, _) => {
+                return Err(CouncilError::Session(format!(
+                    "session {session} is not signed (status {status:?}{})",
+                    view.error.map(|e| format!(": {e}")).unwrap_or_default()
+                )));
+            }
+        };
+        let export = signature.export()?;
+        let digest = req.action.digest();
+        let pk = GroupKeyExport::from_verifying_key(req.public.package()?.verifying_key())?;
+        if !verify_contract(&pk, &export, digest.as_slice()) {
+            return Err(CouncilError::Session(format!(
+                "the coordinator's signature for session {session} does not verify for its action"
+            )));
+        }
+        Ok(SignedAction {
+            calldata: req.action.calldata(&export)?,
+            action: req.action,
+            signature,
+        })
+    }
 }

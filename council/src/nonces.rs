@@ -12,7 +12,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use frost::SigningPackage;
 use frost::keys::KeyPackage;
@@ -23,9 +23,10 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use crate::contract::keccak256;
+use crate::disk::write_durable;
 use crate::error::{CouncilError, Result};
+use crate::group::member_id;
 use crate::keystore::{self, KdfParams, Sealed};
-use crate::signing::member_id;
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
@@ -60,30 +61,6 @@ impl std::fmt::Debug for NonceStore {
             .field("encrypted", &self.seal.is_some())
             .finish()
     }
-}
-
-/// Writes `bytes` to `path` atomically and durably (temp file, fsync, rename, fsync directory).
-pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(CouncilError::io(&tmp))?;
-        f.write_all(bytes).map_err(CouncilError::io(&tmp))?;
-        f.sync_all().map_err(CouncilError::io(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(CouncilError::io(path))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(CouncilError::io(dir))?;
-    Ok(())
 }
 
 /// Identifier of a set of commitments: hex of the first 16 bytes of their Keccak-256.

@@ -19,11 +19,12 @@ use frost_secp256k1_evm as frost;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
-use crate::contract::{GroupKeyExport, SignatureExport, verify_contract};
+use crate::contract::{
+    GroupKeyExport, PublicFile, SignatureExport, SignatureFile, verify_contract,
+};
 use crate::error::{CouncilError, Result};
-use crate::files::{PublicFile, SignatureFile};
+use crate::group::identifier;
 use crate::identity::{AddressBook, Envelope, MemberSecret};
-use crate::signing::identifier;
 
 /// Envelope kind of a DKG session request (payload [`DkgRequest`]).
 pub const KIND_CREATE_DKG: &str = "create-dkg";
@@ -54,7 +55,7 @@ pub fn check_session_id(id: &str) -> Result<()> {
 
 /// Checks the council threshold of docs/design.md "Parameters and their invariants": `t >= ceil(0.75 n)` and `2 <= t <= n`.
 pub fn check_council_threshold(threshold: u16, members: u16) -> Result<()> {
-    crate::signing::check_threshold(threshold, members)?;
+    crate::group::check_threshold(threshold, members)?;
     if u32::from(threshold) * 4 < u32::from(members) * 3 {
         return Err(CouncilError::Parameters(format!(
             "threshold {threshold} of {members} members is below ceil(0.75 n) (docs/design.md)"
@@ -427,6 +428,22 @@ pub fn verify_signing_package(
     crate::signing::signing_package(&map, expected.digest.as_slice())
 }
 
+/// Checks that a commitment or share from `sender` comes from a signer of `req` and is bound to
+/// `digest`, the request's (`expected`).
+pub fn check_bound(req: &SignRequest, sender: u16, digest: B256, expected: B256) -> Result<()> {
+    if !req.signers.contains(&sender) {
+        return Err(CouncilError::NotASigner(sender));
+    }
+    if digest != expected {
+        return Err(CouncilError::CommitmentForOtherMessage {
+            sender,
+            digest: digest.to_string(),
+            expected: expected.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Aggregates a signing session: checks every commitment and share envelope (signed by a
 /// signer of the request, for this session and the request's digest, one each), aggregates
 /// (an invalid share names its signer) and checks the result the way the contract will.
@@ -438,19 +455,7 @@ pub fn aggregate_session(
     shares: &[Envelope],
 ) -> Result<(SignatureFile, SignatureExport)> {
     let digest = req.action.digest();
-    let bound = |sender: u16, d: B256| -> Result<()> {
-        if !req.signers.contains(&sender) {
-            return Err(CouncilError::NotASigner(sender));
-        }
-        if d != digest {
-            return Err(CouncilError::CommitmentForOtherMessage {
-                sender,
-                digest: d.to_string(),
-                expected: digest.to_string(),
-            });
-        }
-        Ok(())
-    };
+    let bound = |sender: u16, d: B256| check_bound(req, sender, d, digest);
     let mut cmap = BTreeMap::new();
     for env in commitments {
         let (d, c) = open_commitment(book, session, env)?;
@@ -489,4 +494,87 @@ pub fn aggregate_session(
         SignatureFile::new(digest.as_slice(), &export, smap.keys().copied().collect()),
         export,
     ))
+}
+
+/// A signed action: what `submit` sends and `calldata` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedAction {
+    /// The action.
+    pub action: Action,
+    /// Its signature in contract form.
+    pub signature: SignatureFile,
+    /// Calldata of the council entry point.
+    pub calldata: alloy::primitives::Bytes,
+}
+
+impl SignedAction {
+    /// Reads a signed action file (written by `files::aggregate`) and checks that its calldata
+    /// is the action's with its signature.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        let s: SignedAction = crate::disk::read_json(path)?;
+        let export = s.signature.export()?;
+        if s.action.calldata(&export)? != s.calldata {
+            return Err(CouncilError::Encoding(format!(
+                "{}: calldata does not match the action and signature",
+                path.display()
+            )));
+        }
+        Ok(s)
+    }
+}
+
+impl DkgSessionView {
+    /// The session for people: status, who sent what, the group key once agreed.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "DKG session {}: {:?}\nround 1 from {:?}\nround 2 from {:?}\nresults from {:?}\n",
+            self.session, self.status, self.round1_from, self.round2_from, self.results_from
+        );
+        if let Some(p) = &self.public {
+            s.push_str(&format!(
+                "group key {} (x {}, y {})\n",
+                p.group_key.compressed, p.group_key.x, p.group_key.y
+            ));
+        }
+        push_error(&mut s, &self.error);
+        s
+    }
+}
+
+impl SignSessionView {
+    /// The session for people: status, the decoded action and signers (when the request
+    /// decodes), who committed and shared, the calldata and submission once there.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "signing session {}: {:?}\ndigest {}\n",
+            self.session, self.status, self.digest
+        );
+        if let Ok(bytes) = hex::decode(&self.request.payload)
+            && let Ok(req) = serde_json::from_slice::<SignRequest>(&bytes)
+            && let Ok(view) = req.action.describe()
+        {
+            s.push_str(&view.to_text());
+            s.push_str(&format!("signers {:?}\n", req.signers));
+        }
+        let committed: Vec<u16> = self.commitments.iter().map(|e| e.sender).collect();
+        s.push_str(&format!(
+            "commitments from {committed:?}\nshares from {:?}\n",
+            self.shares_from
+        ));
+        if let Some(c) = &self.calldata {
+            s.push_str(&format!("calldata {c}\n"));
+        }
+        if let Some(t) = &self.tx_hash {
+            s.push_str(&format!("submitted in {t}\n"));
+        }
+        push_error(&mut s, &self.error);
+        s
+    }
+}
+
+fn push_error(s: &mut String, error: &Option<String>) {
+    if let Some(e) = error {
+        s.push_str(&format!("error: {e}\n"));
+    }
 }

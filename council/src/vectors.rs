@@ -96,3 +96,12 @@ pub fn generate() -> Result<Vectors> {
         signatures,
     })
 }
+
+/// Generates the vectors and writes them to `out` (its directory created).
+pub fn write(out: &std::path::Path) -> Result<()> {
+    let text = generate()?.to_json()?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(CouncilError::io(dir))?;
+    }
+    std::fs::write(out, text).map_err(CouncilError::io(out))
+}

@@ -17,7 +17,7 @@ use rand_core::SeedableRng;
 
 #[tokio::test]
 async fn digest_and_domain_match_the_contract() {
-    let chain = chain::Chain::start();
+    let chain = chain::CouncilChain::start();
     let mut rng = ChaCha20Rng::from_seed([21; 32]);
     let keys = trusted_dealer(3, 4, &mut rng).unwrap();
     let bridge = Address::repeat_byte(0x11);
@@ -69,7 +69,7 @@ async fn digest_and_domain_match_the_contract() {
 
 #[tokio::test]
 async fn pause_signed_over_the_rust_digest_is_accepted_once() {
-    let chain = chain::Chain::start();
+    let chain = chain::CouncilChain::start();
     let mut rng = ChaCha20Rng::from_seed([22; 32]);
     let keys = trusted_dealer(3, 4, &mut rng).unwrap();
     let (council, bridge) = chain

@@ -187,26 +187,52 @@ async fn dkg_sign_and_submit_through_the_binary() {
         GroupKeyExport::from_verifying_key(public.package().unwrap().verifying_key()).unwrap();
 
     // A council on anvil with that key; a pause built from its state.
-    let chain = chain::Chain::start();
+    let chain = chain::CouncilChain::start();
     let (council, bridge) = chain.deploy_council_with_bridge(&key).await;
     let rpc = chain.anvil.endpoint();
     let council_s = council.to_string();
-    let v = ok(run(
-        d,
-        &[
+    let build_action = |kind: &str, args: &[&str], out: &str| {
+        let mut a = vec![
             "--json",
             "action",
-            "pause",
+            kind,
             "--council",
             &council_s,
             "--rpc-url",
             &rpc,
-            "--duration",
-            "600",
-            "--out",
-            "pause.json",
-        ],
-    ));
+        ];
+        a.extend_from_slice(args);
+        a.extend(["--out", out]);
+        ok(run(d, &a))
+    };
+    let create_sign = |requester: u16, session: &str, action: &str, signers: &str| {
+        let (identity, public) = (
+            format!("m{requester}/identity.json"),
+            format!("m{requester}/public.json"),
+        );
+        ok(run(
+            d,
+            &[
+                "session",
+                "create-sign",
+                "--coordinator",
+                &url,
+                "--identity",
+                &identity,
+                "--book",
+                "book.json",
+                "--session",
+                session,
+                "--action",
+                action,
+                "--public",
+                &public,
+                "--signers",
+                signers,
+            ],
+        ))
+    };
+    let v = build_action("pause", &["--duration", "600"], "pause.json");
     assert_eq!(v["view"]["kind"], "pause");
     let shown = run(d, &["action", "show", "--action", "pause.json"]);
     let text = String::from_utf8_lossy(&shown.stdout);
@@ -214,27 +240,7 @@ async fn dkg_sign_and_submit_through_the_binary() {
         text.contains("pause (kind 1)") && text.contains("600 s (10m)"),
         "{text}"
     );
-    ok(run(
-        d,
-        &[
-            "session",
-            "create-sign",
-            "--coordinator",
-            &url,
-            "--identity",
-            "m2/identity.json",
-            "--book",
-            "book.json",
-            "--session",
-            "pause-1",
-            "--action",
-            "pause.json",
-            "--public",
-            "m2/public.json",
-            "--signers",
-            "1,2,4",
-        ],
-    ));
+    create_sign(2, "pause-1", "pause.json", "1,2,4");
     let sign_args = |i: u16, session: &str, yes: bool| {
         let mut a = s(&[
             "--json",
@@ -337,42 +343,9 @@ async fn dkg_sign_and_submit_through_the_binary() {
     assert!(stderr.contains("were already used"), "{stderr}");
 
     // A member answering "n" at the prompt sends nothing.
-    let v = ok(run(
-        d,
-        &[
-            "--json",
-            "action",
-            "unpause",
-            "--council",
-            &council_s,
-            "--rpc-url",
-            &rpc,
-            "--out",
-            "unpause.json",
-        ],
-    ));
+    let v = build_action("unpause", &[], "unpause.json");
     assert_eq!(v["action"]["nonce"], 1);
-    ok(run(
-        d,
-        &[
-            "session",
-            "create-sign",
-            "--coordinator",
-            &url,
-            "--identity",
-            "m1/identity.json",
-            "--book",
-            "book.json",
-            "--session",
-            "unpause-1",
-            "--action",
-            "unpause.json",
-            "--public",
-            "m1/public.json",
-            "--signers",
-            "1,2,3",
-        ],
-    ));
+    create_sign(1, "unpause-1", "unpause.json", "1,2,3");
     let mut m3 = spawn(d, &sign_args(3, "unpause-1", false));
     m3.stdin.take().unwrap().write_all(b"n\n").unwrap();
     let out = m3.wait_with_output().unwrap();
@@ -404,22 +377,7 @@ async fn dkg_sign_and_submit_through_the_binary() {
 
     // A scheduled key rotation (to the same key): `execute` is refused before the delay and
     // goes through after it, as a plain transaction.
-    let v = ok(run(
-        d,
-        &[
-            "--json",
-            "action",
-            "rotate-key",
-            "--council",
-            &council_s,
-            "--rpc-url",
-            &rpc,
-            "--public",
-            "m1/public.json",
-            "--out",
-            "rotate.json",
-        ],
-    ));
+    let v = build_action("rotate-key", &["--public", "m1/public.json"], "rotate.json");
     let id = v["view"]["details"]
         .as_array()
         .unwrap()
@@ -429,27 +387,7 @@ async fn dkg_sign_and_submit_through_the_binary() {
         .as_str()
         .unwrap()
         .to_string();
-    ok(run(
-        d,
-        &[
-            "session",
-            "create-sign",
-            "--coordinator",
-            &url,
-            "--identity",
-            "m1/identity.json",
-            "--book",
-            "book.json",
-            "--session",
-            "rotate-1",
-            "--action",
-            "rotate.json",
-            "--public",
-            "m1/public.json",
-            "--signers",
-            "1,2,4",
-        ],
-    ));
+    create_sign(1, "rotate-1", "rotate.json", "1,2,4");
     let signers: Vec<Child> = [1u16, 2, 4]
         .iter()
         .map(|i| spawn(d, &sign_args(*i, "rotate-1", true)))

@@ -135,19 +135,10 @@ async fn a_member_resumes_after_a_timeout_and_never_signs_twice() {
     let signers = h.signers(&keys);
     // Member 1 commits alone and gives up waiting for the package (as if it crashed).
     let s1 = &signers[0];
-    let err = member::sign(
-        &h.client,
-        &s1.member,
-        &h.book,
-        &s1.key,
-        &s1.nonces,
-        "s",
-        |_| Ok(true),
-        Duration::from_secs(1),
-        &mut OsRng,
-    )
-    .await
-    .unwrap_err();
+    let err = s1
+        .sign(&h.client, &h.book, "s", true, Duration::from_secs(1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, CouncilError::Timeout(_)), "{err}");
     assert_eq!(claimed(s1), 0, "no share left member 1");
     // It runs again, with members 2 and 3: its commitment on the coordinator still has fresh
@@ -160,38 +151,20 @@ async fn a_member_resumes_after_a_timeout_and_never_signs_twice() {
     assert_eq!(view.status, SessionStatus::Signed);
     assert_eq!(view.commitments.len(), 3, "member 1 committed once");
     // A restarted member 1 finds its nonces used: no second share.
-    let err = member::sign(
-        &h.client,
-        &s1.member,
-        &h.book,
-        &s1.key,
-        &s1.nonces,
-        "s",
-        |_| Ok(true),
-        STEP_TIMEOUT,
-        &mut OsRng,
-    )
-    .await
-    .unwrap_err();
+    let err = s1
+        .sign(&h.client, &h.book, "s", true, STEP_TIMEOUT)
+        .await
+        .unwrap_err();
     assert!(matches!(err, CouncilError::NonceReused(_)), "{err}");
     assert_eq!(claimed(s1), 1);
     // Declining at the prompt sends nothing.
     let other = pause(61, 0);
     h.create_sign("t", &other, &[1, 2, 3], &keys).await;
     let s4 = &signers[3];
-    let err = member::sign(
-        &h.client,
-        &signers[1].member,
-        &h.book,
-        &signers[1].key,
-        &signers[1].nonces,
-        "t",
-        |_| Ok(false),
-        STEP_TIMEOUT,
-        &mut OsRng,
-    )
-    .await
-    .unwrap_err();
+    let err = signers[1]
+        .sign(&h.client, &h.book, "t", false, STEP_TIMEOUT)
+        .await
+        .unwrap_err();
     assert!(matches!(err, CouncilError::Declined), "{err}");
     assert!(
         h.client
@@ -459,7 +432,7 @@ async fn the_server_rejects_bad_dkg_messages_naming_the_culprit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pause_signed_through_the_coordinator_lands_on_chain() {
-    let chain = chain::Chain::start();
+    let chain = chain::CouncilChain::start();
     let keys = dealer(3, 4, 5);
     let (council, bridge) = chain
         .deploy_council_with_bridge(&keys.export().unwrap())

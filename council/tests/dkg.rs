@@ -36,6 +36,50 @@ fn payload(env: &Envelope) -> Round1Payload {
     serde_json::from_slice(&hex::decode(&env.payload).unwrap()).unwrap()
 }
 
+/// Rounds 1 and 2 of every member: the round-1 envelopes, the round-2 states and every round-2
+/// envelope.
+fn rounds_1_and_2(
+    members: &[MemberSecret],
+    book: &AddressBook,
+    rng: &mut ChaCha20Rng,
+) -> (Vec<Envelope>, Vec<dkg::Round2State>, Vec<Envelope>) {
+    let (states, r1) = round1(members, book, rng);
+    let mut states2 = Vec::new();
+    let mut r2 = Vec::new();
+    for (m, s) in members.iter().zip(states) {
+        let (s2, e) = dkg::part2(m, book, S, s, &r1, rng).unwrap();
+        states2.push(s2);
+        r2.extend(e);
+    }
+    (r1, states2, r2)
+}
+
+/// Round 1 with member `i`'s package edited and signed again: member 1's part 2 error.
+fn edited_round1_err(
+    members: &[MemberSecret],
+    book: &AddressBook,
+    rng: &mut ChaCha20Rng,
+    i: usize,
+    edit: impl FnOnce(&mut Round1Payload, &[Envelope]),
+) -> CouncilError {
+    let (mut states, mut envs) = round1(members, book, rng);
+    let mut p = payload(&envs[i]);
+    edit(&mut p, &envs);
+    envs[i] = members[i].seal(KIND_ROUND1, S, 0, &serde_json::to_vec(&p).unwrap());
+    part2_err(members, book, &mut states, &envs, rng)
+}
+
+/// Member 1's part 2 on `envs` with its first state; it must fail.
+fn part2_err(
+    members: &[MemberSecret],
+    book: &AddressBook,
+    states: &mut Vec<dkg::Round1State>,
+    envs: &[Envelope],
+    rng: &mut ChaCha20Rng,
+) -> CouncilError {
+    dkg::part2(&members[0], book, S, states.remove(0), envs, rng).unwrap_err()
+}
+
 #[test]
 fn dkg_9_of_12_signs_for_the_contract() {
     let (members, book, mut rng) = council(12, 1);
@@ -63,7 +107,7 @@ fn unknown_member_is_named() {
     let stranger = MemberSecret::generate(7, "stranger", &mut rng).unwrap();
     let p = envs[1].clone();
     envs.push(stranger.seal(KIND_ROUND1, S, 0, &hex::decode(&p.payload).unwrap()));
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(matches!(err, CouncilError::UnknownMember(7)), "{err}");
     assert!(err.to_string().contains("unknown member 7"));
     // part1 by a member not in the book.
@@ -80,7 +124,7 @@ fn bad_package_signature_is_named() {
     let mut p = payload(&envs[1]);
     p.commitment.swap(0, 1);
     envs[1].payload = hex::encode(serde_json::to_vec(&p).unwrap());
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(
         matches!(err, CouncilError::BadPackageSignature { sender: 2, .. }),
         "{err}"
@@ -92,7 +136,7 @@ fn bad_package_signature_is_named() {
         sender: 2,
         ..forged
     };
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(matches!(
         err,
         CouncilError::BadPackageSignature { sender: 2, .. }
@@ -102,11 +146,9 @@ fn bad_package_signature_is_named() {
 #[test]
 fn missing_proof_of_knowledge_is_named() {
     let (members, book, mut rng) = council(3, 4);
-    let (mut states, mut envs) = round1(&members, &book, &mut rng);
-    let mut p = payload(&envs[2]);
-    p.proof_of_knowledge = None;
-    envs[2] = members[2].seal(KIND_ROUND1, S, 0, &serde_json::to_vec(&p).unwrap());
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = edited_round1_err(&members, &book, &mut rng, 2, |p, _| {
+        p.proof_of_knowledge = None
+    });
     assert!(
         matches!(err, CouncilError::MissingProofOfKnowledge(3)),
         "{err}"
@@ -116,22 +158,18 @@ fn missing_proof_of_knowledge_is_named() {
 #[test]
 fn forged_proof_of_knowledge_is_named() {
     let (members, book, mut rng) = council(3, 5);
-    let (mut states, mut envs) = round1(&members, &book, &mut rng);
     // Member 2 replays member 3's (valid, but not its own) proof, signed with its own key.
-    let mut p = payload(&envs[1]);
-    p.proof_of_knowledge = payload(&envs[2]).proof_of_knowledge;
-    envs[1] = members[1].seal(KIND_ROUND1, S, 0, &serde_json::to_vec(&p).unwrap());
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = edited_round1_err(&members, &book, &mut rng, 1, |p, envs| {
+        p.proof_of_knowledge = payload(&envs[2]).proof_of_knowledge
+    });
     assert!(
         matches!(err, CouncilError::InvalidProofOfKnowledge(2)),
         "{err}"
     );
     // Garbage instead of a proof.
-    let (mut states, mut envs) = round1(&members, &book, &mut rng);
-    let mut p = payload(&envs[2]);
-    p.proof_of_knowledge = Some("00".repeat(65));
-    envs[2] = members[2].seal(KIND_ROUND1, S, 0, &serde_json::to_vec(&p).unwrap());
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = edited_round1_err(&members, &book, &mut rng, 2, |p, _| {
+        p.proof_of_knowledge = Some("00".repeat(65))
+    });
     assert!(
         matches!(err, CouncilError::InvalidProofOfKnowledge(3)),
         "{err}"
@@ -144,7 +182,7 @@ fn wrong_commitment_length_is_named() {
     let (mut states, mut envs) = round1(&members, &book, &mut rng);
     // Member 3 uses threshold 3 instead of 2: three coefficient commitments.
     envs[2] = dkg::part1(&members[2], &book, S, 3, &mut rng).unwrap().1;
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(
         matches!(
             err,
@@ -163,7 +201,7 @@ fn duplicate_and_zero_identifiers_are_refused() {
     let (members, book, mut rng) = council(3, 7);
     let (mut states, mut envs) = round1(&members, &book, &mut rng);
     envs.push(envs[1].clone());
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(matches!(err, CouncilError::DuplicateIdentifier(2)), "{err}");
 
     let mut list: Vec<_> = members.iter().map(|m| m.public()).collect();
@@ -185,7 +223,7 @@ fn duplicate_and_zero_identifiers_are_refused() {
     // An envelope claiming sender 0.
     let (mut states, mut envs) = round1(&members, &book, &mut rng);
     envs[1].sender = 0;
-    let err = dkg::part2(&members[0], &book, S, states.remove(0), &envs, &mut rng).unwrap_err();
+    let err = part2_err(&members, &book, &mut states, &envs, &mut rng);
     assert!(matches!(err, CouncilError::ZeroIdentifier), "{err}");
 }
 
@@ -222,14 +260,7 @@ fn missing_package_and_other_session_are_refused() {
 #[test]
 fn round2_packages_are_encrypted_signed_and_addressed() {
     let (members, book, mut rng) = council(3, 9);
-    let (states, r1) = round1(&members, &book, &mut rng);
-    let mut states2 = Vec::new();
-    let mut r2 = Vec::new();
-    for (m, s) in members.iter().zip(states) {
-        let (s2, e) = dkg::part2(m, &book, S, s, &r1, &mut rng).unwrap();
-        states2.push(s2);
-        r2.extend(e);
-    }
+    let (r1, states2, r2) = rounds_1_and_2(&members, &book, &mut rng);
     let to1: Vec<Envelope> = r2.iter().filter(|e| e.recipient == 1).cloned().collect();
     assert_eq!(to1.len(), 2);
     // The secret share is not readable in the envelope.
@@ -310,14 +341,7 @@ fn wrong_secret_share_is_named() {
     use drawbridge_council::frost::keys::SigningShare;
     use drawbridge_council::frost::keys::dkg::round2;
     let (members, book, mut rng) = council(3, 11);
-    let (states, r1) = round1(&members, &book, &mut rng);
-    let mut states2 = Vec::new();
-    let mut r2 = Vec::new();
-    for (m, s) in members.iter().zip(states) {
-        let (s2, e) = dkg::part2(m, &book, S, s, &r1, &mut rng).unwrap();
-        states2.push(s2);
-        r2.extend(e);
-    }
+    let (r1, states2, r2) = rounds_1_and_2(&members, &book, &mut rng);
     let mut to1: Vec<Envelope> = r2.iter().filter(|e| e.recipient == 1).cloned().collect();
     // Member 2 sends member 1 a share that does not match its commitment, properly encrypted
     // and signed.

@@ -48,46 +48,41 @@ fn dkg_and_signing_through_files() {
     let book = d.join("book.json");
     files::address_book(&publics, &book).unwrap();
     let session = "dkg-2026-11";
+    let each = |name: &str| -> Vec<PathBuf> { (1..=3).map(|i| member(i).join(name)).collect() };
+    let (identities, keys, nonce_dirs) = (each("identity.json"), each("key.json"), each("nonces"));
+    let at = |i: u16| usize::from(i) - 1;
+    let dkg_member = |i: u16| files::DkgMember {
+        identity: &identities[at(i)],
+        secrets: &s,
+        book: &book,
+        session,
+    };
+    let signer = |i: u16| files::Signer {
+        identity: &identities[at(i)],
+        key: &keys[at(i)],
+        secrets: &s,
+        nonce_dir: &nonce_dirs[at(i)],
+        book: &book,
+    };
     for i in 1..=3u16 {
-        files::dkg_part1(
-            &member(i).join("identity.json"),
-            &s,
-            &book,
-            session,
-            2,
-            &member(i).join("state1.json"),
-            &d.join("round1").join(format!("{i}.json")),
-            &mut rng,
-        )
-        .unwrap();
+        let round1 = d.join("round1").join(format!("{i}.json"));
+        let state1 = member(i).join("state1.json");
+        files::dkg_part1(&dkg_member(i), 2, &state1, &round1, &mut rng).unwrap();
     }
     for i in 1..=3u16 {
-        files::dkg_part2(
-            &member(i).join("identity.json"),
-            &s,
-            &book,
-            session,
-            &member(i).join("state1.json"),
-            &d.join("round1"),
-            &member(i).join("state2.json"),
-            &d.join("round2"),
-            &mut rng,
-        )
-        .unwrap();
+        let (state1, state2) = (member(i).join("state1.json"), member(i).join("state2.json"));
+        let (round1, round2) = (d.join("round1"), d.join("round2"));
+        files::dkg_part2(&dkg_member(i), &state1, &round1, &state2, &round2, &mut rng).unwrap();
     }
     // Round-2 files carry no plaintext share and the state files are encrypted.
     let state = std::fs::read_to_string(member(1).join("state2.json")).unwrap();
     assert!(state.contains("argon2id") && state.contains("ciphertext"));
     for i in 1..=3u16 {
         files::dkg_part3(
-            &member(i).join("identity.json"),
-            &s,
-            &book,
-            session,
+            &dkg_member(i),
             &member(i).join("state2.json"),
-            &d.join("round1"),
-            &d.join("round2"),
-            &member(i).join("key.json"),
+            (&d.join("round1"), &d.join("round2")),
+            &keys[at(i)],
             &member(i).join("public.json"),
             &mut rng,
         )
@@ -135,11 +130,7 @@ fn dkg_and_signing_through_files() {
     .unwrap();
     // Declining at the prompt draws no nonces and writes nothing.
     let err = files::sign_commit(
-        &member(1).join("identity.json"),
-        &member(1).join("key.json"),
-        &s,
-        &member(1).join("nonces"),
-        &book,
+        &signer(1),
         &request,
         |_| Ok(false),
         &d.join("declined.json"),
@@ -150,11 +141,7 @@ fn dkg_and_signing_through_files() {
     assert!(!d.join("declined.json").exists());
     for i in [1u16, 3] {
         let prompt = files::sign_commit(
-            &member(i).join("identity.json"),
-            &member(i).join("key.json"),
-            &s,
-            &member(i).join("nonces"),
-            &book,
+            &signer(i),
             &request,
             |p| {
                 assert!(p.to_text().contains("3600 s (1h)"));
@@ -170,14 +157,9 @@ fn dkg_and_signing_through_files() {
     files::sign_package(&book, &request, &d.join("commitments"), &package).unwrap();
     for i in [1u16, 3] {
         files::sign_share(
-            &member(i).join("identity.json"),
-            &member(i).join("key.json"),
-            &s,
-            &member(i).join("nonces"),
-            &book,
+            &signer(i),
             &request,
-            &d.join("commitments").join(format!("{i}.json")),
-            &package,
+            (&d.join("commitments").join(format!("{i}.json")), &package),
             |_| Ok(true),
             &d.join("shares").join(format!("{i}.json")),
         )
@@ -208,14 +190,9 @@ fn dkg_and_signing_through_files() {
 
     // Signing the same package again: the nonces are used.
     let err = files::sign_share(
-        &member(3).join("identity.json"),
-        &member(3).join("key.json"),
-        &s,
-        &member(3).join("nonces"),
-        &book,
+        &signer(3),
         &request,
-        &d.join("commitments").join("3.json"),
-        &package,
+        (&d.join("commitments").join("3.json"), &package),
         |_| Ok(true),
         &d.join("again.json"),
     )

@@ -23,7 +23,7 @@ use drawbridge_council::identity::Envelope;
 use drawbridge_council::member;
 use drawbridge_council::protocol::{self, SigningPackageView};
 use harness::{
-    Harness, STEP_TIMEOUT, Signer, all_refused, claimed, dealer, pause, sign_all, start,
+    CoordinatorHarness, STEP_TIMEOUT, Signer, all_refused, claimed, dealer, pause, sign_all, start,
 };
 use rand_core::OsRng;
 use serde_json::Value;
@@ -73,7 +73,7 @@ async fn evil_layer(State(evil): State<Evil>, req: Request, next: Next) -> Respo
     }
 }
 
-async fn start_evil(n: u16, seed: u8, evil: Evil) -> Harness {
+async fn start_evil(n: u16, seed: u8, evil: Evil) -> CoordinatorHarness {
     start(n, seed, None, move |r: Router| {
         r.layer(middleware::from_fn_with_state(evil, evil_layer))
     })
@@ -84,7 +84,7 @@ async fn start_evil(n: u16, seed: u8, evil: Evil) -> Harness {
 type Slot<T> = Arc<Mutex<Option<T>>>;
 
 fn no_share_left(
-    h: &Harness,
+    h: &CoordinatorHarness,
     session: &str,
     signers: &[Signer],
 ) -> impl std::future::Future<Output = ()> {

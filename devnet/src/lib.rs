@@ -6,6 +6,11 @@
 //! start one per test on free ports and sign council actions in process
 //! ([`DevnetCouncil::sign`], [`Devnet::council_pause`]).
 //!
+//! The devnet knows no action kind or encoding of its own: its council actions are built,
+//! signed over their digest and submitted with the council crate's types
+//! ([`drawbridge_council::action::ActionSpec`], [`drawbridge_council::chain::submit`]), exactly
+//! as the `drawbridge-council action`, `member sign` and `submit` commands do.
+//!
 //! The L2 endpoint users talk to is a sequencer gate ([`sequencer`]) in front of the L2 anvil, so
 //! censorship can be switched on: [`Devnet::censor`] makes the sequencer ignore an address's L2
 //! transactions, [`Devnet::stop_l1_messages`] restarts the devnet's relayer
@@ -19,13 +24,13 @@ use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolValue;
-use drawbridge_bindings::{SecurityCouncil, implementations};
-use drawbridge_council::CouncilError;
+use drawbridge_bindings::SecurityCouncil;
+use drawbridge_council::action::{ActionSettings, ActionSpec};
 use drawbridge_council::contract::SignatureExport;
 use drawbridge_council::files::{self, PublicFile, Secrets};
 use drawbridge_council::keystore::KdfParams;
 use drawbridge_council::signing::{self, GroupKeys};
+use drawbridge_council::{CouncilError, chain};
 use drawbridge_deployment::{
     CouncilKey, DeployRequest, Deployment, DeploymentError, Params, Preset, Roles, deploy,
 };
@@ -154,16 +159,8 @@ fn contract_step(step: &'static str) -> impl Fn(alloy::contract::Error) -> Devne
     }
 }
 
-/// A signature in the contract's ABI form.
-pub fn contract_signature(
-    sig: &SignatureExport,
-) -> implementations::security_council::SecurityCouncil::Signature {
-    implementations::security_council::SecurityCouncil::Signature {
-        rx: U256::from_be_bytes(sig.r.x),
-        ry: U256::from_be_bytes(sig.r.y),
-        z: U256::from_be_bytes(sig.z),
-    }
-}
+/// A signature in the contract's ABI form (the council crate's encoding).
+pub use drawbridge_council::action::encode::contract_signature;
 
 fn council_key(keys: &GroupKeys) -> Result<CouncilKey, DevnetError> {
     let export = keys.export()?;
@@ -194,10 +191,7 @@ pub fn write_council_files(
     files: &CouncilFiles,
 ) -> Result<GroupKeys, DevnetError> {
     let dir = &files.dir;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CouncilError::Io { path, source }
-    };
+    let io = CouncilError::io;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let passphrase_path = dir.join("passphrase");
     std::fs::write(&passphrase_path, format!("{}\n", files.passphrase))
@@ -537,40 +531,16 @@ impl Devnet {
         self.council.as_ref().ok_or(DevnetError::NoCouncil)
     }
 
-    /// Signs council action `kind` on `target` with `data` by the first `t` members: the digest from
-    /// the L1 council's `actionDigest` at its current nonce, deadline an hour ahead. Returns a
-    /// provider that submits as [`DevnetAccounts::council`], the council, the nonce, the deadline and
-    /// the signature.
-    async fn council_sign(
-        &self,
-        kind: u8,
-        target: Address,
-        data: Vec<u8>,
-        digest_step: &'static str,
-    ) -> Result<
-        (
-            alloy::providers::DynProvider,
-            Address,
-            U256,
-            U256,
-            SignatureExport,
-        ),
-        DevnetError,
-    > {
+    /// Signs `spec` by the first `t` members and submits it to the L1 `SecurityCouncil` as
+    /// [`DevnetAccounts::council`]. The action is built, signed and encoded by the council crate
+    /// exactly as `drawbridge-council action ...`, `member sign` and `submit` do: at the
+    /// council's current nonce, deadline an hour after the latest L1 block.
+    async fn council_act(&self, spec: ActionSpec) -> Result<(), DevnetError> {
         let council = self.council()?;
-        let l1 = ProviderBuilder::new()
-            .wallet(alloy::network::EthereumWallet::from(
-                self.accounts.council.clone(),
-            ))
-            .connect_http(self.l1.endpoint_url())
-            .erased();
-        let contract = SecurityCouncil::new(council.l1, &l1);
-        let nonce = contract
-            .nonce()
-            .call()
-            .await
-            .map_err(contract_step("reading the council nonce"))?;
-        let now = l1
+        let url = self.l1.endpoint();
+        let state = chain::council_state(&url, council.l1).await?;
+        let now = self
+            .l1_provider()
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await
             .map_err(|e| DevnetError::Chain {
@@ -579,52 +549,37 @@ impl Devnet {
             })?
             .map(|b| b.header.timestamp)
             .unwrap_or_default();
-        let deadline = U256::from(now + 3600);
-        let digest = contract
-            .actionDigest(kind, target, data.into(), nonce, deadline)
-            .call()
-            .await
-            .map_err(contract_step(digest_step))?;
+        let settings = ActionSettings {
+            council: council.l1,
+            rpc_url: Some(url.clone()),
+            chain_id: None,
+            nonce: None,
+            deadline: Some(now + 3600),
+            valid_for: 3600,
+        };
+        let action = spec.build_with(&settings, Some(&state))?;
         let signers: Vec<u16> = (1..=council.threshold()).collect();
-        let sig = council.sign(&signers, digest)?;
-        Ok((l1, council.l1, nonce, deadline, sig))
+        let sig = council.sign(&signers, action.digest())?;
+        chain::submit(&url, &self.accounts.council, &action, &sig).await?;
+        Ok(())
+    }
+
+    fn l1_provider(&self) -> alloy::providers::DynProvider {
+        ProviderBuilder::new()
+            .connect_http(self.l1.endpoint_url())
+            .erased()
     }
 
     /// Pauses the L1 bridge for `duration` seconds through the L1 `SecurityCouncil`: the first `t`
-    /// members sign the action (digest from the contract's `actionDigest`, current nonce, deadline
-    /// an hour ahead) and [`DevnetAccounts::council`] submits it. Returns the pause's end.
+    /// members sign the pause action ([`ActionSpec::Pause`], current nonce, deadline an hour
+    /// ahead) and [`DevnetAccounts::council`] submits it. Returns the pause's end.
     pub async fn council_pause(&self, duration: u64) -> Result<u64, DevnetError> {
-        let (l1, council_address, nonce, deadline, sig) = self
-            .council_sign(
-                1,
-                self.deployment.l1.l1_bridge,
-                duration.abi_encode(),
-                "computing the pause digest",
-            )
-            .await?;
-        let contract = SecurityCouncil::new(council_address, &l1);
-        contract
-            .pause(duration, nonce, deadline, contract_signature(&sig))
-            .send()
-            .await
-            .map_err(contract_step("sending the council's pause"))?
-            .get_receipt()
-            .await
-            .map_err(|e| DevnetError::Chain {
-                step: "waiting for the council's pause",
-                message: e.to_string(),
-            })
-            .and_then(|r| {
-                if r.status() {
-                    Ok(())
-                } else {
-                    Err(DevnetError::Chain {
-                        step: "council pause",
-                        message: "reverted".into(),
-                    })
-                }
-            })?;
-        contract
+        self.council_act(ActionSpec::Pause {
+            duration,
+            l1_bridge: Some(self.deployment.l1.l1_bridge),
+        })
+        .await?;
+        SecurityCouncil::new(self.council()?.l1, self.l1_provider())
             .pausedUntil()
             .call()
             .await
@@ -642,42 +597,20 @@ impl Devnet {
 
 impl Devnet {
     /// Resolves the dispute over output `output_index` through the L1 `SecurityCouncil`: the first
-    /// `t` members sign `resolveDispute(output_index, valid)` (action kind 3, target the
-    /// OutputOracle, digest from the contract's `actionDigest` at the current nonce, deadline an
-    /// hour ahead) and [`DevnetAccounts::council`] submits it. `valid = false` deletes the output
-    /// and every later one and credits both bonds to the challenger; `true` upholds it.
+    /// `t` members sign `resolveDispute(output_index, valid)` ([`ActionSpec::Resolve`], target the
+    /// OutputOracle, current nonce, deadline an hour ahead) and [`DevnetAccounts::council`]
+    /// submits it. `valid = false` deletes the output and every later one and credits both bonds
+    /// to the challenger; `true` upholds it.
     pub async fn council_resolve_dispute(
         &self,
         output_index: u64,
         valid: bool,
     ) -> Result<(), DevnetError> {
-        let index = U256::from(output_index);
-        let (l1, council_address, nonce, deadline, sig) = self
-            .council_sign(
-                3,
-                self.deployment.l1.output_oracle,
-                (index, valid).abi_encode_params(),
-                "computing the resolveDispute digest",
-            )
-            .await?;
-        let contract = SecurityCouncil::new(council_address, &l1);
-        let receipt = contract
-            .resolveDispute(index, valid, nonce, deadline, contract_signature(&sig))
-            .send()
-            .await
-            .map_err(contract_step("sending the council's resolveDispute"))?
-            .get_receipt()
-            .await
-            .map_err(|e| DevnetError::Chain {
-                step: "waiting for the council's resolveDispute",
-                message: e.to_string(),
-            })?;
-        if !receipt.status() {
-            return Err(DevnetError::Chain {
-                step: "council resolveDispute",
-                message: "reverted".into(),
-            });
-        }
-        Ok(())
+        self.council_act(ActionSpec::Resolve {
+            output_index: U256::from(output_index),
+            valid,
+            output_oracle: Some(self.deployment.l1.output_oracle),
+        })
+        .await
     }
 }

@@ -3,12 +3,12 @@
 //! `SecurityCouncil` accepts, with 9 of the 12 members; 8 cannot produce a signature.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use alloy::eips::BlockNumberOrTag;
-use alloy::network::EthereumWallet;
+use alloy::network::{Ethereum, EthereumWallet};
 use alloy::primitives::{B256, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder};
 use alloy::sol_types::SolValue;
 use drawbridge_bindings::{IL1Bridge, SecurityCouncil};
 use drawbridge_council::action::{Action, Domain};
@@ -45,6 +45,11 @@ fn l1_as(devnet: &Devnet, index: usize) -> DynProvider {
         .wallet(EthereumWallet::from(devnet.accounts.users[index].clone()))
         .connect_http(devnet.l1.endpoint_url())
         .erased()
+}
+
+/// Waits for a sent transaction's receipt and asserts it succeeded.
+async fn assert_mined(pending: PendingTransactionBuilder<Ethereum>) {
+    assert!(pending.get_receipt().await.unwrap().status());
 }
 
 async fn now(l1: &DynProvider) -> u64 {
@@ -154,15 +159,11 @@ async fn nine_written_key_packages_pause_the_bridge_and_eight_cannot_sign() {
     let export = SignatureExport::from_signature(&sig).unwrap();
     assert!(verify_contract(&key, &export, digest.as_slice()));
     assert!(bridge.pausedUntil().call().await.unwrap() <= now(&l1).await);
-    let receipt = council
+    let sent = council
         .pause(duration, U256::ZERO, deadline, contract_signature(&export))
         .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+        .await;
+    assert_mined(sent.unwrap()).await;
     let until = council.pausedUntil().call().await.unwrap();
     assert_eq!(bridge.pausedUntil().call().await.unwrap(), until);
     assert!(until > now(&l1).await, "the bridge is paused");
@@ -231,13 +232,25 @@ async fn file_mode_ceremony_on_the_written_files_unpauses() {
         &request,
     )
     .unwrap();
-    for id in &signers {
+    let member_files = |id: &u16| {
+        let name = |prefix: &str, ext: &str| c.join(format!("{prefix}-{id}{ext}"));
+        (
+            name("identity", ".json"),
+            name("key", ".json"),
+            name("nonces", ""),
+        )
+    };
+    let paths: Vec<(PathBuf, PathBuf, PathBuf)> = signers.iter().map(member_files).collect();
+    let signer = |i: usize| files::Signer {
+        identity: &paths[i].0,
+        key: &paths[i].1,
+        secrets: &secrets,
+        nonce_dir: &paths[i].2,
+        book: &book,
+    };
+    for (p, id) in signers.iter().enumerate() {
         files::sign_commit(
-            &c.join(format!("identity-{id}.json")),
-            &c.join(format!("key-{id}.json")),
-            &secrets,
-            &c.join(format!("nonces-{id}")),
-            &book,
+            &signer(p),
             &request,
             |_| Ok(true),
             &session.join("commitments").join(format!("{id}.json")),
@@ -247,16 +260,12 @@ async fn file_mode_ceremony_on_the_written_files_unpauses() {
     }
     let package = session.join("package.json");
     files::sign_package(&book, &request, &session.join("commitments"), &package).unwrap();
-    for id in &signers {
+    for (p, id) in signers.iter().enumerate() {
+        let own = session.join("commitments").join(format!("{id}.json"));
         files::sign_share(
-            &c.join(format!("identity-{id}.json")),
-            &c.join(format!("key-{id}.json")),
-            &secrets,
-            &c.join(format!("nonces-{id}")),
-            &book,
+            &signer(p),
             &request,
-            &session.join("commitments").join(format!("{id}.json")),
-            &package,
+            (&own, &package),
             |_| Ok(true),
             &session.join("shares").join(format!("{id}.json")),
         )
@@ -272,18 +281,10 @@ async fn file_mode_ceremony_on_the_written_files_unpauses() {
     .unwrap();
     assert_eq!(signed.signature.signers, signers);
     // What `drawbridge-council submit` sends: the entry point's calldata, from any account.
-    let receipt = l1
-        .send_transaction(
-            alloy::rpc::types::TransactionRequest::default()
-                .to(deployed.l1)
-                .input(signed.calldata.clone().into()),
-        )
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .to(deployed.l1)
+        .input(signed.calldata.clone().into());
+    assert_mined(l1.send_transaction(tx).await.unwrap()).await;
     let bridge = IL1Bridge::new(bridge_address, &l1);
     assert!(bridge.pausedUntil().call().await.unwrap() <= now(&l1).await);
     assert_eq!(council.nonce().call().await.unwrap(), U256::from(2));

@@ -10,8 +10,7 @@
 //!   new outputs keep being proposed (with the old `l1MessagesProcessed`); after
 //!   `resume_l1_messages` it is delivered.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
 use alloy::primitives::{Address, U256};
@@ -21,26 +20,8 @@ use alloy::signers::local::PrivateKeySigner;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle};
 use drawbridge_devnet::sequencer::{RelayerOptions, RelayerState};
 use drawbridge_devnet::{Devnet, DevnetOptions};
+use drawbridge_testkit::{binary, provider, wait_until};
 use serde_json::{Value, json};
-
-fn provider(url: &str, signer: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer.clone()))
-        .connect_http(url.parse().unwrap())
-        .erased()
-}
-
-async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while !condition().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
 
 /// A plain transfer of 1 wei to `to` at `nonce`, sent through `l2`; returns its hash.
 async fn send(l2: &DynProvider, to: Address, nonce: u64) -> alloy::primitives::B256 {
@@ -88,7 +69,7 @@ async fn a_censored_senders_transactions_never_land() {
     devnet.censor(alice.address()).unwrap();
     let censored = send(&alice_l2, sink, 0).await;
     let landed = send(&bob_l2, sink, 0).await;
-    wait_for("Bob's transaction", Duration::from_secs(30), || async {
+    wait_until("Bob's transaction", Duration::from_secs(30), || async {
         bob_l2
             .get_transaction_receipt(landed)
             .await
@@ -101,7 +82,7 @@ async fn a_censored_senders_transactions_never_land() {
         .connect_http(devnet.l2_anvil_url().parse().unwrap())
         .erased();
     let block = anvil.get_block_number().await.unwrap();
-    wait_for("three more L2 blocks", Duration::from_secs(30), || async {
+    wait_until("three more L2 blocks", Duration::from_secs(30), || async {
         anvil.get_block_number().await.unwrap() >= block + 3
     })
     .await;
@@ -206,7 +187,7 @@ async fn a_censored_senders_transactions_never_land() {
     // Uncensored, the same nonce goes through at once.
     devnet.uncensor(alice.address());
     let after = send(&alice_l2, sink, 0).await;
-    wait_for("Alice's transaction", Duration::from_secs(30), || async {
+    wait_until("Alice's transaction", Duration::from_secs(30), || async {
         alice_l2
             .get_transaction_receipt(after)
             .await
@@ -214,16 +195,6 @@ async fn a_censored_senders_transactions_never_land() {
             .is_some()
     })
     .await;
-}
-
-fn relayer_binary() -> PathBuf {
-    let path =
-        PathBuf::from(env!("CARGO_BIN_EXE_drawbridge-devnet")).with_file_name("drawbridge-relayer");
-    assert!(
-        path.exists(),
-        "build the relayer binary first (cargo build -p drawbridge-relayer)"
-    );
-    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +207,7 @@ async fn stopped_l1_messages_are_not_delivered_while_outputs_continue() {
     devnet.resume_l1_messages().await.unwrap();
     devnet
         .start_relayer(RelayerOptions {
-            binary: relayer_binary(),
+            binary: binary("drawbridge-relayer"),
             deployment_file: dir.path().join("deployment.json"),
             database_url: format!(
                 "sqlite://{}?mode=rwc",
@@ -267,7 +238,7 @@ async fn stopped_l1_messages_are_not_delivered_while_outputs_continue() {
     };
 
     deposit().await;
-    wait_for(
+    wait_until(
         "the first deposit on L2",
         Duration::from_secs(60),
         || async { l2_bridge.l1MessagesProcessed().call().await.unwrap() == 1 },
@@ -282,7 +253,7 @@ async fn stopped_l1_messages_are_not_delivered_while_outputs_continue() {
     deposit().await;
     assert_eq!(bridge.messageCount().call().await.unwrap(), 2);
     let outputs = oracle.outputCount().call().await.unwrap();
-    wait_for("two more outputs", Duration::from_secs(60), || async {
+    wait_until("two more outputs", Duration::from_secs(60), || async {
         oracle.outputCount().call().await.unwrap() >= outputs + U256::from(2)
     })
     .await;
@@ -296,7 +267,7 @@ async fn stopped_l1_messages_are_not_delivered_while_outputs_continue() {
     assert!(log().contains("relayer stopping"), "{}", log());
 
     devnet.resume_l1_messages().await.unwrap();
-    wait_for(
+    wait_until(
         "the second deposit on L2",
         Duration::from_secs(60),
         || async { l2_bridge.l1MessagesProcessed().call().await.unwrap() == 2 },

@@ -21,7 +21,7 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use drawbridge_bindings::{IL1Bridge, IOutputOracle, L1Bridge, SecurityCouncil};
 use drawbridge_deployment::{CouncilKey, Params, Preset};
-use drawbridge_e2e::{
+use drawbridge_testkit::{
     Chains, CoordinatorProcess, CouncilCli, TestBed, increase_time, latest_timestamp, milli_units,
     mine, set_next_block_timestamp,
 };
@@ -461,7 +461,7 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
     assert!(eta >= latest_timestamp(&bed.l1).await + params.upgrade_delay - 1);
     let payer = [(
         "DRAWBRIDGE_PRIVATE_KEY",
-        drawbridge_e2e::key_hex(&accounts.challenger),
+        drawbridge_testkit::key_hex(&accounts.challenger),
     )];
     let payer: Vec<(&str, &str)> = payer.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let execute = [

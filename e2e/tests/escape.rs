@@ -27,7 +27,7 @@ use alloy::providers::Provider;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle, TestToken};
 use drawbridge_deployment::{Params, Preset};
 use drawbridge_devnet::DevnetOptions;
-use drawbridge_e2e::{TestBed, binary, milli_units, units, wait_until};
+use drawbridge_testkit::{TestBed, binary, milli_units, units, wait_until};
 
 const WAIT: Duration = Duration::from_secs(90);
 

@@ -10,7 +10,7 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use drawbridge_bindings::IOutputOracle;
 use drawbridge_devnet::DevnetOptions;
-use drawbridge_e2e::{TestBed, milli_units, wait_until};
+use drawbridge_testkit::{TestBed, milli_units, wait_until};
 
 const WAIT: Duration = Duration::from_secs(120);
 
@@ -201,7 +201,7 @@ async fn an_upheld_output_is_final_only_once_its_window_passed_and_no_lower_disp
         .unwrap()
         .proposedAt;
     wait_until("output 1's window passed", WAIT, || async {
-        drawbridge_e2e::latest_timestamp(&bed.l1).await >= proposed_at + 20
+        drawbridge_testkit::latest_timestamp(&bed.l1).await >= proposed_at + 20
     })
     .await;
     assert!(

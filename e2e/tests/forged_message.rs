@@ -6,7 +6,7 @@
 //! 1. Alice deposits 5 ETH; the devnet relayer delivers it; an output covering it is final.
 //! 2. The attacker holds the L2 root publisher's key (the relayer's key in the devnet). He
 //!    publishes a root L1 never committed: L1's tree with a made-up 4 ETH deposit to himself
-//!    appended at the next nonce (leaf built with the `merkle` crate, checked against
+//!    appended at the next nonce (leaf built with the `protocol` crate, checked against
 //!    `L2Bridge.l1MessageLeaf`), relays it with `relayMessages` from his own account and
 //!    withdraws the 4 ETH on L2.
 //! 3. Bob deposits 1 wei on L1 at that nonce: L2 can never process it (the nonce is taken).
@@ -36,8 +36,8 @@ use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_deployment::{Params, Preset};
 use drawbridge_devnet::DevnetOptions;
-use drawbridge_e2e::{TestBed, http_get, revert_name, tx_fee, units, wait_until};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
+use drawbridge_testkit::{TestBed, http_get, revert_name, tx_fee, units, wait_until};
 
 const WAIT: Duration = Duration::from_secs(60);
 

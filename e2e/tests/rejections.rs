@@ -7,8 +7,8 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionReceipt;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
-use drawbridge_e2e::{TestBed, milli_units, wait_until};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind, Withdrawal};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind, Withdrawal};
+use drawbridge_testkit::{TestBed, milli_units, wait_until};
 use std::time::Duration;
 
 /// The name of the custom error an L1Bridge call reverted with.

@@ -9,7 +9,7 @@ use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, TestToken};
-use drawbridge_e2e::{TestBed, milli_units, units, wait_until};
+use drawbridge_testkit::{TestBed, milli_units, units, wait_until};
 use rand::{Rng, SeedableRng};
 
 const DEPOSITS: u64 = 24;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use alloy::primitives::Address;
 use alloy::providers::Provider;
 use drawbridge_bindings::IL1Bridge;
-use drawbridge_e2e::{TestBed, milli_units, units, wait_until};
+use drawbridge_testkit::{TestBed, milli_units, units, wait_until};
 
 const WAIT: Duration = Duration::from_secs(120);
 

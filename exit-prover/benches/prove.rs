@@ -19,14 +19,14 @@ use criterion::Criterion;
 use drawbridge_exit_prover::{EscapeTarget, fetch_escape_proof};
 use drawbridge_relayer::Role;
 
-fn setup(rt: &tokio::runtime::Runtime) -> (common::Bed, EscapeTarget) {
+fn setup(rt: &tokio::runtime::Runtime) -> (common::ExitProverBed, EscapeTarget) {
     rt.block_on(async {
-        let bed = common::Bed::start().await;
+        let bed = common::ExitProverBed::start().await;
         let relayer = bed
             .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
             .await;
         let user = bed.user(0);
-        bed.deposit_eth(&user, common::ether(2)).await;
+        bed.deposit_eth(&user, common::units(2)).await;
         let (index, output) = bed.final_output_with(1).await;
         relayer.stop().await;
         let ctx = bed.context();
@@ -58,7 +58,7 @@ fn prove(c: &mut Criterion) {
         .expect("runtime");
     let (bed, target) = setup(&rt);
     // Straight to the L2 anvil: what the target is about.
-    let ctx = drawbridge_cli::Context::new(
+    let ctx = drawbridge_client::Context::new(
         bed.devnet.deployment.clone(),
         None,
         Some(&bed.devnet.l2_anvil_url()),
@@ -74,7 +74,7 @@ fn prove(c: &mut Criterion) {
                     .block_on(fetch_escape_proof(&ctx.l2, &target))
                     .expect("the proof builds and checks");
                 let elapsed = start.elapsed();
-                assert_eq!(proof.balance, common::ether(2));
+                assert_eq!(proof.balance, common::units(2));
                 elapsed
             })
             .collect();

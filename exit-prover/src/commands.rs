@@ -7,30 +7,28 @@ use alloy::rpc::types::{Filter, TransactionReceipt};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IOutputOracle};
-use drawbridge_cli::amount::{check_amount_syntax, parse_amount};
-use drawbridge_cli::chain::log_position;
-use drawbridge_cli::query::{
-    bridged_token, l1_token_info, read, scan_messages, token_info_lenient, topic_u64,
+use drawbridge_client::amount::{check_amount_syntax, parse_amount};
+use drawbridge_client::chain::log_position;
+use drawbridge_client::convert::{message_from_event, message_to_l1};
+use drawbridge_client::format::format_time;
+use drawbridge_client::reads::{
+    bridged_token, known_tokens, l1_token_info, read, token_info_lenient, topic_u64,
 };
-use drawbridge_cli::report::{Amount, TokenInfo};
-use drawbridge_cli::revert::erc20::IERC20;
-use drawbridge_cli::{Context, TokenArg};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_client::revert::erc20::IERC20;
+use drawbridge_client::scan::scan_messages;
+use drawbridge_client::{Amount, ClientError, Context, TokenArg, TokenInfo};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
 
 use crate::ExitError;
+use crate::outputs::{EscapeOutputInfo, OutputInfo, bridge};
+pub use crate::outputs::{
+    escape_output, l2_token_for, latest_final_output, output_info, require_escape_output,
+};
 use crate::proof::{EscapeProof, EscapeTarget, fetch_escape_proof};
 use crate::report::{
-    CouncilWait, EscapeOutputInfo, EscapeReport, ForceReport, ForcedStatus, FreezeReport,
-    OutputInfo, ReclaimReport, StatusReport,
+    CouncilWait, EscapeReport, EscapedLine, ForceReport, ForcedStatus, FreezeReport, ReclaimReport,
+    StatusReport,
 };
-
-fn bridge(ctx: &Context) -> IL1Bridge::IL1BridgeInstance<&alloy::providers::DynProvider> {
-    IL1Bridge::new(ctx.deployment.l1.l1_bridge, &ctx.l1.provider)
-}
-
-fn oracle(ctx: &Context) -> IOutputOracle::IOutputOracleInstance<&alloy::providers::DynProvider> {
-    IOutputOracle::new(ctx.deployment.l1.output_oracle, &ctx.l1.provider)
-}
 
 fn event_in<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Option<E> {
     receipt.inner.logs().iter().find_map(|log| {
@@ -38,129 +36,6 @@ fn event_in<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Opti
             .then(|| log.log_decode::<E>().ok().map(|l| l.inner.data))
             .flatten()
     })
-}
-
-/// The newest final output on L1, `None` when no output is final yet.
-pub async fn latest_final_output(ctx: &Context) -> Result<Option<OutputInfo>, ExitError> {
-    let oracle = oracle(ctx);
-    let count = read(
-        &ctx.l1,
-        "reading OutputOracle.outputCount",
-        oracle.outputCount().call(),
-    )
-    .await?;
-    if count.is_zero() {
-        return Ok(None);
-    }
-    let index = match oracle.latestFinalIndex().call().await {
-        Ok(i) => i,
-        Err(e) => {
-            // The oracle answers NotFinal(0) when no output is final.
-            let is_none = e
-                .as_decoded_interface_error::<IOutputOracle::IOutputOracleErrors>()
-                .is_some_and(|err| {
-                    matches!(err, IOutputOracle::IOutputOracleErrors::NotFinal(n) if n.index.is_zero())
-                });
-            if is_none {
-                return Ok(None);
-            }
-            return Err(ctx
-                .l1
-                .contract_error("reading OutputOracle.latestFinalIndex", &e)
-                .into());
-        }
-    };
-    Ok(Some(output_info(ctx, index.to::<u64>()).await?))
-}
-
-/// Output `index` as L1 holds it.
-pub async fn output_info(ctx: &Context, index: u64) -> Result<OutputInfo, ExitError> {
-    let oracle = oracle(ctx);
-    let count = read(
-        &ctx.l1,
-        "reading OutputOracle.outputCount",
-        oracle.outputCount().call(),
-    )
-    .await?
-    .to::<u64>();
-    if index >= count {
-        return Err(drawbridge_cli::CliError::UnknownOutput { index, count }.into());
-    }
-    let o = read(
-        &ctx.l1,
-        "reading OutputOracle.getOutput",
-        oracle.getOutput(U256::from(index)).call(),
-    )
-    .await?;
-    let is_final = read(
-        &ctx.l1,
-        "reading OutputOracle.isFinal",
-        oracle.isFinal(U256::from(index)).call(),
-    )
-    .await?;
-    Ok(OutputInfo {
-        index,
-        l2_block_number: o.l2BlockNumber,
-        l2_state_root: o.l2StateRoot,
-        withdrawal_root: o.withdrawalRoot,
-        l1_messages_processed: o.l1MessagesProcessed,
-        is_final,
-    })
-}
-
-/// The bridge's freeze state: `None` while not frozen, else the escape output (its inner `None`
-/// when the bridge froze before any output was final).
-pub async fn escape_output(ctx: &Context) -> Result<Option<Option<EscapeOutputInfo>>, ExitError> {
-    let bridge = bridge(ctx);
-    if !read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {
-        return Ok(None);
-    }
-    let e = read(
-        &ctx.l1,
-        "reading L1Bridge.escapeOutput",
-        bridge.escapeOutput().call(),
-    )
-    .await?;
-    if !e.hasEscapeOutput {
-        return Ok(Some(None));
-    }
-    let index = e.outputIndex.to::<u64>();
-    // The snapshot has no block number: take it from the oracle, and make sure it is the same output.
-    let output = output_info(ctx, index).await?;
-    if output.l2_state_root != e.l2StateRoot {
-        return Err(ExitError::Inconsistent(format!(
-            "the escape output {index} has state root {} in L1Bridge but {} in the OutputOracle",
-            e.l2StateRoot, output.l2_state_root
-        )));
-    }
-    Ok(Some(Some(EscapeOutputInfo {
-        output_index: index,
-        l2_block_number: output.l2_block_number,
-        l2_state_root: e.l2StateRoot,
-        withdrawal_root: e.withdrawalRoot,
-        l1_messages_processed: e.l1MessagesProcessed,
-    })))
-}
-
-/// The escape output, or the error saying why there is none.
-pub async fn require_escape_output(ctx: &Context) -> Result<EscapeOutputInfo, ExitError> {
-    match escape_output(ctx).await? {
-        Some(Some(e)) => Ok(e),
-        Some(None) => Err(ExitError::NoEscapeOutput),
-        None => Err(ExitError::NotFrozen {
-            hint: String::new(),
-        }),
-    }
-}
-
-/// The L2 token of `l1_token` as L1 computes it (the address `escape` proves against).
-pub async fn l2_token_for(ctx: &Context, l1_token: Address) -> Result<Address, ExitError> {
-    Ok(read(
-        &ctx.l1,
-        "reading L1Bridge.l2TokenFor",
-        bridge(ctx).l2TokenFor(l1_token).call(),
-    )
-    .await?)
 }
 
 /// What to prove for `account` and `l1_token`: against output `output` (any final output), or by
@@ -175,7 +50,7 @@ pub async fn escape_target(
         Some(index) => {
             let o = output_info(ctx, index).await?;
             if !o.is_final {
-                return Err(drawbridge_cli::CliError::OutputNotFinal {
+                return Err(ClientError::OutputNotFinal {
                     index,
                     reason: "its challenge window is open or it is disputed; prove against a final output".into(),
                 }
@@ -311,7 +186,7 @@ pub async fn force(
     let account = signer.address();
     let bridge = bridge(ctx);
     if read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {
-        return Err(drawbridge_cli::CliError::Frozen.into());
+        return Err(ClientError::Frozen.into());
     }
     let l2_balance = match l2_balance(ctx, info.l1_token, account).await {
         Ok(balance) => Some(balance),
@@ -555,14 +430,14 @@ pub async fn status(
         if frozen {
             let bridge = bridge(ctx);
             let mut tokens = std::collections::BTreeMap::new();
-            for t in drawbridge_cli::query::known_tokens(ctx).await? {
+            for t in known_tokens(ctx).await? {
                 let done = read(
                     &ctx.l1,
                     "reading L1Bridge.hasEscaped",
                     bridge.hasEscaped(t, a).call(),
                 )
                 .await?;
-                escaped.push(crate::report::EscapedLine {
+                escaped.push(EscapedLine {
                     token: token_info_lenient(ctx, &mut tokens, t).await,
                     escaped: done,
                 });
@@ -614,13 +489,13 @@ pub async fn freeze(
                 "output {} was proposed within the forced-inclusion window and covers it, but awaits the council's verdict: the freeze waits councilResponseWindow ({} s) more, until {} ({} s left): NotOverdue({nonce})",
                 wait.output_index,
                 wait.response_window,
-                drawbridge_cli::report::format_time(forced.freeze_at),
+                format_time(forced.freeze_at),
                 forced.seconds_left
             )
         } else if forced.seconds_left > 0 {
             format!(
                 "it is not overdue until {} ({} s left): NotOverdue({nonce})",
-                drawbridge_cli::report::format_time(forced.freeze_at),
+                format_time(forced.freeze_at),
                 forced.seconds_left
             )
         } else {
@@ -692,16 +567,8 @@ pub async fn message_tree(ctx: &Context) -> Result<(Vec<L1Message>, MerkleTree),
                 expected, e.nonce
             )));
         }
-        let message = L1Message {
-            kind: MessageKind::try_from(e.kind)
-                .map_err(|err| ExitError::Inconsistent(format!("message {}: {err}", e.nonce)))?,
-            nonce: e.nonce,
-            sender: e.sender,
-            recipient: e.recipient,
-            token: e.token,
-            amount: e.amount,
-            data: e.data.clone(),
-        };
+        let message = message_from_event(e)
+            .map_err(|err| ExitError::Inconsistent(format!("message {}: {err}", e.nonce)))?;
         let leaf = message.leaf(chain_id, l1_bridge);
         if leaf != e.leaf {
             return Err(ExitError::Inconsistent(format!(
@@ -790,22 +657,14 @@ pub async fn reclaim(
         .proof(nonce, count)
         .map_err(|e| ExitError::Inconsistent(format!("message proof: {e}")))?;
     let leaf = message.leaf(ctx.deployment.l1.chain_id, ctx.deployment.l1.l1_bridge);
-    if !drawbridge_merkle::verify(leaf, nonce, &proof, tree.root()) {
+    if !drawbridge_protocol::verify(leaf, nonce, &proof, tree.root()) {
         return Err(ExitError::Inconsistent(format!(
             "the proof of message {nonce} does not verify against the message root"
         )));
     }
     let mut tokens = std::collections::BTreeMap::new();
     let token = token_info_lenient(ctx, &mut tokens, message.token).await;
-    let call_message = IL1Bridge::L1Message {
-        kind: message.kind.as_u8(),
-        nonce: message.nonce,
-        sender: message.sender,
-        recipient: message.recipient,
-        token: message.token,
-        amount: message.amount,
-        data: message.data.clone(),
-    };
+    let call_message = message_to_l1(message);
     let writer = ctx.l1.writer(signer)?;
     let receipt = ctx
         .l1

@@ -2,15 +2,15 @@
 //! do about it. No variant carries key material.
 
 use alloy::primitives::{Address, B256, U256};
-use drawbridge_cli::CliError;
+use drawbridge_client::ClientError;
 
 /// Everything the exit prover can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ExitError {
     /// Loading the deployment or keys, an RPC failure, a decoded revert, a failed transaction:
-    /// the errors shared with the `drawbridge` CLI.
+    /// the client library's errors (shared with the `drawbridge` CLI).
     #[error(transparent)]
-    Cli(#[from] CliError),
+    Client(#[from] ClientError),
 
     /// The L2 node's block at the output's height has another state root than the output on L1:
     /// the node follows another chain (or a reorg), or the output is wrong.
@@ -176,7 +176,7 @@ impl ExitError {
     /// Extra machine-readable fields for `--json` error output.
     pub fn json_details(&self) -> serde_json::Value {
         match self {
-            Self::Cli(e) => e.json_details(),
+            Self::Client(e) => e.json_details(),
             Self::StateRootMismatch { .. } => serde_json::json!({ "check": "stateRoot" }),
             Self::AccountProof { .. } => serde_json::json!({ "check": "accountProof" }),
             Self::StorageProof { .. } => serde_json::json!({ "check": "storageProof" }),

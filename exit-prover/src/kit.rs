@@ -14,14 +14,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, hex};
-use drawbridge_cli::Context;
+use drawbridge_client::Context;
 use drawbridge_deployment::Deployment;
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, sqlite::SqliteRow};
 
 use crate::ExitError;
-use crate::commands::{escape_output, l2_token_for, latest_final_output};
+use crate::outputs::{escape_output, l2_token_for, latest_final_output};
 use crate::proof::{EscapeProof, EscapeTarget, fetch_escape_proof};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

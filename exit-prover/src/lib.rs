@@ -19,12 +19,15 @@
 //!   escaping works after the L2 node is gone.
 //!
 //! Everything is checked before anything is sent; contract reverts are decoded by name through
-//! `drawbridge_cli`'s decoder, which the connections, keys and deployment loading are shared with.
+//! `drawbridge_client`'s decoder, which the connections, keys, reads and deployment loading come
+//! from too. This crate must not depend on the `drawbridge` CLI: what both tools need lives in
+//! `drawbridge_client`, pure protocol rules in `drawbridge_protocol`.
 
 pub mod args;
 pub mod commands;
 mod error;
 pub mod kit;
+pub mod outputs;
 pub mod proof;
 pub mod report;
 
@@ -37,8 +40,7 @@ pub use proof::{
 };
 pub use report::Report;
 
-use drawbridge_cli::Context;
-use drawbridge_cli::keys::KeySource;
+use drawbridge_client::{Amount, Context, KeySource};
 
 use crate::args::{EscapeArgs, KitAction, KitArgs, KitExportArgs};
 use crate::report::{KitExportReport, KitWatchReport, ProveReport};
@@ -46,7 +48,7 @@ use crate::report::{KitExportReport, KitWatchReport, ProveReport};
 /// Runs one command line to its report. `shutdown` ends `kit` watch mode (the binary passes
 /// SIGTERM/Ctrl-C); other commands ignore it.
 pub async fn run<F: Future<Output = ()>>(cli: &Cli, shutdown: F) -> Result<Report, ExitError> {
-    let deployment = drawbridge_cli::load_deployment(&cli.deployment)?;
+    let deployment = drawbridge_client::load_deployment(&cli.deployment)?;
     let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?;
     let keys = KeySource {
         keystore: cli.keystore.clone(),
@@ -75,7 +77,7 @@ pub async fn run<F: Future<Output = ()>>(cli: &Cli, shutdown: F) -> Result<Repor
             }
             let token = commands::token_info(&ctx, proof.l1_token).await;
             Report::Prove(Box::new(ProveReport {
-                amount: drawbridge_cli::report::Amount::new(proof.balance, token.decimals),
+                amount: Amount::new(proof.balance, token.decimals),
                 token,
                 written_to: a.out.as_ref().map(|p| p.display().to_string()),
                 proof,
@@ -157,7 +159,7 @@ async fn escape(
         let store = kit::Kit::open(db, false).await?;
         store.bind(&ctx.deployment).await?;
         ctx.l1.check().await?;
-        let escape_output = commands::require_escape_output(ctx).await?;
+        let escape_output = outputs::require_escape_output(ctx).await?;
         let proof = store
             .escape_proof(escape_output.output_index, l1_token, a.account)
             .await;

@@ -19,7 +19,7 @@ use alloy::rpc::types::EIP1186AccountProofResponse;
 use alloy::sol_types::SolValue;
 use alloy_trie::proof::{ProofVerificationError, verify_proof};
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, Nibbles, TrieAccount};
-use drawbridge_cli::chain::ChainClient;
+use drawbridge_client::ChainClient;
 use serde::{Deserialize, Serialize};
 
 use crate::ExitError;
@@ -166,37 +166,37 @@ impl EscapeProof {
     /// both proofs verify against `target.l2_state_root`. Returns the proven balance.
     pub fn verify_against(&self, target: &EscapeTarget) -> Result<U256, ExitError> {
         let own = self.target();
-        let mut differences = Vec::new();
-        if own.account != target.account {
-            differences.push(format!(
-                "account {} (asked {})",
-                own.account, target.account
-            ));
-        }
-        if own.l1_token != target.l1_token {
-            differences.push(format!(
-                "L1 token {} (asked {})",
-                own.l1_token, target.l1_token
-            ));
-        }
-        if own.l2_token != target.l2_token {
-            differences.push(format!(
-                "L2 token {} (L1 says {})",
-                own.l2_token, target.l2_token
-            ));
-        }
-        if own.output_index != target.output_index {
-            differences.push(format!(
-                "output {} (the escape output is {})",
-                own.output_index, target.output_index
-            ));
-        }
-        if own.l2_state_root != target.l2_state_root {
-            differences.push(format!(
-                "state root {} (the output's is {})",
-                own.l2_state_root, target.l2_state_root
-            ));
-        }
+        let differences: Vec<String> = [
+            (
+                own.account == target.account,
+                format!("account {} (asked {})", own.account, target.account),
+            ),
+            (
+                own.l1_token == target.l1_token,
+                format!("L1 token {} (asked {})", own.l1_token, target.l1_token),
+            ),
+            (
+                own.l2_token == target.l2_token,
+                format!("L2 token {} (L1 says {})", own.l2_token, target.l2_token),
+            ),
+            (
+                own.output_index == target.output_index,
+                format!(
+                    "output {} (the escape output is {})",
+                    own.output_index, target.output_index
+                ),
+            ),
+            (
+                own.l2_state_root == target.l2_state_root,
+                format!(
+                    "state root {} (the output's is {})",
+                    own.l2_state_root, target.l2_state_root
+                ),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(same, difference)| (!same).then_some(difference))
+        .collect();
         if !differences.is_empty() {
             return Err(ExitError::ProofMismatch(format!(
                 "it is for {}",

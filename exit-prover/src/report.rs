@@ -4,54 +4,13 @@
 use std::fmt;
 
 use alloy::primitives::{Address, B256, U256};
-use drawbridge_cli::report::{Amount, TokenInfo, format_time};
+use drawbridge_client::format::format_time;
+use drawbridge_client::{Amount, TokenInfo};
 use serde::Serialize;
 
 use crate::proof::EscapeProof;
 
-/// An output as L1 holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutputInfo {
-    /// Index in the `OutputOracle`.
-    pub index: u64,
-    /// The L2 block it commits to.
-    pub l2_block_number: u64,
-    /// Its L2 state root.
-    pub l2_state_root: B256,
-    /// Its withdrawal root.
-    pub withdrawal_root: B256,
-    /// L1 messages processed on L2 up to that block.
-    pub l1_messages_processed: u64,
-    /// Whether it is final now.
-    pub is_final: bool,
-}
-
-/// The escape output the freeze snapshotted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EscapeOutputInfo {
-    /// Its index in the `OutputOracle`.
-    pub output_index: u64,
-    /// Its L2 block (from the oracle): proofs are taken at this block.
-    pub l2_block_number: u64,
-    /// The escape root.
-    pub l2_state_root: B256,
-    /// Its withdrawal root: withdrawals in it still finalize.
-    pub withdrawal_root: B256,
-    /// Messages below this nonce were processed on L2; deposits from it on are refunded.
-    pub l1_messages_processed: u64,
-}
-
-impl fmt::Display for EscapeOutputInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "output {} (L2 block {}, state root {}, {} L1 messages processed)",
-            self.output_index, self.l2_block_number, self.l2_state_root, self.l1_messages_processed
-        )
-    }
-}
+pub use crate::outputs::{EscapeOutputInfo, OutputInfo};
 
 /// Where a forced withdrawal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

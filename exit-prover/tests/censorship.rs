@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Bed, ether, wait_for, wait_until_l1_time};
+use common::{ExitProverBed, units, wait_for, wait_until_time};
 use drawbridge_bindings::IL1Bridge;
 use drawbridge_exit_prover::kit::{Kit, KitStatus};
 use drawbridge_relayer::Role;
@@ -27,7 +27,7 @@ fn u(v: &serde_json::Value) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn force_freeze_prove_escape_reclaim() {
-    let bed = Bed::start().await;
+    let bed = ExitProverBed::start().await;
     let l1 = bed.l1(&bed.devnet.accounts.challenger);
     let bridge = IL1Bridge::new(bed.devnet.deployment.l1.l1_bridge, l1.clone());
     let (alice, bob, carol) = (bed.user(0), bed.user(1), bed.user(2));
@@ -36,8 +36,8 @@ async fn force_freeze_prove_escape_reclaim() {
     let relayer = bed
         .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
         .await;
-    bed.deposit_eth(&alice, ether(2)).await;
-    bed.deposit_eth(&bob, ether(3)).await;
+    bed.deposit_eth(&alice, units(2)).await;
+    bed.deposit_eth(&bob, units(3)).await;
     let (final_index, _) = bed.final_output_with(2).await;
 
     // prove works before any freeze against a named final output, and checks locally.
@@ -59,7 +59,7 @@ async fn force_freeze_prove_escape_reclaim() {
         .json();
     assert_eq!(
         prove["balance"],
-        serde_json::json!(format!("{:#x}", ether(2)))
+        serde_json::json!(format!("{:#x}", units(2)))
     );
     assert_eq!(prove["amount"]["formatted"], "2");
     // Without --output there is no escape root yet.
@@ -94,7 +94,7 @@ async fn force_freeze_prove_escape_reclaim() {
 
     // Censorship: the relayer stops; Carol's deposit is never processed on L2.
     relayer.stop().await;
-    let carol_nonce = bed.deposit_eth(&carol, ether(1)).await;
+    let carol_nonce = bed.deposit_eth(&carol, units(1)).await;
     assert_eq!(carol_nonce, 2);
 
     // force: more than the L2 balance is refused before sending.
@@ -168,7 +168,7 @@ async fn force_freeze_prove_escape_reclaim() {
     assert!(!bridge.frozen().call().await.unwrap());
 
     // Overdue: status says so, and the freeze goes through.
-    wait_until_l1_time(&l1, freeze_at).await;
+    wait_until_time(&l1, freeze_at).await;
     let status = bed
         .run(
             None,
@@ -228,7 +228,7 @@ async fn force_freeze_prove_escape_reclaim() {
         .unwrap()
         .unwrap();
     assert_eq!(entry.status, KitStatus::Proven);
-    assert_eq!(entry.balance, ether(2));
+    assert_eq!(entry.balance, units(2));
     store.close().await;
     let pid = kit.id().to_string();
     assert!(
@@ -282,7 +282,7 @@ async fn force_freeze_prove_escape_reclaim() {
         .json();
     assert_eq!(u(&export["entries"][0]["outputIndex"]), escape_index);
     let from_kit = drawbridge_exit_prover::EscapeProof::load(&exported).unwrap();
-    assert_eq!(from_kit.verify().unwrap(), ether(2));
+    assert_eq!(from_kit.verify().unwrap(), units(2));
 
     // Only Alice's own key escapes Alice's balance: Carol is refused before anything is sent.
     let r = bed
@@ -335,7 +335,7 @@ async fn force_freeze_prove_escape_reclaim() {
     let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     assert_eq!(
         l1.get_balance(alice.address()).await.unwrap() + fee - alice_before,
-        ether(2)
+        units(2)
     );
     // Again: refused before sending.
     let r = bed
@@ -426,7 +426,7 @@ async fn force_freeze_prove_escape_reclaim() {
     assert_eq!(reclaim["amount"]["formatted"], "1");
     assert_eq!(
         l1.get_balance(carol.address()).await.unwrap() - carol_before,
-        ether(1)
+        units(1)
     );
     for (nonce, expected) in [
         ("2", "AlreadyRefunded(2)"),

@@ -8,13 +8,13 @@ mod common;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Bed, ether, wait_for, wait_until_l1_time};
+use common::{ExitProverBed, units, wait_for, wait_until_time};
 use drawbridge_bindings::{IL1Bridge, IL2Bridge};
 use drawbridge_relayer::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
-    let bed = Bed::start().await;
+    let bed = ExitProverBed::start().await;
     let alice = bed.user(0);
     let l1 = bed.l1(&bed.devnet.accounts.challenger);
     let bridge = IL1Bridge::new(bed.devnet.deployment.l1.l1_bridge, l1.clone());
@@ -24,12 +24,12 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     let relayer = bed
         .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
         .await;
-    bed.deposit_eth(&alice, ether(2)).await;
+    bed.deposit_eth(&alice, units(2)).await;
     bed.final_output_with(1).await;
     let recipient = Address::repeat_byte(0x77);
     let l2_bridge = IL2Bridge::new(bed.devnet.deployment.l2.l2_bridge, bed.l2(&alice));
     let receipt = l2_bridge
-        .withdraw(Address::ZERO, recipient, ether(1))
+        .withdraw(Address::ZERO, recipient, units(1))
         .send()
         .await
         .unwrap()
@@ -45,7 +45,7 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     let proposer = bed.relayer(&[Role::Propose], "relayer.sqlite").await;
     let alice_l1 = IL1Bridge::new(bed.devnet.deployment.l1.l1_bridge, bed.l1(&alice));
     let forced = alice_l1
-        .requestForcedWithdrawal(Address::ZERO, ether(1))
+        .requestForcedWithdrawal(Address::ZERO, units(1))
         .send()
         .await
         .unwrap()
@@ -59,7 +59,7 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
         .call()
         .await
         .unwrap();
-    wait_until_l1_time(&l1, freeze_at).await;
+    wait_until_time(&l1, freeze_at).await;
     // Freeze while an output covering the withdrawal is final and a newer one is still in its
     // window: that one becomes final after the freeze, with a larger index than the escape output.
     wait_for("a proposed output newer than the newest final one", || {
@@ -120,12 +120,12 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     finalizer.stop().await;
     assert_eq!(
         l1.get_balance(recipient).await.unwrap(),
-        ether(1),
+        units(1),
         "paid once"
     );
     assert_eq!(
         bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        escrow - ether(1)
+        escrow - units(1)
     );
     let paid = bridge
         .WithdrawalFinalized_filter()

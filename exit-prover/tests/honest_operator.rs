@@ -6,9 +6,9 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{Bed, ether, wait_until_l1_time};
+use common::{ExitProverBed, units, wait_until_time};
 use drawbridge_bindings::IL1Bridge;
-use drawbridge_cli::TokenArg;
+use drawbridge_client::TokenArg;
 use drawbridge_exit_prover::ExitError;
 use drawbridge_exit_prover::commands;
 use drawbridge_exit_prover::report::ForcedStage;
@@ -16,12 +16,12 @@ use drawbridge_relayer::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_processed_forced_withdrawal_cannot_freeze() {
-    let bed = Bed::start().await;
+    let bed = ExitProverBed::start().await;
     let relayer = bed
         .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
         .await;
     let alice = bed.user(0);
-    bed.deposit_eth(&alice, ether(2)).await;
+    bed.deposit_eth(&alice, units(2)).await;
     bed.final_output_with(1).await;
 
     let ctx = bed.context();
@@ -38,7 +38,7 @@ async fn a_processed_forced_withdrawal_cannot_freeze() {
     assert_eq!(forced.nonce, 1);
     assert_eq!(
         forced.l2_balance.as_deref(),
-        Some(ether(2).to_string().as_str())
+        Some(units(2).to_string().as_str())
     );
 
     // The relayer delivers it (kind 2 burns on L2) and a final output covers it.
@@ -51,7 +51,7 @@ async fn a_processed_forced_withdrawal_cannot_freeze() {
     relayer.stop().await;
 
     // Past its freeze time it is still not freezable.
-    wait_until_l1_time(&bed.l1(&alice), forced.freeze_at).await;
+    wait_until_time(&bed.l1(&alice), forced.freeze_at).await;
     let err = commands::freeze(&ctx, &bed.user(1), forced.nonce)
         .await
         .unwrap_err();
@@ -75,6 +75,6 @@ async fn a_processed_forced_withdrawal_cannot_freeze() {
     // The L2 balance went down by the forced amount.
     assert_eq!(
         bed.l2_balance(Address::ZERO, alice.address()).await,
-        ether(2) - ether(1) / U256::from(2u8)
+        units(2) - units(1) / U256::from(2u8)
     );
 }

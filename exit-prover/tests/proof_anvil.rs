@@ -7,21 +7,21 @@ mod common;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Bed, ether};
+use common::{ExitProverBed, units};
 use drawbridge_bindings::IL2Bridge;
 use drawbridge_exit_prover::{EscapeTarget, ExitError, fetch_escape_proof};
 use drawbridge_relayer::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_proofs_are_accepted_and_forgeries_refused() {
-    let bed = Bed::start().await;
+    let bed = ExitProverBed::start().await;
     let relayer = bed
         .relayer(&[Role::Deliver, Role::Propose], "relayer.sqlite")
         .await;
     let alice = bed.user(0);
     let bob = bed.user(1);
-    bed.deposit_eth(&alice, ether(2)).await;
-    bed.deposit_eth(&bob, ether(3)).await;
+    bed.deposit_eth(&alice, units(2)).await;
+    bed.deposit_eth(&bob, units(3)).await;
     let (index, output) = bed.final_output_with(2).await;
     relayer.stop().await;
 
@@ -46,22 +46,22 @@ async fn real_proofs_are_accepted_and_forgeries_refused() {
     let proof = fetch_escape_proof(&ctx.l2, &target(alice.address()))
         .await
         .expect("a real proof verifies");
-    let at_block = drawbridge_cli::revert::erc20::IERC20::new(l2_token, l2.clone())
+    let at_block = drawbridge_client::revert::erc20::IERC20::new(l2_token, l2.clone())
         .balanceOf(alice.address())
         .block(output.l2BlockNumber.into())
         .call()
         .await
         .unwrap();
     assert_eq!(proof.balance, at_block);
-    assert_eq!(proof.balance, ether(2));
+    assert_eq!(proof.balance, units(2));
     assert_eq!(
         proof.verify_against(&target(alice.address())).unwrap(),
-        ether(2)
+        units(2)
     );
     let bob_proof = fetch_escape_proof(&ctx.l2, &target(bob.address()))
         .await
         .unwrap();
-    assert_eq!(bob_proof.balance, ether(3));
+    assert_eq!(bob_proof.balance, units(3));
 
     // Another root: the node's block does not carry it.
     let other_block = l2

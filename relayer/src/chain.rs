@@ -13,8 +13,8 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Role;
 use crate::error::{Error, Result};
+use crate::role::Role;
 use crate::store::Cost;
 
 /// A call the relayer may send as a transaction.
@@ -261,6 +261,17 @@ impl Chain {
             .get_block_number()
             .await
             .map_err(|e| self.rpc(format!("eth_blockNumber: {e}")))
+    }
+
+    /// Header of the latest block (its timestamp is the contracts' clock).
+    pub async fn latest_header(&self) -> Result<alloy::rpc::types::Header> {
+        Ok(self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| self.rpc(format!("eth_getBlockByNumber(latest): {e}")))?
+            .ok_or_else(|| self.rpc("no latest block"))?
+            .header)
     }
 
     /// `head - confirmations` (saturating).

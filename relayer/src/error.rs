@@ -1,7 +1,7 @@
 //! The crate's one error type.
 
 use drawbridge_deployment::DeploymentError;
-use drawbridge_merkle::MerkleError;
+use drawbridge_protocol::ProtocolError;
 
 /// Everything that can go wrong in the relayer.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,7 @@ pub enum Error {
         nonce: u64,
         /// Leaf in the event.
         event_leaf: alloy::primitives::B256,
-        /// Leaf computed with drawbridge-merkle.
+        /// Leaf computed with drawbridge-protocol.
         computed: alloy::primitives::B256,
     },
     /// What the chain says contradicts what the relayer saw (a nonce gap, a root that is not the
@@ -102,7 +102,7 @@ pub enum Error {
         /// `L1` or `L2`.
         chain: &'static str,
         /// The role that followed the chain.
-        role: crate::config::Role,
+        role: crate::role::Role,
         /// Lowest block found replaced.
         block: u64,
         /// Its hash when followed.
@@ -128,11 +128,11 @@ pub enum Error {
     #[error("the {role} lease was taken over by another relayer")]
     LeaseLost {
         /// The role.
-        role: crate::config::Role,
+        role: crate::role::Role,
     },
     /// A Merkle tree operation failed.
     #[error("merkle tree: {0}")]
-    Merkle(#[from] MerkleError),
+    Merkle(#[from] ProtocolError),
     /// Building or signing a transaction failed.
     #[error("{chain} transaction: {message}")]
     Transaction {

@@ -9,14 +9,14 @@ use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge};
-use drawbridge_merkle::{Frontier, L1Message, MessageKind, Withdrawal};
+use drawbridge_protocol::{Frontier, L1Message, MessageKind, Withdrawal};
 use tracing::{debug, error, warn};
 
 use crate::chain::Chain;
-use crate::config::Role;
+use crate::context::{Context, Side};
 use crate::error::{Error, Result};
 use crate::heads::Followed;
-use crate::relayer::{Relayer, Side};
+use crate::role::Role;
 use crate::store::{Cursor, MessageRow, RootRow, WithdrawalRow};
 
 /// L1 messages and committed roots read from logs and checked against L1 state, with the cursor
@@ -25,6 +25,16 @@ use crate::store::{Cursor, MessageRow, RootRow, WithdrawalRow};
 pub(crate) struct L1Scan {
     pub messages: Vec<MessageRow>,
     pub roots: Vec<RootRow>,
+    pub next: Cursor,
+}
+
+/// One range of a scan ([`Context::next_logs`]): blocks `from..=to`, their logs in chain order,
+/// and the cursor past them.
+#[derive(Debug)]
+pub(crate) struct LogRange {
+    pub from: u64,
+    pub to: u64,
+    pub logs: Vec<Log>,
     pub next: Cursor,
 }
 
@@ -118,7 +128,41 @@ pub(crate) fn checked_withdrawal(
     Ok(withdrawal)
 }
 
-impl Relayer {
+impl Context {
+    /// The next range of a scan of the logs `filter` selects (an address and event signatures,
+    /// no block range) on `side` from `cursor` up to block `target`: at most `max_log_range`
+    /// blocks, its logs in chain order and the cursor past it, to be stored together. `None` when
+    /// caught up; an `eth_getLogs` error is returned. The watchdog's scans loop on it; the roles'
+    /// own ([`Context::follow_l1`], [`Context::follow_l2`]) narrow the range on errors instead.
+    pub(crate) async fn next_logs(
+        &self,
+        side: Side,
+        cursor: &Cursor,
+        target: u64,
+        filter: &Filter,
+    ) -> Result<Option<LogRange>> {
+        let Some((from, to)) = Self::next_range(cursor, target, self.config.max_log_range) else {
+            return Ok(None);
+        };
+        let chain = self.chain(side);
+        let mut logs = chain
+            .provider
+            .get_logs(&filter.clone().from_block(from).to_block(to))
+            .await
+            .map_err(|e| chain.rpc(format!("eth_getLogs({from}..={to}): {e}")))?;
+        sort_logs(&mut logs);
+        let (to_hash, _) = chain.block(to).await?;
+        Ok(Some(LogRange {
+            from,
+            to,
+            logs,
+            next: Cursor {
+                next_block: to + 1,
+                last_block_hash: Some(to_hash),
+            },
+        }))
+    }
+
     /// Where scanning of `side` resumes.
     async fn cursor_of(&self, side: Side) -> Result<Cursor> {
         let chain = self.chain(side);
@@ -671,10 +715,10 @@ mod tests {
             next_block,
             last_block_hash: None,
         };
-        assert_eq!(Relayer::next_range(&at(0), 10, 4), Some((0, 3)));
-        assert_eq!(Relayer::next_range(&at(8), 10, 4), Some((8, 10)));
-        assert_eq!(Relayer::next_range(&at(10), 10, 1), Some((10, 10)));
-        assert_eq!(Relayer::next_range(&at(11), 10, 4), None);
-        assert_eq!(Relayer::next_range(&at(5), 0, 4), None);
+        assert_eq!(Context::next_range(&at(0), 10, 4), Some((0, 3)));
+        assert_eq!(Context::next_range(&at(8), 10, 4), Some((8, 10)));
+        assert_eq!(Context::next_range(&at(10), 10, 1), Some((10, 10)));
+        assert_eq!(Context::next_range(&at(11), 10, 4), None);
+        assert_eq!(Context::next_range(&at(5), 0, 4), None);
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
-use crate::config::Role;
+use crate::role::Role;
 use crate::store::{Fence, Store};
 
 #[derive(Debug, Default)]

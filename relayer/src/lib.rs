@@ -42,23 +42,26 @@
 
 mod api;
 mod chain;
+mod claim;
 pub mod config;
-mod conservation;
-mod deliver;
+mod consumed;
+mod context;
 mod error;
-mod finalize;
+mod events;
 mod follow;
 mod heads;
 mod lease;
 mod metrics;
 mod monitor;
-mod propose;
+mod payable;
 mod relayer;
+mod role;
+mod roles;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod testing;
 mod txs;
-mod watch_chains;
-mod watchdog;
 
 pub use config::{ConfigArgs, FileConfig, RelayerConfig, Role, Secrets};
 pub use error::Error;

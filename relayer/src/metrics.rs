@@ -6,6 +6,7 @@
 //! [`Metrics`]; what the database knows (cursors, queues, submissions by state, leases) is read
 //! at every scrape, so every relayer sharing a database reports the same totals.
 
+use alloy::primitives::Address;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -40,7 +41,7 @@ struct Inner {
     /// L1 never committed), by a key of the finding.
     watchdog_problems: BTreeMap<String, String>,
     /// The conservation monitor's last check, per L1 token.
-    backing: Vec<crate::conservation::Backing>,
+    backing: Vec<Backing>,
     /// Final outputs the finalize role refuses to pay against (wrong by its own checks), by a key
     /// of the output.
     finalize_problems: BTreeMap<String, String>,
@@ -172,12 +173,12 @@ impl Metrics {
     }
 
     /// Replaces the conservation monitor's figures (empty: not checked, e.g. frozen).
-    pub fn set_backing(&self, backing: Vec<crate::conservation::Backing>) {
+    pub fn set_backing(&self, backing: Vec<Backing>) {
         self.lock().backing = backing;
     }
 
     /// The conservation monitor's last figures.
-    pub fn backing(&self) -> Vec<crate::conservation::Backing> {
+    pub fn backing(&self) -> Vec<Backing> {
         self.lock().backing.clone()
     }
 
@@ -269,7 +270,7 @@ impl Metrics {
             "gauge",
             "1 while a role refuses to act on what the chains show (see the logs and docs/operators.md).",
         );
-        for role in crate::config::Role::ALL.map(|r| r.as_str()) {
+        for role in crate::role::Role::ALL.map(|r| r.as_str()) {
             out.sample(
                 "drawbridge_relayer_halted",
                 &[("role", role)],
@@ -322,8 +323,7 @@ impl Metrics {
             (
                 "drawbridge_relayer_unbacked_supply",
                 "Per L1 token, what L2 holds and is owed beyond L1's escrow (L2 supply + unpaid withdrawals - escrow, at least 0), in the token's smallest unit; positive: unbacked_supply alert.",
-                (|b: &crate::conservation::Backing| b.unbacked())
-                    as fn(&crate::conservation::Backing) -> U256,
+                (|b: &Backing| b.unbacked()) as fn(&Backing) -> U256,
             ),
             (
                 "drawbridge_relayer_l2_supply",
@@ -414,6 +414,40 @@ impl Exposition {
     }
 }
 
+/// One token's backing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Backing {
+    pub l1_token: Address,
+    /// The BridgedToken on L2, `None` before the token's first deposit was processed.
+    pub l2_token: Option<Address>,
+    pub l2_supply: U256,
+    pub unpaid: U256,
+    pub escrow: U256,
+}
+
+impl Backing {
+    /// What L2 holds (and is owed through pending withdrawals) beyond L1's escrow; 0 when backed.
+    pub fn unbacked(&self) -> U256 {
+        self.l2_supply
+            .saturating_add(self.unpaid)
+            .saturating_sub(self.escrow)
+    }
+
+    /// The watchdog finding of an unbacked token (key, text), if it is unbacked.
+    pub fn problem(&self) -> Option<(String, String)> {
+        let unbacked = self.unbacked();
+        (!unbacked.is_zero()).then(|| {
+            (
+                format!("unbacked:{}", self.l1_token),
+                format!(
+                    "token {} is unbacked by {unbacked}: L2 supply {} + unpaid withdrawals {} exceed the L1 escrow {}",
+                    self.l1_token, self.l2_supply, self.unpaid, self.escrow
+                ),
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,7 +518,7 @@ mod tests {
     fn conservation_gauges_are_per_token() {
         let m = Metrics::default();
         let token = alloy::primitives::Address::repeat_byte(0xab);
-        m.set_backing(vec![crate::conservation::Backing {
+        m.set_backing(vec![Backing {
             l1_token: token,
             l2_token: None,
             l2_supply: U256::from(9u64),

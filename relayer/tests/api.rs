@@ -71,7 +71,7 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
     let mut env = test_env().await;
     env.config.api_listen = Some("127.0.0.1:0".parse().unwrap());
     // Far above the devnet account's balance on L1: the low-balance alert must fire there only.
-    env.config.l1_min_balance = ether(1_000_000_000);
+    env.config.l1_min_balance = units(1_000_000_000);
     let devnet = &env.devnet;
     let relayer = Relayer::new(env.config.clone()).await.unwrap();
     let api: SocketAddr = relayer.api_address().expect("the API is bound");
@@ -84,7 +84,7 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
     deposit_eth(
         devnet,
         user,
-        &[(user.address(), ether(3)), (fresh_address("x"), ether(1))],
+        &[(user.address(), units(3)), (fresh_address("x"), units(1))],
     )
     .await;
     wait_delivered(devnet, &env.config.database_url, 2).await;
@@ -120,14 +120,14 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
     assert_eq!(m["kind"], "deposit");
     assert_eq!(m["state"], "delivered");
     assert_eq!(m["recipient"], user.address().to_string());
-    assert_eq!(m["amount"], ether(3).to_string());
+    assert_eq!(m["amount"], units(3).to_string());
     assert_eq!(http_get(api, "/messages/2").await.0, 404);
     assert_eq!(http_get(api, "/messages/minus-one").await.0, 400);
 
     // A withdrawal: initiated, in its challenge window with seconds left, then finalized.
     let l2_bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = l2_bridge
-        .withdraw(Address::ZERO, fresh_address("api withdrawal"), ether(1))
+        .withdraw(Address::ZERO, fresh_address("api withdrawal"), units(1))
         .send()
         .await
         .unwrap()
@@ -162,7 +162,7 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
                 .unwrap()
                 .parse()
                 .unwrap();
-            assert!(drawbridge_merkle::verify(
+            assert!(drawbridge_protocol::verify(
                 leaf,
                 w["nonce"].as_u64().unwrap(),
                 &siblings,
@@ -172,7 +172,7 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
         (state == "finalized").then_some(w)
     })
     .await;
-    assert_eq!(final_view["amount"], ether(1).to_string());
+    assert_eq!(final_view["amount"], units(1).to_string());
     // By leaf as well; malformed and unknown hashes.
     let (code, by_leaf, _) = http_get(
         api,

@@ -13,7 +13,7 @@ use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
 use drawbridge_relayer::Role;
 
 use common::*;

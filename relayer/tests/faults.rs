@@ -212,7 +212,7 @@ async fn made_up_logs_are_never_stored_published_or_relayed_and_the_relayer_reco
         l1_chain_id: devnet.deployment.l1.chain_id,
         l1_bridge: devnet.deployment.l1.l1_bridge,
         recipient: thief,
-        amount: ether(1_000),
+        amount: units(1_000),
     });
     deposit_eth(devnet, user, &deposits(2, 4)).await;
     let text = wait_for("the made-up logs refused", || async {

@@ -24,7 +24,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_devnet::{Devnet, DevnetOptions, Governance};
-use drawbridge_merkle::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
 use drawbridge_relayer::{RelayerConfig, Role, Store};
 use serde_json::Value;
 
@@ -133,7 +133,7 @@ async fn forge_and_withdraw(
         sender: mallory.address(),
         recipient: mallory.address(),
         token: Address::ZERO,
-        amount: ether(4),
+        amount: units(4),
         data: Default::default(),
     };
     let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
@@ -176,10 +176,10 @@ async fn forge_and_withdraw(
     assert_eq!(processed_event.leaf, forged_leaf);
     assert_eq!(
         l2_balance(devnet, Address::ZERO, mallory.address()).await,
-        ether(4)
+        units(4)
     );
     let receipt = mallory_l2
-        .withdraw(Address::ZERO, mallory.address(), ether(4))
+        .withdraw(Address::ZERO, mallory.address(), units(4))
         .send()
         .await
         .unwrap()
@@ -311,9 +311,9 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
         .unwrap();
 
     // 1. Alice's 5 ETH, delivered and covered by an output; the monitor finds ETH fully backed.
-    deposit_eth(&devnet, &alice, &[(alice.address(), ether(5))]).await;
+    deposit_eth(&devnet, &alice, &[(alice.address(), units(5))]).await;
     wait_for("Alice's deposit on L2", || async {
-        (l2_balance(&devnet, Address::ZERO, alice.address()).await == ether(5)).then_some(())
+        (l2_balance(&devnet, Address::ZERO, alice.address()).await == units(5)).then_some(())
     })
     .await;
     wait_for("an output covering the deposit", || async {
@@ -325,10 +325,10 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     .await;
     let backed = wait_for("the monitor to see ETH on both chains", || async {
         let b = eth_backing(watchdog_api).await?;
-        (b["l2_supply"] == ether(5).to_string()).then_some(b)
+        (b["l2_supply"] == units(5).to_string()).then_some(b)
     })
     .await;
-    assert_eq!(backed["l1_escrow"], ether(5).to_string(), "{backed}");
+    assert_eq!(backed["l1_escrow"], units(5).to_string(), "{backed}");
     assert_eq!(backed["unbacked"], "0", "{backed}");
     let (_, _, text) = http_get(watchdog_api, "/metrics").await;
     let eth_series = format!(
@@ -374,7 +374,7 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
         (b["unbacked"] != "0").then_some(b)
     })
     .await;
-    assert_eq!(backing["unbacked"], ether(4).to_string(), "{backing}");
+    assert_eq!(backing["unbacked"], units(4).to_string(), "{backing}");
     let (code, health, _) = http_get(watchdog_api, "/health").await;
     assert_eq!(code, 503, "{health}");
     let problems = health["problems"].to_string();
@@ -400,12 +400,12 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     assert_ne!(committed, tree.root());
     let backing = wait_for("the escrow of Bob's wei in the monitor", || async {
         let b = eth_backing(watchdog_api).await?;
-        (b["l1_escrow"] == (ether(5) + U256::from(1u64)).to_string()).then_some(b)
+        (b["l1_escrow"] == (units(5) + U256::from(1u64)).to_string()).then_some(b)
     })
     .await;
     assert_eq!(
         backing["unbacked"],
-        (ether(4) - U256::from(1u64)).to_string(),
+        (units(4) - U256::from(1u64)).to_string(),
         "{backing}"
     );
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -487,7 +487,7 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     );
     assert_eq!(
         l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        ether(5) + U256::from(1u64)
+        units(5) + U256::from(1u64)
     );
     for s in submissions(&honest_url).await {
         let work: Value = serde_json::from_str(&s.work).unwrap();
@@ -615,13 +615,13 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
         .unwrap();
 
     // 1. Alice deposits 5 ETH and withdraws 1 ETH on L2; a good output covering it becomes final.
-    deposit_eth(&devnet, &alice, &[(alice.address(), ether(5))]).await;
+    deposit_eth(&devnet, &alice, &[(alice.address(), units(5))]).await;
     wait_for("Alice's deposit on L2", || async {
-        (l2_balance(&devnet, Address::ZERO, alice.address()).await == ether(5)).then_some(())
+        (l2_balance(&devnet, Address::ZERO, alice.address()).await == units(5)).then_some(())
     })
     .await;
     let receipt = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &alice))
-        .withdraw(Address::ZERO, alice.address(), ether(1))
+        .withdraw(Address::ZERO, alice.address(), units(1))
         .send()
         .await
         .unwrap()
@@ -722,7 +722,7 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
     );
     assert_eq!(
         l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        ether(4) + U256::from(1u64),
+        units(4) + U256::from(1u64),
         "Alice's 1 ETH paid, nothing else"
     );
 
@@ -777,6 +777,6 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
     );
     assert_eq!(
         l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        ether(4) + U256::from(1u64)
+        units(4) + U256::from(1u64)
     );
 }

@@ -176,7 +176,7 @@ async fn sigkill_storm_every_message_delivered_and_every_withdrawal_paid_exactly
     // messages), then deposits to fresh recipients in waves while the storm goes on.
     let users: Vec<PrivateKeySigner> = devnet.accounts.users[..4].to_vec();
     let gwei = U256::from(1_000_000_000u64);
-    let funding = ether(10);
+    let funding = units(10);
     for user in &users {
         deposit_eth(devnet, user, &[(user.address(), funding)]).await;
     }

@@ -29,18 +29,18 @@ async fn deposits_are_delivered_in_order_exactly_once() {
         devnet,
         alice,
         &[
-            (carol, ether(1)),
-            (alice.address(), ether(2)),
-            (carol, ether(3)),
+            (carol, units(1)),
+            (alice.address(), units(2)),
+            (carol, units(3)),
         ],
     )
     .await;
-    deposit_eth(devnet, bob, &[(carol, ether(4)), (bob.address(), ether(5))]).await;
+    deposit_eth(devnet, bob, &[(carol, units(4)), (bob.address(), units(5))]).await;
     deposit_token(devnet, alice, carol, U256::from(1_000u64)).await;
     deposit_eth(
         devnet,
         alice,
-        &[(carol, ether(6)), (bob.address(), ether(7))],
+        &[(carol, units(6)), (bob.address(), units(7))],
     )
     .await;
     deposit_token(devnet, bob, bob.address(), U256::from(250u64)).await;
@@ -49,15 +49,15 @@ async fn deposits_are_delivered_in_order_exactly_once() {
     wait_delivered(devnet, &url, 9).await;
     assert_eq!(
         l2_balance(devnet, Address::ZERO, carol).await,
-        ether(1 + 3 + 4 + 6)
+        units(1 + 3 + 4 + 6)
     );
     assert_eq!(
         l2_balance(devnet, Address::ZERO, alice.address()).await,
-        ether(2)
+        units(2)
     );
     assert_eq!(
         l2_balance(devnet, Address::ZERO, bob.address()).await,
-        ether(5 + 7)
+        units(5 + 7)
     );
     let token = devnet.test_token();
     assert_eq!(l2_balance(devnet, token, carol).await, U256::from(1_000u64));
@@ -69,7 +69,7 @@ async fn deposits_are_delivered_in_order_exactly_once() {
     // Nothing more happens: no message is delivered twice.
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(processed(devnet).await, 9);
-    assert_eq!(l2_balance(devnet, Address::ZERO, carol).await, ether(14));
+    assert_eq!(l2_balance(devnet, Address::ZERO, carol).await, units(14));
     running.stop().await;
 
     let all = submissions(&url).await;
@@ -237,9 +237,9 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
     let user = &devnet.accounts.users[3];
     let running = start(env.config.clone()).await;
 
-    deposit_eth(devnet, user, &[(user.address(), ether(5))]).await;
+    deposit_eth(devnet, user, &[(user.address(), units(5))]).await;
     wait_for("the deposit on L2", || async {
-        (l2_balance(devnet, Address::ZERO, user.address()).await == ether(5)).then_some(())
+        (l2_balance(devnet, Address::ZERO, user.address()).await == units(5)).then_some(())
     })
     .await;
 
@@ -248,7 +248,7 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
     assert_eq!(l1.get_balance(recipient).await.unwrap(), U256::ZERO);
     let l2_bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = l2_bridge
-        .withdraw(Address::ZERO, recipient, ether(2))
+        .withdraw(Address::ZERO, recipient, units(2))
         .send()
         .await
         .unwrap()
@@ -258,11 +258,11 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
     assert!(receipt.status());
     assert_eq!(
         l2_balance(devnet, Address::ZERO, user.address()).await,
-        ether(3)
+        units(3)
     );
 
     wait_for("the withdrawal paid on L1", || async {
-        (l1.get_balance(recipient).await.unwrap() == ether(2)).then_some(())
+        (l1.get_balance(recipient).await.unwrap() == units(2)).then_some(())
     })
     .await;
     let l1_bridge = IL1Bridge::new(devnet.deployment.l1.l1_bridge, l1.clone());
@@ -270,7 +270,7 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
 
     // Later outputs cover the same withdrawal: it must not be paid again.
     tokio::time::sleep(Duration::from_secs(10)).await;
-    assert_eq!(l1.get_balance(recipient).await.unwrap(), ether(2));
+    assert_eq!(l1.get_balance(recipient).await.unwrap(), units(2));
     running.stop().await;
 
     let all = submissions(&url).await;
@@ -286,7 +286,7 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
     assert_eq!(withdrawals.len(), 1);
     assert!(withdrawals[0].finalized);
     assert_eq!(withdrawals[0].withdrawal.recipient, recipient);
-    assert_eq!(withdrawals[0].withdrawal.amount, ether(2));
+    assert_eq!(withdrawals[0].withdrawal.amount, units(2));
     store.close().await;
 }
 

@@ -147,13 +147,13 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     let running = start(env.config.clone()).await;
 
     // A first deposit, delivered normally.
-    deposit_eth(devnet, alice, &[(carol, ether(1))]).await;
+    deposit_eth(devnet, alice, &[(carol, units(1))]).await;
     wait_delivered(devnet, &url, 1).await;
 
     // 1. anvil_reorg. Mining stops; Bob's deposit of 7 ETH to Dave is mined alone in block B.
     interval_mining(&l1_url, 0).await;
     let (raw_dave, hash_dave) =
-        signed_deposit(&l1_url, l1_chain, bridge, bob, dave, ether(7)).await;
+        signed_deposit(&l1_url, l1_chain, bridge, bob, dave, units(7)).await;
     send_raw(&l1_url, &raw_dave).await;
     rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
     let b = receipt_block(&l1_url, hash_dave)
@@ -180,7 +180,7 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     // (the chain gets shorter).
     let snapshot = rpc(&l1_url, "evm_snapshot", serde_json::json!([])).await;
     let (raw_frank, hash_frank) =
-        signed_deposit(&l1_url, l1_chain, bridge, alice, frank, ether(3)).await;
+        signed_deposit(&l1_url, l1_chain, bridge, alice, frank, units(3)).await;
     send_raw(&l1_url, &raw_frank).await;
     rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
     rpc(&l1_url, "evm_mine", serde_json::json!([])).await;
@@ -217,9 +217,9 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     assert_eq!(status, 200, "{health}");
 
     // Another deposit takes the message nonce the removed one had: Erin gets exactly it.
-    deposit_eth(devnet, alice, &[(erin, ether(2))]).await;
+    deposit_eth(devnet, alice, &[(erin, units(2))]).await;
     wait_delivered(devnet, &url, 2).await;
-    assert_eq!(l2_balance(devnet, Address::ZERO, erin).await, ether(2));
+    assert_eq!(l2_balance(devnet, Address::ZERO, erin).await, units(2));
     assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, U256::ZERO);
 
     // The very same signed deposit to Dave is included again (its account nonce is still free):
@@ -230,11 +230,11 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     })
     .await;
     wait_delivered(devnet, &url, 3).await;
-    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, ether(7));
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, units(7));
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(processed(devnet).await, 3);
-    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, ether(7));
-    assert_eq!(l2_balance(devnet, Address::ZERO, carol).await, ether(1));
+    assert_eq!(l2_balance(devnet, Address::ZERO, dave).await, units(7));
+    assert_eq!(l2_balance(devnet, Address::ZERO, carol).await, units(1));
     assert_eq!(l2_balance(devnet, Address::ZERO, frank).await, U256::ZERO);
     running.stop().await;
 
@@ -268,7 +268,7 @@ async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_s
     let carol = fresh_address("deep carol");
     let running = start(env.config.clone()).await;
 
-    deposit_eth(devnet, user, &[(carol, ether(1))]).await;
+    deposit_eth(devnet, user, &[(carol, units(1))]).await;
     wait_delivered(devnet, &url, 1).await;
     let store = Store::open(&url).await.unwrap();
     let ingested = store.messages(0, 1).await.unwrap()[0].l1_block;
@@ -320,7 +320,7 @@ async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_s
 
     // Halted means halted: a new deposit is not delivered.
     let before = processed(devnet).await;
-    deposit_eth(devnet, user, &[(carol, ether(2))]).await;
+    deposit_eth(devnet, user, &[(carol, units(2))]).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(processed(devnet).await, before);
     running.stop().await;
@@ -358,7 +358,7 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
         fresh_address("l2 reorg kept"),
     );
     let running = start(env.config.clone()).await;
-    deposit_eth(devnet, user, &[(user.address(), ether(5))]).await;
+    deposit_eth(devnet, user, &[(user.address(), units(5))]).await;
     wait_delivered(devnet, &url, 1).await;
 
     // L2 stops; a withdrawal of 2 ETH is mined alone, followed by the propose and finalize
@@ -378,7 +378,7 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
             drawbridge_bindings::IL2Bridge::withdrawCall {
                 l1Token: Address::ZERO,
                 l1Recipient: gone,
-                amount: ether(2),
+                amount: units(2),
             }
             .abi_encode(),
         )
@@ -420,7 +420,7 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     send_raw(&l2_url, &raw).await;
     let l2_user = IL2BridgeInstance::new(l2_bridge, l2(devnet, user));
     let receipt = l2_user
-        .withdraw(Address::ZERO, kept, ether(1))
+        .withdraw(Address::ZERO, kept, units(1))
         .send()
         .await
         .unwrap()
@@ -431,14 +431,14 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     assert!(receipt_block(&l2_url, hash).await.is_some());
     let l1 = l1(devnet, &devnet.accounts.challenger);
     wait_for("both withdrawals paid", || async {
-        (l1.get_balance(kept).await.unwrap() == ether(1)
-            && l1.get_balance(gone).await.unwrap() == ether(2))
+        (l1.get_balance(kept).await.unwrap() == units(1)
+            && l1.get_balance(gone).await.unwrap() == units(2))
         .then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_secs(8)).await;
-    assert_eq!(l1.get_balance(gone).await.unwrap(), ether(2));
-    assert_eq!(l1.get_balance(kept).await.unwrap(), ether(1));
+    assert_eq!(l1.get_balance(gone).await.unwrap(), units(2));
+    assert_eq!(l1.get_balance(kept).await.unwrap(), units(1));
     let stored = store.withdrawals().await.unwrap();
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0].withdrawal.recipient, gone);

@@ -88,7 +88,7 @@ async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
     deposit_eth(
         devnet,
         &devnet.accounts.users[0],
-        &[(recipient, ether(1)), (recipient, ether(2))],
+        &[(recipient, units(1)), (recipient, units(2))],
     )
     .await;
 
@@ -128,7 +128,7 @@ async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
     interval_mining(&l2_url, 1).await;
     wait_delivered(devnet, &url, 2).await;
     running.stop().await;
-    assert_eq!(l2_balance(devnet, Address::ZERO, recipient).await, ether(3));
+    assert_eq!(l2_balance(devnet, Address::ZERO, recipient).await, units(3));
 
     let attempts = store.attempts(&publish).await.unwrap();
     let mined = store
@@ -173,7 +173,7 @@ async fn dropped_transactions_are_resent_taken_nonces_recovered_and_work_done_by
 
     // 1. Dropped: the node forgets the relayer's transaction; the relayer broadcasts it again.
     interval_mining(&l2_url, 0).await;
-    deposit_eth(devnet, user, &[(recipient, ether(1))]).await;
+    deposit_eth(devnet, user, &[(recipient, units(1))]).await;
     let dropped = in_flight(&store, "publish_root", &[]).await;
     rpc(
         &l2_url,
@@ -197,7 +197,7 @@ async fn dropped_transactions_are_resent_taken_nonces_recovered_and_work_done_by
     // 2. Nonce taken: while the relayer's transaction waits, another sender with the same key
     // uses its nonce (a self-transfer paying more replaces it in the pool) and is mined.
     interval_mining(&l2_url, 0).await;
-    deposit_eth(devnet, user, &[(recipient, ether(2))]).await;
+    deposit_eth(devnet, user, &[(recipient, units(2))]).await;
     let taken = in_flight(&store, "publish_root", &[dropped.tx_hash]).await;
     let relayer_key = l2(devnet, &devnet.accounts.relayer);
     let intruder = TransactionRequest::default()
@@ -235,7 +235,7 @@ async fn dropped_transactions_are_resent_taken_nonces_recovered_and_work_done_by
     // tip land in the same block; the copy goes first, the relayer's reverts, and that counts
     // as done.
     interval_mining(&l2_url, 0).await;
-    deposit_eth(devnet, user, &[(recipient, ether(4))]).await;
+    deposit_eth(devnet, user, &[(recipient, units(4))]).await;
     let publish = in_flight(&store, "publish_root", &[dropped.tx_hash, taken.tx_hash]).await;
     rpc(&l2_url, "evm_mine", serde_json::json!([])).await;
     assert!(has_receipt(&l2_url, publish.tx_hash).await);
@@ -285,7 +285,7 @@ async fn dropped_transactions_are_resent_taken_nonces_recovered_and_work_done_by
     tokio::time::sleep(Duration::from_secs(3)).await;
     running.stop().await;
     assert_eq!(processed(devnet).await, 3);
-    assert_eq!(l2_balance(devnet, Address::ZERO, recipient).await, ether(7));
+    assert_eq!(l2_balance(devnet, Address::ZERO, recipient).await, units(7));
     let oracle = IL1RootOracle::new(
         devnet.deployment.l2.root_oracle,
         l2(devnet, &devnet.accounts.challenger),

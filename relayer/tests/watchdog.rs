@@ -13,14 +13,14 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use alloy::sol_types::SolInterface;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
-use drawbridge_merkle::{MerkleTree, Withdrawal};
+use drawbridge_protocol::{MerkleTree, Withdrawal};
 use drawbridge_relayer::{RelayerConfig, Role};
 use serde_json::Value;
 
 use common::*;
 
 /// A watchdog relayer: the challenger's key, its own database, its own API port.
-fn watchdog_config(env: &TestEnv) -> (RelayerConfig, SocketAddr) {
+fn watchdog_config(env: &RelayerBed) -> (RelayerConfig, SocketAddr) {
     let mut config = env.config.clone();
     config.signer = env.devnet.accounts.challenger.clone();
     config.roles = [Role::Watchdog].into_iter().collect();
@@ -37,7 +37,7 @@ fn watchdog_config(env: &TestEnv) -> (RelayerConfig, SocketAddr) {
 }
 
 /// The fields of L2 block `block` as an honest proposer reads them.
-async fn honest_claim(env: &TestEnv, block: u64) -> (B256, B256, B256, u64, B256) {
+async fn honest_claim(env: &RelayerBed, block: u64) -> (B256, B256, B256, u64, B256) {
     let l2 = l2(&env.devnet, &env.devnet.accounts.relayer);
     let header = l2
         .get_block_by_number(block.into())
@@ -60,7 +60,7 @@ async fn honest_claim(env: &TestEnv, block: u64) -> (B256, B256, B256, u64, B256
 }
 
 /// A block the watchdog's L2 node has confirmed (2 confirmations) and that is above `after`.
-async fn confirmed_l2_block(env: &TestEnv, after: u64) -> u64 {
+async fn confirmed_l2_block(env: &RelayerBed, after: u64) -> u64 {
     let l2 = l2(&env.devnet, &env.devnet.accounts.relayer);
     wait_for("a confirmed L2 block", || async {
         let head = l2.get_block_number().await.unwrap();
@@ -71,7 +71,7 @@ async fn confirmed_l2_block(env: &TestEnv, after: u64) -> u64 {
 }
 
 /// The devnet proposer (the relayer's key) posts an output directly.
-async fn propose(env: &TestEnv, block: u64, claim: (B256, B256, B256, u64, B256)) {
+async fn propose(env: &RelayerBed, block: u64, claim: (B256, B256, B256, u64, B256)) {
     let oracle = IOutputOracle::new(
         env.devnet.deployment.l1.output_oracle,
         l1(&env.devnet, &env.devnet.accounts.relayer),
@@ -122,13 +122,13 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
 
     // Escrow holds a real deposit, which the liar will try to take.
     let alice = &devnet.accounts.users[0];
-    deposit_eth(devnet, alice, &[(alice.address(), ether(3))]).await;
+    deposit_eth(devnet, alice, &[(alice.address(), units(3))]).await;
     let l1_provider = l1(devnet, &liar);
     let escrow_before = l1_provider
         .get_balance(devnet.deployment.l1.l1_bridge)
         .await
         .unwrap();
-    assert!(escrow_before >= ether(3));
+    assert!(escrow_before >= units(3));
 
     // Output 0: the real block hash, state root and message count, but a withdrawal root holding a
     // fake 3 ETH withdrawal to the liar.
@@ -137,7 +137,7 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
         sender: liar.address(),
         recipient: liar.address(),
         l1_token: Address::ZERO,
-        amount: ether(3),
+        amount: units(3),
     };
     let mut tree = MerkleTree::new();
     tree.push(fake.leaf(
@@ -392,16 +392,16 @@ async fn honest_outputs_are_never_challenged_and_an_unknown_l1_root_raises_an_al
     deposit_eth(
         devnet,
         user,
-        &[(user.address(), ether(4)), (user.address(), ether(1))],
+        &[(user.address(), units(4)), (user.address(), units(1))],
     )
     .await;
     wait_for("the deposits on L2", || async {
-        (l2_balance(devnet, Address::ZERO, user.address()).await == ether(5)).then_some(())
+        (l2_balance(devnet, Address::ZERO, user.address()).await == units(5)).then_some(())
     })
     .await;
     let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = bridge
-        .withdraw(Address::ZERO, user.address(), ether(2))
+        .withdraw(Address::ZERO, user.address(), units(2))
         .send()
         .await
         .unwrap()
@@ -432,7 +432,7 @@ async fn honest_outputs_are_never_challenged_and_an_unknown_l1_root_raises_an_al
         "{findings}"
     );
     // The outputs covering the withdrawal carry a non-empty withdrawal tree, and were found right.
-    let empty = drawbridge_merkle::empty_root().to_string();
+    let empty = drawbridge_protocol::empty_root().to_string();
     assert!(
         outputs.iter().any(|o| o["verdict"] == "ok"
             && o["l2_block_number"].as_u64().unwrap() >= withdrawal_block

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {L1Message} from "../Types.sol";
+import {IGoverned} from "./IGoverned.sol";
+
 /// @title L1 side of Drawbridge: escrow, the L1->L2 message tree and withdrawal finalization.
-interface IL1Bridge {
+/// @dev Governance (`setGovernance`, `governance`, `GovernanceChanged`, `NotGovernance`, `InvalidParameters`)
+/// comes from `IGoverned`; `L1Message` is the file-level struct of `Types.sol`.
+interface IL1Bridge is IGoverned {
     /// @notice A withdrawal as recorded in the L2 withdrawal tree.
     struct Withdrawal {
         uint64 nonce;
@@ -31,18 +36,6 @@ interface IL1Bridge {
         uint64 forcedInclusionWindow;
     }
 
-    /// @notice An L1->L2 message exactly as hashed into the message tree (same fields and order as
-    /// `IL2Bridge.L1Message`).
-    struct L1Message {
-        uint8 kind;
-        uint64 nonce;
-        address sender;
-        address recipient;
-        address token;
-        uint256 amount;
-        bytes data;
-    }
-
     event MessageSent(
         uint64 indexed nonce,
         uint8 indexed kind,
@@ -68,8 +61,6 @@ interface IL1Bridge {
     event PauseBoundsChanged(uint64 maxPause, uint64 pauseCooldown);
     /// @notice Added: the `withdrawalRoot` of a settled output was cached (see `cacheOutputRoot`).
     event OutputRootCached(uint256 indexed outputIndex, bytes32 withdrawalRoot);
-    /// @notice Added: the governance (upgrade admin) account changed.
-    event GovernanceChanged(address governance);
     /// @notice A forced withdrawal became L1 message `nonce`; anyone may freeze from `freezeAt` on unless a
     /// final output has processed it by then.
     event ForcedWithdrawalRequested(
@@ -110,8 +101,6 @@ interface IL1Bridge {
     error AlreadyFinalized(uint64 nonce);
     error EthTransferFailed(address recipient);
     error EmptyBatch();
-    error InvalidParameters(string reason);
-    error NotGovernance();
     /// @notice Added: `cacheOutputRoot` needs a settled output (final and past its challenge window).
     error OutputNotSettled(uint256 outputIndex);
     /// @notice Added: deposits and forced withdrawal requests are refused once the bridge is frozen.
@@ -184,8 +173,6 @@ interface IL1Bridge {
     function l2ChainId() external view returns (uint256);
     /// @notice The L2Bridge (the sourceBridge of withdrawal leaves).
     function l2Bridge() external view returns (address);
-    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
-    function governance() external view returns (address);
     /// @notice The account that may pause (the security council).
     function pauser() external view returns (address);
 
@@ -195,8 +182,6 @@ interface IL1Bridge {
     function setPauser(address newPauser) external;
     /// @notice Changes the pause bounds (governance only); both must be non-zero.
     function setPauseBounds(uint64 newMaxPause, uint64 newPauseCooldown) external;
-    /// @notice Hands governance (the upgrade admin) to another account (governance only).
-    function setGovernance(address newGovernance) external;
     /// @notice Whether the bridge is frozen (no deposits, no forced requests, no new outputs). Terminal.
     function frozen() external view returns (bool);
     /// @notice The most recently committed message root and the number of messages it covers (zero before any commit).

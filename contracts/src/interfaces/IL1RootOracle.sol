@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IGoverned} from "./IGoverned.sol";
+
 /// @title Roots of the L1 message tree known on L2 (the sequencer publishes them in the devnet).
-interface IL1RootOracle {
+/// @dev Governance (`setGovernance`, `governance`, `GovernanceChanged`, `NotGovernance`, `InvalidParameters`)
+/// comes from `IGoverned`.
+interface IL1RootOracle is IGoverned {
     event RootPublished(bytes32 indexed root, uint64 count);
     event PublisherChanged(address publisher);
 
     error NotPublisher();
     error ZeroRoot();
-    error NotGovernance();
-    /// @notice Added: initialization or a role change got an unusable value.
-    error InvalidParameters(string reason);
     /// @notice Added: a root must cover at least one message.
     error ZeroCount();
     /// @notice Added: a root that is already known cannot be republished with another count.
     error RootCountMismatch(bytes32 root, uint64 known, uint64 given);
-    /// @notice Added: governance (upgrade admin) changed.
-    event GovernanceChanged(address governance);
 
     /// @notice Makes `root` (covering `count` L1 messages) known on L2. Publisher only.
     function publishRoot(bytes32 root, uint64 count) external;
@@ -33,10 +32,6 @@ interface IL1RootOracle {
 
     /// @notice Changes the publisher (governance only).
     function setPublisher(address newPublisher) external;
-    /// @notice Hands governance (the upgrade admin) to another account (governance only).
-    function setGovernance(address newGovernance) external;
     /// @notice Number of messages covered by `latestRoot()` (the largest published so far).
     function latestCount() external view returns (uint64);
-    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
-    function governance() external view returns (address);
 }

@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @title L2 side of Drawbridge: processes L1 messages in order, mints and burns bridged tokens.
-interface IL2Bridge {
-    /// @notice An L1->L2 message exactly as L1 hashed it.
-    struct L1Message {
-        uint8 kind;
-        uint64 nonce;
-        address sender;
-        address recipient;
-        address token;
-        uint256 amount;
-        bytes data;
-    }
+import {L1Message} from "../Types.sol";
+import {IGoverned} from "./IGoverned.sol";
 
+/// @title L2 side of Drawbridge: processes L1 messages in order, mints and burns bridged tokens.
+/// @dev Governance (`setGovernance`, `governance`, `GovernanceChanged`, `NotGovernance`, `InvalidParameters`)
+/// comes from `IGoverned`; `L1Message` is the file-level struct of `Types.sol`.
+interface IL2Bridge is IGoverned {
     struct InitParams {
         address governance;
         address rootOracle;
@@ -43,8 +37,6 @@ interface IL2Bridge {
         bytes32 leaf
     );
 
-    /// @notice Added: governance (upgrade admin) changed.
-    event GovernanceChanged(address governance);
     /// @notice Forced withdrawal `nonce` was processed: `burnt = min(requested, balance)` of the bridged
     /// `l1Token` was burnt from `account` and, when non-zero, recorded as a withdrawal to `account` on L1.
     event ForcedWithdrawalProcessed(
@@ -64,8 +56,6 @@ interface IL2Bridge {
     error UnknownToken(address l1Token);
     error ZeroAmount();
     error ZeroRecipient();
-    error InvalidParameters(string reason);
-    error NotGovernance();
 
     /// @notice Processes the next messages in nonce order, each proven against `root`.
     function relayMessages(L1Message[] calldata messages, bytes32 root, bytes32[][] calldata proofs) external;
@@ -105,8 +95,4 @@ interface IL2Bridge {
         returns (address l1Token, string memory name, string memory symbol, uint8 decimals);
     /// @notice CREATE2 address of the BridgedToken for `l1Token`, whether deployed yet or not.
     function predictBridgedToken(address l1Token) external view returns (address);
-    /// @notice Hands governance (the upgrade admin) to another account (governance only).
-    function setGovernance(address newGovernance) external;
-    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
-    function governance() external view returns (address);
 }

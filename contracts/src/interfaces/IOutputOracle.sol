@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IGoverned} from "./IGoverned.sol";
+
 /// @title L2 outputs posted to L1 with a bond, challengeable for `challengePeriod`.
-interface IOutputOracle {
+/// @dev Governance (`setGovernance`, `governance`, `GovernanceChanged`, `NotGovernance`, `InvalidParameters`)
+/// comes from `IGoverned`.
+interface IOutputOracle is IGoverned {
     enum OutputStatus {
         None,
         Proposed,
@@ -54,7 +58,6 @@ interface IOutputOracle {
     /// @notice The bonds of deleted outputs in `[fromIndex, toIndex)` were credited back (or had been).
     event DeletedBondsRefunded(uint256 fromIndex, uint256 toIndex);
     /// @notice Added: role changes (governance only).
-    event GovernanceChanged(address governance);
     event CouncilChanged(address council);
     event ProposerChanged(address proposer);
 
@@ -73,8 +76,6 @@ interface IOutputOracle {
     error NothingToWithdraw();
     error TransferFailed();
     error BridgeFrozen();
-    error InvalidParameters(string reason);
-    error NotGovernance();
     /// @notice Added: an output can be challenged once.
     error AlreadyChallenged(uint256 index);
     /// @notice `l1MessageRoot` is not the root L1 committed for exactly `l1MessagesProcessed` messages.
@@ -135,8 +136,6 @@ interface IOutputOracle {
     function setCouncil(address newCouncil) external;
     /// @notice Changes the configured proposer (governance only).
     function setProposer(address newProposer) external;
-    /// @notice Hands governance (the upgrade admin) to another account (governance only).
-    function setGovernance(address newGovernance) external;
     /// @notice Lowest index with an open (unresolved) dispute; `exists` is false when there is none.
     function firstOpenDispute() external view returns (bool exists, uint256 index);
     /// @notice `withdrawalRoot` of the final output `index` and whether it is settled (it can never again stop
@@ -158,6 +157,4 @@ interface IOutputOracle {
     function pendingRefunds() external view returns (uint64 from, uint64 to);
     /// @notice The L1Bridge.
     function l1Bridge() external view returns (address);
-    /// @notice The only account that may upgrade this contract and change its roles (the council timelock).
-    function governance() external view returns (address);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {L1Message} from "../Types.sol";
+
 /// @title Typed, double-hashed leaves of the two Drawbridge trees (docs/design.md "Leaves and the tree").
 /// @notice `inner = keccak256(abi.encode(TYPEHASH, ...fields))`, `leaf = keccak256(abi.encode(inner))`.
 /// A leaf is the hash of 32 bytes and an internal node the hash of 64 bytes, so a leaf is never a node;
@@ -50,6 +52,25 @@ library Hashing {
             mstore(0x00, keccak256(p, 0x140))
             leaf := keccak256(0x00, 0x20)
         }
+    }
+
+    /// @notice Leaf of the L1->L2 message `m` (`dataHash` is `keccak256(m.data)`).
+    function l1MessageLeaf(uint256 sourceChainId, address sourceBridge, L1Message calldata m)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return l1MessageLeaf(
+            sourceChainId,
+            sourceBridge,
+            m.kind,
+            m.nonce,
+            m.sender,
+            m.recipient,
+            m.token,
+            m.amount,
+            keccak256(m.data)
+        );
     }
 
     /// @notice Leaf of an L2->L1 withdrawal.

@@ -14,6 +14,7 @@ import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../../src/interfaces/IOutputOracle.sol";
 import {Hashing} from "../../src/lib/Hashing.sol";
 import {TestToken, FeeOnTransferToken} from "../../src/devnet/TestToken.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice Drives both chains at once for the invariant campaign, in the roles of users (deposit,
 /// withdraw), a relayer (commit + publish roots, relay messages, finalize withdrawals), an honest proposer,
@@ -46,7 +47,7 @@ contract BridgeHandler {
     uint64 internal nextBlock = 1;
 
     // ---- ghost state ----
-    IL2Bridge.L1Message[] internal messages;
+    L1Message[] internal messages;
     bytes32[] internal messageLeaves;
     mapping(uint256 nonce => uint256) public processedCount;
 
@@ -172,7 +173,7 @@ contract BridgeHandler {
             (address recipient, address tok, uint256 amount, bytes memory data, bytes32 leaf) =
                 abi.decode(logs[i].data, (address, address, uint256, bytes, bytes32));
             messages.push(
-                IL2Bridge.L1Message({
+                L1Message({
                     kind: uint8(uint256(logs[i].topics[2])),
                     nonce: uint64(uint256(logs[i].topics[1])),
                     sender: address(uint160(uint256(logs[i].topics[3]))),
@@ -226,10 +227,10 @@ contract BridgeHandler {
     function _batch(uint256 from, uint256 to, uint256 count)
         internal
         view
-        returns (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs)
+        returns (L1Message[] memory msgs, bytes32[][] memory proofs)
     {
         bytes32[] memory leaves = messageLeaves;
-        msgs = new IL2Bridge.L1Message[](to - from);
+        msgs = new L1Message[](to - from);
         proofs = new bytes32[][](to - from);
         for (uint256 i = from; i < to; ++i) {
             msgs[i - from] = messages[i];
@@ -254,7 +255,7 @@ contract BridgeHandler {
         // Half the time everything the root covers (L2 then stands at a count L1 committed: proposable).
         uint256 to = (n >> 8) % 2 == 0 ? count : from + _bound(n, 1, 8);
         if (to > count) to = count;
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, to, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, to, count);
         l2.relayMessages(msgs, rootOracle.latestRoot(), proofs);
         for (uint256 i = from; i < to; ++i) {
             ++processedCount[i];
@@ -268,7 +269,7 @@ contract BridgeHandler {
         uint256 from = l2.l1MessagesProcessed();
         if (from >= messages.length) return;
         uint256 count = messages.length;
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, from + 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, from + 1, count);
         bytes32 root;
         uint256 k = seed % 3;
         if (k == 1) root = keccak256(abi.encode("unknown", seed));
@@ -291,7 +292,7 @@ contract BridgeHandler {
             if (processed + 1 >= count) return;
             from = processed + 1 + (seed % (count - processed - 1)); // skip ahead
         }
-        (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, from + 1, count);
+        (L1Message[] memory msgs, bytes32[][] memory proofs) = _batch(from, from + 1, count);
         try l2.relayMessages(msgs, rootOracle.latestRoot(), proofs) {
             outOfOrderAccepted = true;
         } catch {}

@@ -15,6 +15,7 @@ import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../../src/interfaces/IOutputOracle.sol";
 import {Hashing} from "../../src/lib/Hashing.sol";
 import {TestToken} from "../../src/devnet/TestToken.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice Drives both chains (one EVM, chain ids 900/901) through deposits, L2 withdrawals and transfers,
 /// forced withdrawals, relaying, honest outputs, pauses, freezes, escapes, refunds ("reclaims") and
@@ -63,7 +64,7 @@ contract EscapeHandler {
     mapping(address l1Token => uint256) public deposited;
     mapping(address l1Token => uint256) public paid;
 
-    IL2Bridge.L1Message[] internal messages;
+    L1Message[] internal messages;
     bytes32[] internal messageLeaves;
     mapping(uint256 nonce => uint64) internal requestedAt; // forced withdrawals
     uint64[] internal forcedNonces;
@@ -217,7 +218,7 @@ contract EscapeHandler {
             (address recipient, address tok, uint256 amount, bytes memory data, bytes32 leaf) =
                 abi.decode(logs[i].data, (address, address, uint256, bytes, bytes32));
             messages.push(
-                IL2Bridge.L1Message({
+                L1Message({
                     kind: uint8(uint256(logs[i].topics[2])),
                     nonce: uint64(uint256(logs[i].topics[1])),
                     sender: address(uint160(uint256(logs[i].topics[3]))),
@@ -333,7 +334,7 @@ contract EscapeHandler {
             if (to == from) return;
         }
         bytes32[] memory leaves = messageLeaves;
-        IL2Bridge.L1Message[] memory batch = new IL2Bridge.L1Message[](to - from);
+        L1Message[] memory batch = new L1Message[](to - from);
         bytes32[][] memory proofs = new bytes32[][](to - from);
         for (uint256 i = from; i < to; ++i) {
             batch[i - from] = messages[i];
@@ -508,7 +509,7 @@ contract EscapeHandler {
         if (l2.bridgedToken(t) == address(0)) return; // a forged first deposit would need metadata
         uint64 nonce = l2.l1MessagesProcessed();
         amount = 1 + amount % 40 ether;
-        IL2Bridge.L1Message memory m = IL2Bridge.L1Message({
+        L1Message memory m = L1Message({
             kind: 1, nonce: nonce, sender: ATTACKER, recipient: ATTACKER, token: t, amount: amount, data: ""
         });
         bytes32 leaf = Hashing.l1MessageLeaf(
@@ -519,7 +520,7 @@ contract EscapeHandler {
         bytes32 root = MerkleRef.root(leaves, nonce + 1);
         vm.prank(publisher);
         rootOracle.publishRoot(root, nonce + 1);
-        IL2Bridge.L1Message[] memory batch = new IL2Bridge.L1Message[](1);
+        L1Message[] memory batch = new L1Message[](1);
         batch[0] = m;
         bytes32[][] memory proofs = new bytes32[][](1);
         proofs[0] = MerkleRef.proof(leaves, nonce + 1, nonce);
@@ -787,10 +788,10 @@ contract EscapeHandler {
         bool triedRefused;
         for (uint256 k; k < count; ++k) {
             uint256 nonce = (seed % count + k) % count;
-            IL2Bridge.L1Message memory m = messages[nonce];
+            L1Message memory m = messages[nonce];
             bool refundable = nonce >= from && m.kind == 1 && !refunded[nonce];
             if (!refundable && triedRefused) continue;
-            IL1Bridge.L1Message memory asL1 = IL1Bridge.L1Message({
+            L1Message memory asL1 = L1Message({
                 kind: m.kind,
                 nonce: m.nonce,
                 sender: m.sender,

@@ -11,6 +11,7 @@ import {OutputOracle} from "../../src/OutputOracle.sol";
 import {TestToken} from "../../src/devnet/TestToken.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice The L1 side of EscapeScenario against the real-anvil vectors in `test/vectors/escape-vectors.json`
 /// (written by `test/vectors/escape/generate.sh`). Only L1 runs in this EVM: the L1 contracts are deployed
@@ -70,7 +71,7 @@ abstract contract EscapeFixture is Fixture {
     /// @dev Sends the scenario's L1 messages up to (excluding) nonce `to`, in order, and checks each leaf
     /// against the one anvil's L2 bridge accepted.
     function sendScenario(uint256 to) internal {
-        IL2Bridge.L1Message[] memory m = EscapeScenario.messages();
+        L1Message[] memory m = EscapeScenario.messages();
         bytes32[] memory expected = EscapeScenario.leaves();
         for (uint256 i = scenarioSent; i < to; ++i) {
             if (m[i].kind == 2) {
@@ -159,9 +160,9 @@ abstract contract EscapeFixture is Fixture {
     }
 
     /// @dev The L1 message `nonce` as IL1Bridge's struct (for refundDeposit).
-    function sentAsL1(uint256 nonce) internal view returns (IL1Bridge.L1Message memory) {
-        IL2Bridge.L1Message memory m = sentMessages[nonce];
-        return IL1Bridge.L1Message({
+    function sentAsL1(uint256 nonce) internal view returns (L1Message memory) {
+        L1Message memory m = sentMessages[nonce];
+        return L1Message({
             kind: m.kind,
             nonce: m.nonce,
             sender: m.sender,

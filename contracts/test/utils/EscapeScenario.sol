@@ -5,6 +5,7 @@ import {Vm} from "./Vm.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {Hashing} from "../../src/lib/Hashing.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice The scenario behind `test/vectors/escape-vectors.json`, shared by the script that plays its L2
 /// side on a real anvil (`test/vectors/escape/EscapeScenario.s.sol`) and by the tests that play its L1 side
@@ -89,19 +90,19 @@ library EscapeScenario {
         address token,
         uint256 amount,
         bytes memory data
-    ) private pure returns (IL2Bridge.L1Message memory) {
+    ) private pure returns (L1Message memory) {
         address a = user(who);
-        return IL2Bridge.L1Message({
+        return L1Message({
             kind: kind, nonce: nonce, sender: a, recipient: a, token: token, amount: amount, data: data
         });
     }
 
     /// @dev The nine L1 messages, as L1Bridge emits them.
-    function messages() internal pure returns (IL2Bridge.L1Message[] memory m) {
+    function messages() internal pure returns (L1Message[] memory m) {
         uint8 d = Hashing.KIND_DEPOSIT;
         uint8 f = Hashing.KIND_FORCED_WITHDRAWAL;
         address tt = l1Token();
-        m = new IL2Bridge.L1Message[](MESSAGE_COUNT);
+        m = new L1Message[](MESSAGE_COUNT);
         m[0] = _message(0, d, "alice", address(0), 10 ether, abi.encode("Ether", "ETH", uint8(18)));
         m[1] = _message(1, d, "bob", address(0), 5 ether, "");
         m[2] = _message(2, d, "alice", tt, 1000e18, abi.encode("Test Token", "TT", uint8(18)));
@@ -114,7 +115,7 @@ library EscapeScenario {
     }
 
     function leaves() internal pure returns (bytes32[] memory l) {
-        IL2Bridge.L1Message[] memory m = messages();
+        L1Message[] memory m = messages();
         l = new bytes32[](m.length);
         for (uint256 i; i < m.length; ++i) {
             l[i] = Hashing.l1MessageLeaf(

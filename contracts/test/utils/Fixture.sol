@@ -16,6 +16,7 @@ import {TestToken} from "../../src/devnet/TestToken.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../../src/interfaces/IOutputOracle.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice Both chains in one EVM, deployed exactly as in production (implementation + ERC1967Proxy with
 /// the initializer as constructor data, proxy addresses predicted from the deployer's nonce). The chain id
@@ -52,7 +53,7 @@ abstract contract Fixture is Test {
     TestToken internal token;
 
     /// @dev Every L1 message sent so far, as emitted, and its leaf.
-    IL2Bridge.L1Message[] internal sentMessages;
+    L1Message[] internal sentMessages;
     bytes32[] internal messageLeaves;
     /// @dev Every L2 withdrawal so far and its leaf.
     IL1Bridge.Withdrawal[] internal sentWithdrawals;
@@ -182,7 +183,7 @@ abstract contract Fixture is Test {
             uint64 nonce = uint64(uint256(logs[i].topics[1]));
             require(nonce == sentMessages.length, "fixture: message order");
             sentMessages.push(
-                IL2Bridge.L1Message({
+                L1Message({
                     kind: uint8(uint256(logs[i].topics[2])),
                     nonce: nonce,
                     sender: address(uint160(uint256(logs[i].topics[3]))),
@@ -244,9 +245,9 @@ abstract contract Fixture is Test {
     function messageProofs(uint256 from, uint256 to, uint256 count)
         internal
         view
-        returns (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs)
+        returns (L1Message[] memory msgs, bytes32[][] memory proofs)
     {
-        msgs = new IL2Bridge.L1Message[](to - from);
+        msgs = new L1Message[](to - from);
         proofs = new bytes32[][](to - from);
         bytes32[] memory leaves = messageLeaves;
         for (uint256 i = from; i < to; ++i) {
@@ -261,7 +262,7 @@ abstract contract Fixture is Test {
         onL2();
         uint256 from = l2.l1MessagesProcessed();
         if (from < count) {
-            (IL2Bridge.L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(from, count, count);
+            (L1Message[] memory msgs, bytes32[][] memory proofs) = messageProofs(from, count, count);
             vm.prank(relayer);
             l2.relayMessages(msgs, root, proofs);
         }

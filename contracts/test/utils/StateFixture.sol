@@ -5,6 +5,7 @@ import {Fixture} from "./Fixture.sol";
 import {Mpt} from "./Mpt.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {Hashing} from "../../src/lib/Hashing.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice Fixture whose outputs carry REAL Merkle-Patricia state roots of the L2 side, so that `escape` can
 /// be played after a freeze: at each proposal the L2 storage of the bridged tokens (ETH and the test token)
@@ -136,8 +137,8 @@ abstract contract StateFixture is Fixture {
     }
 
     /// @dev L1 message `nonce` as IL1Bridge's struct (for refundDeposit).
-    function sentAsL1(uint256 nonce) internal view returns (IL1Bridge.L1Message memory) {
-        return IL1Bridge.L1Message({
+    function sentAsL1(uint256 nonce) internal view returns (L1Message memory) {
+        return L1Message({
             kind: sentMessages[nonce].kind,
             nonce: sentMessages[nonce].nonce,
             sender: sentMessages[nonce].sender,

@@ -27,13 +27,13 @@ pub fn anvil_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/bin/anvil")
 }
 
-pub struct Chain {
+pub struct CouncilChain {
     pub anvil: AnvilInstance,
     pub deployer: PrivateKeySigner,
     pub provider: DynProvider,
 }
 
-impl Chain {
+impl CouncilChain {
     pub fn start() -> Self {
         let path = anvil_path();
         assert!(
@@ -47,7 +47,7 @@ impl Chain {
             .wallet(EthereumWallet::from(deployer.clone()))
             .connect_http(anvil.endpoint_url())
             .erased();
-        Chain {
+        CouncilChain {
             anvil,
             deployer,
             provider,

@@ -36,7 +36,7 @@ pub fn council(n: u16, seed: u8) -> (Vec<Arc<MemberSecret>>, AddressBook) {
     (members, book)
 }
 
-pub struct Harness {
+pub struct CoordinatorHarness {
     pub url: String,
     pub client: Client,
     pub coordinator: Coordinator,
@@ -46,7 +46,7 @@ pub struct Harness {
     server: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for Harness {
+impl Drop for CoordinatorHarness {
     fn drop(&mut self) {
         self.server.abort();
     }
@@ -58,7 +58,7 @@ pub async fn start(
     seed: u8,
     submission: Option<Submission>,
     wrap: impl FnOnce(Router) -> Router,
-) -> Harness {
+) -> CoordinatorHarness {
     let (members, book) = council(n, seed);
     let dir = tempfile::tempdir().unwrap();
     let db = format!(
@@ -78,7 +78,7 @@ pub async fn start(
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    Harness {
+    CoordinatorHarness {
         client: Client::new(&url).unwrap(),
         url,
         coordinator,
@@ -97,7 +97,32 @@ pub struct Signer {
     pub nonces: NonceStore,
 }
 
-impl Harness {
+impl Signer {
+    /// Runs `member::sign` on `session`, answering `confirm` at the prompt.
+    pub async fn sign(
+        &self,
+        client: &Client,
+        book: &AddressBook,
+        session: &str,
+        confirm: bool,
+        timeout: Duration,
+    ) -> Result<SignOutcome> {
+        member::sign(
+            client,
+            &self.member,
+            book,
+            &self.key,
+            &self.nonces,
+            session,
+            |_| Ok(confirm),
+            timeout,
+            &mut OsRng,
+        )
+        .await
+    }
+}
+
+impl CoordinatorHarness {
     pub fn signers(&self, keys: &GroupKeys) -> Vec<Signer> {
         self.members
             .iter()
@@ -168,18 +193,7 @@ pub async fn sign_all(
         let (client, book, s, session) =
             (client.clone(), book.clone(), s.clone(), session.to_string());
         tasks.push(tokio::spawn(async move {
-            member::sign(
-                &client,
-                &s.member,
-                &book,
-                &s.key,
-                &s.nonces,
-                &session,
-                |_| Ok(true),
-                STEP_TIMEOUT,
-                &mut OsRng,
-            )
-            .await
+            s.sign(&client, &book, &session, true, STEP_TIMEOUT).await
         }));
     }
     let mut out = Vec::new();

@@ -1,7 +1,7 @@
 //! Shared helpers of the relayer's integration tests: a devnet, a relayer on a SQLite file in a
 //! temporary folder (or a fresh PostgreSQL database), users sending deposits and withdrawals with
 //! the bindings, an HTTP client for the API, an RPC proxy that fails on demand, and wait loops.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, unused_imports)]
 
 pub mod proxy;
 
@@ -9,33 +9,15 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol;
-use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle};
+use drawbridge_bindings::{IL1Bridge, TestToken};
 use drawbridge_devnet::{Devnet, DevnetOptions};
-use drawbridge_relayer::{Error, Relayer, RelayerConfig, Store, Submission, SubmissionState};
+use drawbridge_relayer::{RelayerConfig, Store, Submission, SubmissionState};
+pub use drawbridge_testkit::reads::{l2_balance, message_count, oracle, processed};
+pub use drawbridge_testkit::{DEADLINE, Running, provider, start_relayer as start, units};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-sol! {
-    #[sol(rpc)]
-    interface ITestToken {
-        function mint(address to, uint256 amount) external;
-        function approve(address spender, uint256 amount) external returns (bool);
-        function balanceOf(address account) external view returns (uint256);
-    }
-}
-
-/// How long a wait loop waits before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(120);
-
-pub fn ether(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
-}
 
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -47,13 +29,13 @@ pub fn init_tracing() {
 }
 
 /// A devnet and a relayer configuration for it with its database in a temporary folder.
-pub struct TestEnv {
+pub struct RelayerBed {
     pub devnet: Devnet,
     pub dir: TempDir,
     pub config: RelayerConfig,
 }
 
-pub async fn test_env() -> TestEnv {
+pub async fn test_env() -> RelayerBed {
     init_tracing();
     let devnet = Devnet::start(DevnetOptions::default())
         .await
@@ -65,7 +47,7 @@ pub async fn test_env() -> TestEnv {
     config.tx_timeout = Duration::from_secs(30);
     config.relayer_id = "test".into();
     config.lease_ttl = Duration::from_secs(3);
-    TestEnv {
+    RelayerBed {
         devnet,
         dir,
         config,
@@ -74,7 +56,7 @@ pub async fn test_env() -> TestEnv {
 
 /// Like [`test_env`] on `backend`'s database; `None` when PostgreSQL is asked for and no test
 /// server is configured (outside CI).
-pub async fn test_env_on(backend: drawbridge_relayer::Backend, label: &str) -> Option<TestEnv> {
+pub async fn test_env_on(backend: drawbridge_relayer::Backend, label: &str) -> Option<RelayerBed> {
     let url = match backend {
         drawbridge_relayer::Backend::Sqlite => None,
         drawbridge_relayer::Backend::Postgres => {
@@ -116,46 +98,6 @@ pub fn database_url(dir: &TempDir) -> String {
         "sqlite://{}?mode=rwc",
         dir.path().join("relayer.sqlite").display()
     )
-}
-
-/// A relayer running in a task of this process.
-pub struct Running {
-    handle: JoinHandle<Result<(), Error>>,
-    stop: oneshot::Sender<()>,
-}
-
-pub async fn start(config: RelayerConfig) -> Running {
-    let relayer = Relayer::new(config).await.expect("relayer starts");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let handle = tokio::spawn(relayer.run(async move {
-        let _ = stopped.await;
-    }));
-    Running { handle, stop }
-}
-
-impl Running {
-    /// Graceful stop; the run must end without error.
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(60), self.handle)
-            .await
-            .expect("the relayer stops within a minute")
-            .expect("the relayer task did not panic")
-            .expect("the relayer ran without a fatal error");
-    }
-
-    /// Abrupt stop: the task is dropped wherever it is, as a crash would.
-    pub async fn kill(self) {
-        self.handle.abort();
-        let _ = self.handle.await;
-    }
-}
-
-pub fn provider(url: &str, signer: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer.clone()))
-        .connect_http(url.parse().unwrap())
-        .erased()
 }
 
 pub fn l1(devnet: &Devnet, signer: &PrivateKeySigner) -> DynProvider {
@@ -204,7 +146,7 @@ pub async fn deposit_token(
     amount: U256,
 ) {
     let provider = l1(devnet, user);
-    let token = ITestToken::new(devnet.test_token(), provider.clone());
+    let token = TestToken::new(devnet.test_token(), provider.clone());
     let bridge_address = devnet.deployment.l1.l1_bridge;
     let receipt = token
         .mint(user.address(), amount)
@@ -236,63 +178,13 @@ pub async fn deposit_token(
     assert!(receipt.status(), "token deposit reverted");
 }
 
-/// Balance of the L2 bridged token of `l1_token` (zero before the token exists on L2).
-pub async fn l2_balance(devnet: &Devnet, l1_token: Address, account: Address) -> U256 {
-    let provider = l2(devnet, &devnet.accounts.challenger);
-    let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, provider.clone());
-    let token = bridge.bridgedToken(l1_token).call().await.unwrap();
-    if token == Address::ZERO {
-        return U256::ZERO;
-    }
-    ITestToken::new(token, provider)
-        .balanceOf(account)
-        .call()
-        .await
-        .unwrap()
-}
-
-pub async fn processed(devnet: &Devnet) -> u64 {
-    let provider = l2(devnet, &devnet.accounts.challenger);
-    IL2Bridge::new(devnet.deployment.l2.l2_bridge, provider)
-        .l1MessagesProcessed()
-        .call()
-        .await
-        .unwrap()
-}
-
-pub async fn message_count(devnet: &Devnet) -> u64 {
-    let provider = l1(devnet, &devnet.accounts.challenger);
-    IL1Bridge::new(devnet.deployment.l1.l1_bridge, provider)
-        .messageCount()
-        .call()
-        .await
-        .unwrap()
-}
-
-pub fn oracle(devnet: &Devnet) -> IOutputOracle::IOutputOracleInstance<DynProvider> {
-    IOutputOracle::new(
-        devnet.deployment.l1.output_oracle,
-        l1(devnet, &devnet.accounts.challenger),
-    )
-}
-
 /// Polls `check` every 500 ms until it returns `Some`, failing the test after [`DEADLINE`].
-pub async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
+pub async fn wait_for<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {DEADLINE:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    drawbridge_testkit::wait_for(what, DEADLINE, check).await
 }
 
 /// A distinct fresh account for a test.

@@ -331,8 +331,8 @@ async fn inject_message(
                 .leaf,
         );
     }
-    let message = drawbridge_merkle::L1Message {
-        kind: drawbridge_merkle::MessageKind::Deposit,
+    let message = drawbridge_protocol::L1Message {
+        kind: drawbridge_protocol::MessageKind::Deposit,
         nonce: leaves.len() as u64,
         sender: injection.recipient,
         recipient: injection.recipient,
@@ -342,7 +342,7 @@ async fn inject_message(
     };
     let leaf = message.leaf(injection.l1_chain_id, injection.l1_bridge);
     leaves.push(leaf);
-    let tree = drawbridge_merkle::MerkleTree::from_leaves(leaves).unwrap();
+    let tree = drawbridge_protocol::MerkleTree::from_leaves(leaves).unwrap();
     let block = upstream(
         shared,
         "eth_getBlockByNumber",

@@ -1,5 +1,5 @@
 // The depth-32 incremental binary Keccak Merkle tree and its short proofs (docs/design.md,
-// "Leaves and the tree" and "Proofs are short"), as the contracts and the `merkle` crate compute
+// "Leaves and the tree" and "Proofs are short"), as the contracts and the `protocol` crate compute
 // them.
 import { concat, keccak256, type Hex } from 'viem';
 

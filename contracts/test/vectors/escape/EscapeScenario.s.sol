@@ -10,6 +10,7 @@ import {EscapeScenario} from "../../utils/EscapeScenario.sol";
 import {L2Bridge} from "../../../src/L2Bridge.sol";
 import {L1RootOracle} from "../../../src/L1RootOracle.sol";
 import {IL2Bridge} from "../../../src/interfaces/IL2Bridge.sol";
+import {L1Message} from "../../../src/Types.sol";
 
 /// @notice Plays the L2 side of EscapeScenario on a real chain (anvil, chain id 901) with real
 /// transactions: `run(1)` deploys the L2 contracts and reaches state A, `run(2)` state B, `run(3)` state C.
@@ -67,10 +68,10 @@ contract EscapeScenarioScript {
 
     /// @dev Publishes the root of the first `to` messages and relays messages `from..to-1` against it.
     function _relay(uint256 from, uint256 to) internal {
-        IL2Bridge.L1Message[] memory all = EscapeScenario.messages();
+        L1Message[] memory all = EscapeScenario.messages();
         bytes32[] memory leaves = EscapeScenario.leaves();
         bytes32 root = MerkleRef.root(leaves, to);
-        IL2Bridge.L1Message[] memory batch = new IL2Bridge.L1Message[](to - from);
+        L1Message[] memory batch = new L1Message[](to - from);
         bytes32[][] memory proofs = new bytes32[][](to - from);
         for (uint256 i = from; i < to; ++i) {
             batch[i - from] = all[i];

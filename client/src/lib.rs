@@ -1,0 +1,62 @@
+//! The Drawbridge client library: what the `drawbridge` CLI and the exit prover both need to talk
+//! to the bridge.
+//!
+//! It owns:
+//! - the chain client ([`chain`]): both chains' providers from the deployment file, chain-id
+//!   checks, head and time reads, bounded log scans and transaction sending;
+//! - reads and event scans ([`reads`], [`scan`], [`outputs`]): token metadata, the withdrawal
+//!   tree from L2 events, L1 messages and their delivery, outputs and which one pays;
+//! - revert decoding ([`revert`]): one decoder for every Drawbridge and token custom error;
+//! - signer loading ([`keys`]): one rule, `--keystore` first, else `DRAWBRIDGE_PRIVATE_KEY`;
+//! - amounts and tokens ([`amount`], [`format`](mod@format), [`token`], [`types`]);
+//! - transfer status ([`status`], pure stage logic, and [`progress`], which reads the chains);
+//! - conversions between the contract bindings and the protocol types ([`convert`]);
+//! - its error type, [`ClientError`], whose messages are the ones users see.
+//!
+//! It must not print, log to the terminal or parse command lines: the binaries do that and render
+//! what this crate returns. (The one interaction is [`keys`]' keystore password prompt, on a
+//! terminal only, which reads input rather than reporting anything.) Pure protocol rules (leaves, trees, which output pays) live in
+//! `drawbridge_protocol`, which this crate builds on.
+
+pub mod amount;
+pub mod chain;
+pub mod convert;
+mod error;
+pub mod format;
+pub mod keys;
+pub mod outputs;
+pub mod progress;
+pub mod reads;
+pub mod revert;
+pub mod scan;
+pub mod status;
+pub mod token;
+pub mod types;
+
+pub use chain::{Chain, ChainClient, Context};
+pub use error::{ClientError, error_chain, json_error_body};
+pub use keys::KeySource;
+pub use token::TokenArg;
+pub use types::{Amount, TokenInfo};
+
+use drawbridge_deployment::{Deployment, DeploymentError};
+
+/// Where the binaries look for the deployment file unless told otherwise (written by
+/// `scripts/devnet.sh`).
+pub const DEFAULT_DEPLOYMENT_PATH: &str = ".devnet/deployment.json";
+
+/// Environment variable naming the deployment file.
+pub const DEPLOYMENT_ENV: &str = "DRAWBRIDGE_DEPLOYMENT";
+
+/// Loads the deployment file named on the command line, with a hint when it is missing.
+pub fn load_deployment(path: &std::path::Path) -> Result<Deployment, ClientError> {
+    Deployment::load(path).map_err(|source| {
+        let hint = match &source {
+            DeploymentError::Io { .. } => {
+                " (start a devnet with `bash scripts/devnet.sh`, or pass --deployment PATH / set DRAWBRIDGE_DEPLOYMENT)"
+            }
+            _ => "",
+        };
+        ClientError::Deployment { source, hint }
+    })
+}
