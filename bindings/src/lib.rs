@@ -7,6 +7,12 @@
 //! Calls and events go through the interface bindings (`IL1Bridge`, `IOutputOracle`, `IL2Bridge`,
 //! `IL1RootOracle`): they are the stable surface. The implementation bindings are for deployment
 //! (creation bytecode, initializer encoding) and for tests.
+//!
+//! It holds no logic and depends on no other workspace crate: conversions between these types
+//! and the protocol's own live in `drawbridge-client` (`convert`).
+//!
+//! It holds no logic and depends on no other workspace crate: conversions between these types
+//! and the protocol's own live in `drawbridge-client` (`convert`).
 #![allow(missing_docs, clippy::too_many_arguments)]
 
 use alloy::sol;

@@ -32,7 +32,7 @@ use crate::CliError;
 use crate::args::{BalanceArgs, DepositArgs, FinalizeArgs, StatusArgs, TransferArgs};
 use crate::report::{
     AddressStatus, ApprovalReport, BalanceLine, BalanceReport, DepositReport, FinalizeReport,
-    WithdrawReport,
+    Transfer, WithdrawReport,
 };
 
 fn nonzero_recipient(to: Address) -> Result<Address, CliError> {
@@ -192,12 +192,14 @@ pub async fn deposit(
         info.symbol
     );
     Ok(DepositReport {
-        amount: Amount::new(event.amount, info.decimals),
-        token: info,
-        sender,
-        recipient: event.recipient,
-        nonce,
-        tx_hash: receipt.transaction_hash,
+        transfer: Transfer {
+            amount: Amount::new(event.amount, info.decimals),
+            token: info,
+            sender,
+            recipient: event.recipient,
+            nonce,
+            tx_hash: receipt.transaction_hash,
+        },
         l1_block,
         approval,
         l2_token,
@@ -306,12 +308,14 @@ pub async fn withdraw(
         ctx.deployment.params.challenge_period
     );
     Ok(WithdrawReport {
-        amount: Amount::new(event.amount, decimals),
-        token: info,
-        sender,
-        recipient: event.recipient,
-        nonce,
-        tx_hash: receipt.transaction_hash,
+        transfer: Transfer {
+            amount: Amount::new(event.amount, decimals),
+            token: info,
+            sender,
+            recipient: event.recipient,
+            nonce,
+            tx_hash: receipt.transaction_hash,
+        },
         l2_block,
         l2_token,
         next,

@@ -31,15 +31,46 @@ pub struct ApprovalReport {
     pub approved: Option<String>,
 }
 
-/// Writes a sent transfer: its headline, its labelled rows with the values aligned, and what
-/// happens next.
-fn write_transfer(
-    f: &mut fmt::Formatter<'_>,
-    headline: fmt::Arguments<'_>,
-    rows: &[(&str, &dyn fmt::Display)],
-    next: &str,
-) -> fmt::Result {
-    writeln!(f, "{headline}")?;
+/// What a deposit and a withdrawal report alike (flattened into their JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transfer {
+    /// What was moved.
+    pub token: TokenInfo,
+    /// How much (for a deposit: what arrived in escrow).
+    pub amount: Amount,
+    /// Sender on the chain it left.
+    pub sender: Address,
+    /// Recipient on the other chain.
+    pub recipient: Address,
+    /// Message nonce (deposit) or withdrawal nonce.
+    pub nonce: u64,
+    /// The transaction that sent it.
+    pub tx_hash: B256,
+}
+
+impl Transfer {
+    /// Writes the transfer: its headline (`{verb} {amount} {symbol} from {sender}{from} to
+    /// {recipient}{to}.`), its labelled rows with the values aligned, and what happens next.
+    fn write(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        (verb, from, to): (&str, &str, &str),
+        rows: &[(&str, &dyn fmt::Display)],
+        next: &str,
+    ) -> fmt::Result {
+        writeln!(
+            f,
+            "{verb} {} {} from {}{from} to {}{to}.",
+            self.amount.formatted, self.token.symbol, self.sender, self.recipient
+        )?;
+        write_rows(f, rows)?;
+        write!(f, "Next: {next}")
+    }
+}
+
+/// Writes labelled rows with the values aligned.
+fn write_rows(f: &mut fmt::Formatter<'_>, rows: &[(&str, &dyn fmt::Display)]) -> fmt::Result {
     let width = rows
         .iter()
         .map(|(label, _)| label.len() + 1)
@@ -48,25 +79,17 @@ fn write_transfer(
     for (label, value) in rows {
         writeln!(f, "  {:<width$} {value}", format!("{label}:"))?;
     }
-    write!(f, "Next: {next}")
+    Ok(())
 }
 
 /// Result of `drawbridge deposit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DepositReport {
-    /// What was deposited.
-    pub token: TokenInfo,
-    /// How much was credited (what arrived in escrow).
-    pub amount: Amount,
-    /// L1 sender.
-    pub sender: Address,
-    /// L2 recipient.
-    pub recipient: Address,
-    /// Message nonce on L1.
-    pub nonce: u64,
-    /// Deposit transaction.
-    pub tx_hash: B256,
+    /// What was deposited (credited: what arrived in escrow), from the L1 sender to the L2
+    /// recipient, with its message nonce on L1 and the deposit transaction.
+    #[serde(flatten)]
+    pub transfer: Transfer,
     /// L1 block of the deposit.
     pub l1_block: u64,
     /// The approval step (ERC-20 only).
@@ -90,15 +113,13 @@ impl fmt::Display for DepositReport {
                 )?,
             }
         }
-        write_transfer(
+        let t = &self.transfer;
+        t.write(
             f,
-            format_args!(
-                "Deposited {} {} from {} to {} on L2.",
-                self.amount.formatted, self.token.symbol, self.sender, self.recipient
-            ),
+            ("Deposited", "", " on L2"),
             &[
-                ("message nonce", &self.nonce),
-                ("L1 tx", &self.tx_hash),
+                ("message nonce", &t.nonce),
+                ("L1 tx", &t.tx_hash),
                 ("L1 block", &self.l1_block),
                 ("L2 token", &self.l2_token),
             ],
@@ -111,18 +132,10 @@ impl fmt::Display for DepositReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WithdrawReport {
-    /// What was withdrawn.
-    pub token: TokenInfo,
-    /// How much.
-    pub amount: Amount,
-    /// L2 sender.
-    pub sender: Address,
-    /// L1 recipient.
-    pub recipient: Address,
-    /// Withdrawal nonce.
-    pub nonce: u64,
-    /// Withdrawal transaction.
-    pub tx_hash: B256,
+    /// What was withdrawn, from the L2 sender to the L1 recipient, with the withdrawal nonce and
+    /// the withdrawal transaction.
+    #[serde(flatten)]
+    pub transfer: Transfer,
     /// L2 block of the withdrawal.
     pub l2_block: u64,
     /// The bridged token that was burned.
@@ -133,15 +146,13 @@ pub struct WithdrawReport {
 
 impl fmt::Display for WithdrawReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_transfer(
+        let t = &self.transfer;
+        t.write(
             f,
-            format_args!(
-                "Withdrew {} {} from {} on L2 to {} on L1.",
-                self.amount.formatted, self.token.symbol, self.sender, self.recipient
-            ),
+            ("Withdrew", " on L2", " on L1"),
             &[
-                ("withdrawal nonce", &self.nonce),
-                ("L2 tx", &self.tx_hash),
+                ("withdrawal nonce", &t.nonce),
+                ("L2 tx", &t.tx_hash),
                 ("L2 block", &self.l2_block),
             ],
             &self.next,
@@ -465,12 +476,14 @@ mod tests {
     #[test]
     fn transfer_rows_are_aligned() {
         let report = WithdrawReport {
-            token: TokenInfo::eth(),
-            amount: Amount::new(U256::from(10u8).pow(U256::from(18u8)), 18),
-            sender: Address::ZERO,
-            recipient: Address::ZERO,
-            nonce: 3,
-            tx_hash: B256::ZERO,
+            transfer: Transfer {
+                token: TokenInfo::eth(),
+                amount: Amount::new(U256::from(10u8).pow(U256::from(18u8)), 18),
+                sender: Address::ZERO,
+                recipient: Address::ZERO,
+                nonce: 3,
+                tx_hash: B256::ZERO,
+            },
             l2_block: 9,
             l2_token: Address::ZERO,
             next: "wait".into(),

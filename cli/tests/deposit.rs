@@ -3,7 +3,35 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{CliBed, ether, key_hex};
+use common::{CliBed, Mined, assert_contains, ether, key_hex};
+
+/// `drawbridge [--json] --keystore <keystore> deposit --token eth --amount 1`, with `password` in
+/// DRAWBRIDGE_KEYSTORE_PASSWORD when given.
+fn keystore_deposit(
+    env: &CliBed,
+    keystore: &str,
+    password: Option<&str>,
+    json: bool,
+) -> std::process::Output {
+    let mut cmd = env.cli();
+    if let Some(password) = password {
+        cmd.env("DRAWBRIDGE_KEYSTORE_PASSWORD", password);
+    }
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.args([
+        "--keystore",
+        keystore,
+        "deposit",
+        "--token",
+        "eth",
+        "--amount",
+        "1",
+    ])
+    .output()
+    .unwrap()
+}
 
 #[tokio::test]
 async fn eth_deposit_prints_nonce_and_escrow_grows_by_exactly_the_amount() {
@@ -17,14 +45,10 @@ async fn eth_deposit_prints_nonce_and_escrow_grows_by_exactly_the_amount() {
             &["deposit", "--token", "eth", "--amount", "1.5"],
         )
         .success();
-    assert!(run.stdout.contains("Deposited 1.5 ETH"), "{}", run.stdout);
-    assert!(run.stdout.contains("message nonce: 0"), "{}", run.stdout);
-    assert!(run.stdout.contains("Next: "), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("drawbridge status --deposit 0"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "Deposited 1.5 ETH");
+    assert_contains(&run.stdout, "message nonce: 0");
+    assert_contains(&run.stdout, "Next: ");
+    assert_contains(&run.stdout, "drawbridge status --deposit 0");
     assert_eq!(env.escrow(Address::ZERO).await - before, ether("1.5"));
 
     // --json, to another L2 account.
@@ -55,19 +79,12 @@ async fn eth_deposit_prints_nonce_and_escrow_grows_by_exactly_the_amount() {
     assert_eq!(env.escrow(Address::ZERO).await - before, ether("1.75"));
 
     // Reading needs no key.
-    let status = env
-        .run(None, &["--json", "status", "--deposit", "1"])
-        .success()
-        .json();
+    let status = env.status_json(&["--deposit", "1"]);
     assert_eq!(status["stage"], "sent");
     assert_eq!(status["nonce"], 1);
     assert!(status["waitsFor"].as_str().unwrap().contains("commit"));
     let text = env.run(None, &["status", "--deposit", "0"]).success();
-    assert!(
-        text.stdout.contains("status:    sent on L1"),
-        "{}",
-        text.stdout
-    );
+    assert_contains(&text.stdout, "status:    sent on L1");
 
     let secret = &key_hex(&user)[2..];
     assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
@@ -144,32 +161,14 @@ async fn erc20_deposit_approves_only_when_the_allowance_does_not_cover_it() {
             &["deposit", "--token", &token_s, "--amount", "15.5"],
         )
         .success();
-    assert!(
-        third.stdout.contains("Approved the bridge"),
-        "{}",
-        third.stdout
-    );
-    assert!(
-        third.stdout.contains("message nonce: 2"),
-        "{}",
-        third.stdout
-    );
-    assert!(
-        third.stdout.contains("Deposited 15.5 DBT"),
-        "{}",
-        third.stdout
-    );
+    assert_contains(&third.stdout, "Approved the bridge");
+    assert_contains(&third.stdout, "message nonce: 2");
+    assert_contains(&third.stdout, "Deposited 15.5 DBT");
     assert_eq!(
         env.escrow(token).await,
         U256::from(355u16) * unit / U256::from(10u8)
     );
-    let status = env
-        .run(
-            None,
-            &["--json", "status", "--address", &user.address().to_string()],
-        )
-        .success()
-        .json();
+    let status = env.status_json(&["--address", &user.address().to_string()]);
     assert_eq!(status["deposits"].as_array().unwrap().len(), 3);
     let dbt = status["balances"]
         .as_array()
@@ -341,10 +340,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         .unwrap();
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("DRAWBRIDGE_PRIVATE_KEY is not a valid"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "DRAWBRIDGE_PRIVATE_KEY is not a valid");
     assert!(!stderr.contains("deadbeefcafe"), "{stderr}");
 
     // Missing and malformed deployment files.
@@ -361,11 +357,8 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         .unwrap();
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
-    assert!(
-        stderr.contains("deployment file /nonexistent/deployment.json"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("--deployment PATH"), "{stderr}");
+    assert_contains(&stderr, "deployment file /nonexistent/deployment.json");
+    assert_contains(&stderr, "--deployment PATH");
     let bad = env.dir.path().join("bad.json");
     std::fs::write(&bad, "{ not json").unwrap();
     let malformed = std::process::Command::new(env!("CARGO_BIN_EXE_drawbridge"))
@@ -375,7 +368,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
         .unwrap();
     assert!(!malformed.status.success());
     let stderr = String::from_utf8_lossy(&malformed.stderr);
-    assert!(stderr.contains("is malformed"), "{stderr}");
+    assert_contains(&stderr, "is malformed");
 
     // --json errors are JSON too.
     let run = env
@@ -423,12 +416,8 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
     let token = receipt.contract_address.unwrap();
     drawbridge_bindings::TestToken::new(token, &l1)
         .mint(user.address(), ether("10"))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     let token_s = token.to_string();
 
     let run = env
@@ -437,23 +426,17 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
             &["--json", "deposit", "--token", &token_s, "--amount", "2"],
         )
         .failure();
-    assert!(
-        run.stderr
-            .contains("the deposit failed after the approval went through"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "the deposit failed after the approval went through",
     );
-    assert!(run.stderr.contains("NothingArrived"), "{}", run.stderr);
-    assert!(run.stderr.contains("stands"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("without approving again"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "NothingArrived");
+    assert_contains(&run.stderr, "stands");
+    assert_contains(&run.stderr, "without approving again");
     let json = run.json();
     assert_eq!(json["approvalStands"], true);
     let approval_tx = json["approvalTx"].as_str().unwrap().to_string();
-    assert!(run.stderr.contains(&approval_tx), "{}", run.stderr);
+    assert_contains(&run.stderr, &approval_tx);
     let allowance = drawbridge_bindings::TestToken::new(token, &l1)
         .allowance(user.address(), env.devnet.deployment.l1.l1_bridge)
         .call()
@@ -491,58 +474,19 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     let escrow = env.escrow(Address::ZERO).await;
 
     // Wrong password, and no password without a terminal: refused, nothing sent, not echoed.
-    let out = env
-        .cli()
-        .env("DRAWBRIDGE_KEYSTORE_PASSWORD", "hunter2-wrong")
-        .args([
-            "--keystore",
-            keystore,
-            "deposit",
-            "--token",
-            "eth",
-            "--amount",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let out = keystore_deposit(&env, keystore, Some("hunter2-wrong"), false);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("wrong password"), "{stderr}");
+    assert_contains(&stderr, "wrong password");
     assert!(!stderr.contains("hunter2"), "{stderr}");
-    let out = env
-        .cli()
-        .args([
-            "--keystore",
-            keystore,
-            "deposit",
-            "--token",
-            "eth",
-            "--amount",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let out = keystore_deposit(&env, keystore, None, false);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("DRAWBRIDGE_KEYSTORE_PASSWORD"), "{stderr}");
+    assert_contains(&stderr, "DRAWBRIDGE_KEYSTORE_PASSWORD");
     assert_eq!(env.escrow(Address::ZERO).await, escrow);
 
     // The right password signs as the keystore's account.
-    let out = env
-        .cli()
-        .env("DRAWBRIDGE_KEYSTORE_PASSWORD", "drawbridge test")
-        .args([
-            "--json",
-            "--keystore",
-            keystore,
-            "deposit",
-            "--token",
-            "eth",
-            "--amount",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let out = keystore_deposit(&env, keystore, Some("drawbridge test"), true);
     assert!(
         out.status.success(),
         "{}",
@@ -562,17 +506,9 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     let run = env
         .run(Some(&user), &["deposit", "--token", "eth", "--amount", "1"])
         .failure();
-    assert!(
-        run.stderr.contains("the bridge is paused until"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("BridgePaused(until: "),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("s left"), "{}", run.stderr);
+    assert_contains(&run.stderr, "the bridge is paused until");
+    assert_contains(&run.stderr, "BridgePaused(until: ");
+    assert_contains(&run.stderr, "s left");
     assert_eq!(env.l1_nonce(user.address()).await, nonce);
     assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
 }

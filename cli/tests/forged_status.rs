@@ -5,13 +5,10 @@
 
 mod common;
 
-use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
-use alloy::sol_types::SolEvent;
 use common::CliBed;
-use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
-use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
+use drawbridge_bindings::IL1Bridge;
+use drawbridge_testkit::reads::message_sent;
+use drawbridge_testkit::{ForgedDeposit, Mined, units};
 
 #[tokio::test]
 async fn a_deposit_whose_nonce_l2_processed_with_another_leaf_is_not_delivered() {
@@ -34,68 +31,12 @@ async fn a_deposit_whose_nonce_l2_processed_with_another_leaf_is_not_delivered()
     assert!(status.get("whatToDo").is_none(), "{status}");
 
     // The root publisher's key relays a made-up 4 ETH deposit to Mallory at nonce 1.
-    let l1 = env.l1(&alice);
-    let sent = l1
-        .get_logs(
-            &Filter::new()
-                .address(d.l1.l1_bridge)
-                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
-                .from_block(d.l1.deploy_block),
-        )
-        .await
-        .unwrap();
-    let real_leaf = sent[0]
-        .log_decode::<IL1Bridge::MessageSent>()
-        .unwrap()
-        .inner
-        .data
-        .leaf;
-    let forged = L1Message {
-        kind: MessageKind::Deposit,
-        nonce: 1,
-        sender: mallory.address(),
-        recipient: mallory.address(),
-        token: Address::ZERO,
-        amount: U256::from(4u64) * U256::from(10u64).pow(U256::from(18u64)),
-        data: Default::default(),
-    };
-    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
-    let tree = MerkleTree::from_leaves([real_leaf, forged_leaf]).unwrap();
+    let sent = message_sent(&env.l1, &d).await;
+    let forged = ForgedDeposit::new(&d, &[sent[0].leaf], mallory.address(), units(4));
+    let forged_leaf = forged.leaf;
     let publisher = env.l2(&env.devnet.accounts.relayer);
-    assert!(
-        IL1RootOracle::new(d.l2.root_oracle, &publisher)
-            .publishRoot(tree.root(), 2)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
-    );
-    assert!(
-        IL2Bridge::new(d.l2.l2_bridge, env.l2(&mallory))
-            .relayMessages(
-                vec![IL2Bridge::L1Message {
-                    kind: forged.kind.as_u8(),
-                    nonce: forged.nonce,
-                    sender: forged.sender,
-                    recipient: forged.recipient,
-                    token: forged.token,
-                    amount: forged.amount,
-                    data: forged.data.clone(),
-                }],
-                tree.root(),
-                vec![tree.proof(1, 2).unwrap()],
-            )
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
-    );
+    assert!(forged.publish(&d, &publisher).await.status());
+    assert!(forged.relay(&d, &env.l2(&mallory)).await.status());
 
     // Bob's real deposit takes nonce 1 on L1; its root is committed. L2 counts 2 processed.
     env.run(
@@ -106,12 +47,8 @@ async fn a_deposit_whose_nonce_l2_processed_with_another_leaf_is_not_delivered()
     assert!(
         IL1Bridge::new(d.l1.l1_bridge, env.l1(&bob))
             .commitMessageRoot()
-            .send()
+            .mined()
             .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
             .status()
     );
     let status = env

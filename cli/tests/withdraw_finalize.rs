@@ -6,9 +6,35 @@ mod common;
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
-use common::{CliBed, eventually};
+use alloy::providers::{DynProvider, Provider};
+use alloy::signers::local::PrivateKeySigner;
+use common::{CliBed, Run, assert_contains, eventually};
 use drawbridge_client::revert::erc20::IERC20;
+
+/// `drawbridge withdraw --token <token> --amount <amount> --to <to>` as `user`, which must succeed.
+fn withdraw_to(
+    env: &CliBed,
+    user: &PrivateKeySigner,
+    json: bool,
+    (token, amount): (&str, &str),
+    to: Address,
+) -> Run {
+    let to = to.to_string();
+    let args = [
+        "withdraw", "--token", token, "--amount", amount, "--to", &to,
+    ];
+    let args: Vec<&str> = json.then_some("--json").into_iter().chain(args).collect();
+    env.run(Some(user), &args).success()
+}
+
+/// `who`'s balance of the ERC-20 `token` on `chain`.
+async fn erc20_balance(chain: &DynProvider, token: Address, who: Address) -> U256 {
+    IERC20::new(token, chain)
+        .balanceOf(who)
+        .call()
+        .await
+        .unwrap()
+}
 
 #[tokio::test]
 async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
@@ -29,103 +55,51 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
         &["deposit", "--token", &token_s, "--amount", "20"],
     )
     .success();
-    let st = env
-        .run(None, &["--json", "status", "--deposit", "0"])
-        .success()
-        .json();
+    let st = env.status_json(&["--deposit", "0"]);
     assert_eq!(st["stage"], "sent");
 
     // The relayer's part, by hand: commit, publish, relay.
     env.relay_all().await;
     for nonce in ["0", "1"] {
-        let st = env
-            .run(None, &["--json", "status", "--deposit", nonce])
-            .success()
-            .json();
+        let st = env.status_json(&["--deposit", nonce]);
         assert_eq!(st["stage"], "delivered", "{st}");
         assert!(st["l2TxHash"].as_str().unwrap().starts_with("0x"));
         assert_eq!(st["timeLeft"], 0);
     }
     let text = env.run(None, &["status", "--deposit", "1"]).success();
-    assert!(text.stdout.contains("delivered on L2"), "{}", text.stdout);
+    assert_contains(&text.stdout, "delivered on L2");
 
     // Withdraw both on L2 to fresh L1 addresses (so balances move by exactly the amounts).
     let eth_to = Address::repeat_byte(0xe1);
     let token_to = Address::repeat_byte(0xe2);
-    let w0 = env
-        .run(
-            Some(&user),
-            &[
-                "--json",
-                "withdraw",
-                "--token",
-                "eth",
-                "--amount",
-                "0.5",
-                "--to",
-                &eth_to.to_string(),
-            ],
-        )
-        .success()
-        .json();
+    let w0 = withdraw_to(&env, &user, true, ("eth", "0.5"), eth_to).json();
     assert_eq!(w0["nonce"], 0);
     assert_eq!(w0["amount"]["raw"], "500000000000000000");
-    let w1 = env
-        .run(
-            Some(&user),
-            &[
-                "withdraw",
-                "--token",
-                &token_s,
-                "--amount",
-                "7.25",
-                "--to",
-                &token_to.to_string(),
-            ],
-        )
-        .success();
-    assert!(w1.stdout.contains("withdrawal nonce: 1"), "{}", w1.stdout);
-    assert!(
-        w1.stdout.contains("drawbridge finalize --nonce 1"),
-        "{}",
-        w1.stdout
-    );
+    let w1 = withdraw_to(&env, &user, false, (&token_s, "7.25"), token_to);
+    assert_contains(&w1.stdout, "withdrawal nonce: 1");
+    assert_contains(&w1.stdout, "drawbridge finalize --nonce 1");
 
     // L2 balances went down.
     let l2 = env.l2(&user);
     let l2_bridge = drawbridge_bindings::IL2Bridge::new(env.devnet.deployment.l2.l2_bridge, &l2);
     let l2_eth = l2_bridge.bridgedToken(Address::ZERO).call().await.unwrap();
     assert_eq!(
-        IERC20::new(l2_eth, &l2)
-            .balanceOf(user.address())
-            .call()
-            .await
-            .unwrap(),
+        erc20_balance(&l2, l2_eth, user.address()).await,
         common::ether("1.5")
     );
 
     // Not covered by any output yet.
-    let st = env
-        .run(None, &["--json", "status", "--withdrawal", "0"])
-        .success()
-        .json();
+    let st = env.status_json(&["--withdrawal", "0"]);
     assert_eq!(st["stage"], "initiated", "{st}");
     let early = env
         .run(Some(&user), &["finalize", "--nonce", "0"])
         .failure();
-    assert!(
-        early.stderr.contains("not yet covered by an output"),
-        "{}",
-        early.stderr
-    );
+    assert_contains(&early.stderr, "not yet covered by an output");
 
     // The proposer posts an output at the L2 head.
     let index = env.propose_output().await;
     assert_eq!(index, 0);
-    let st = env
-        .run(None, &["--json", "status", "--withdrawal", "1"])
-        .success()
-        .json();
+    let st = env.status_json(&["--withdrawal", "1"]);
     if st["stage"] == "covered" {
         assert_eq!(st["outputIndex"], 0);
         let left = st["timeLeft"].as_u64().unwrap();
@@ -134,8 +108,8 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
             let early = env
                 .run(Some(&user), &["finalize", "--nonce", "1"])
                 .failure();
-            assert!(early.stderr.contains("not final yet"), "{}", early.stderr);
-            assert!(early.stderr.contains("s left"), "{}", early.stderr);
+            assert_contains(&early.stderr, "not final yet");
+            assert_contains(&early.stderr, "s left");
         }
     } else {
         assert_eq!(st["stage"], "final", "{st}");
@@ -146,16 +120,13 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
         "the output to become final",
         Duration::from_secs(60),
         || async {
-            let st = env
-                .run(None, &["--json", "status", "--withdrawal", "0"])
-                .success()
-                .json();
+            let st = env.status_json(&["--withdrawal", "0"]);
             (st["stage"] == "final").then_some(())
         },
     )
     .await;
     let text = env.run(None, &["status", "--withdrawal", "0"]).success();
-    assert!(text.stdout.contains("ready to finalize"), "{}", text.stdout);
+    assert_contains(&text.stdout, "ready to finalize");
 
     // Finalize: paid exactly once.
     let l1 = env.l1(&user);
@@ -178,20 +149,9 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
     let fin = env
         .run(Some(&user), &["finalize", "--nonce", "1", "--output", "0"])
         .success();
-    assert!(
-        fin.stdout.contains("Finalized withdrawal 1"),
-        "{}",
-        fin.stdout
-    );
+    assert_contains(&fin.stdout, "Finalized withdrawal 1");
     let paid = U256::from(725u16) * unit / U256::from(100u8);
-    assert_eq!(
-        IERC20::new(token, &l1)
-            .balanceOf(token_to)
-            .call()
-            .await
-            .unwrap(),
-        paid
-    );
+    assert_eq!(erc20_balance(&l1, token, token_to).await, paid);
     assert_eq!(escrow_token - env.escrow(token).await, paid);
 
     // A second finalize fails and changes nothing.
@@ -199,11 +159,7 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
     let again = env
         .run(Some(&user), &["finalize", "--nonce", "0"])
         .failure();
-    assert!(
-        again.stderr.contains("AlreadyFinalized"),
-        "{}",
-        again.stderr
-    );
+    assert_contains(&again.stderr, "AlreadyFinalized");
     let again = env
         .run(
             Some(&user),
@@ -218,38 +174,25 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
     );
     assert_eq!(env.l1_nonce(user.address()).await, nonce_before);
     assert_eq!(l1.get_balance(eth_to).await.unwrap(), common::ether("0.5"));
-    assert_eq!(
-        IERC20::new(token, &l1)
-            .balanceOf(token_to)
-            .call()
-            .await
-            .unwrap(),
-        paid
-    );
+    assert_eq!(erc20_balance(&l1, token, token_to).await, paid);
     assert_eq!(
         escrow_eth - env.escrow(Address::ZERO).await,
         common::ether("0.5")
     );
 
     // Status reports the end of the road.
-    let st = env
-        .run(None, &["--json", "status", "--withdrawal", "0"])
-        .success()
-        .json();
+    let st = env.status_json(&["--withdrawal", "0"]);
     assert_eq!(st["stage"], "finalized", "{st}");
     assert_eq!(st["outputIndex"], 0);
     assert!(st["finalizedTxHash"].as_str().unwrap().starts_with("0x"));
-    let all = env
-        .run(None, &["--json", "status", "--address", &user_s])
-        .success()
-        .json();
+    let all = env.status_json(&["--address", &user_s]);
     assert_eq!(all["deposits"].as_array().unwrap().len(), 2);
     let withdrawals = all["withdrawals"].as_array().unwrap();
     assert_eq!(withdrawals.len(), 2);
     assert!(withdrawals.iter().all(|w| w["stage"] == "finalized"));
     let text = env.run(None, &["status", "--address", &user_s]).success();
-    assert!(text.stdout.contains("Withdrawals (2):"), "{}", text.stdout);
-    assert!(text.stdout.contains("finalized on L1"), "{}", text.stdout);
+    assert_contains(&text.stdout, "Withdrawals (2):");
+    assert_contains(&text.stdout, "finalized on L1");
     let balance = env
         .run(None, &["--json", "balance", "--address", &user_s])
         .success()
@@ -265,10 +208,7 @@ async fn withdraw_then_finalize_pays_exactly_once_without_a_relayer() {
     )
     .success();
     env.propose_output().await;
-    let st = env
-        .run(None, &["--json", "status", "--withdrawal", "2"])
-        .success()
-        .json();
+    let st = env.status_json(&["--withdrawal", "2"]);
     assert!(st["stage"] == "covered" || st["stage"] == "final", "{st}");
     if st["stage"] == "covered" {
         assert_eq!(st["outputIndex"], 1);
@@ -287,33 +227,9 @@ async fn finalize_never_uses_an_output_that_does_not_match_l2() {
         .success();
     env.relay_all().await;
     let (to_a, to_b) = (Address::repeat_byte(0xe3), Address::repeat_byte(0xe4));
-    env.run(
-        Some(&user),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "0.5",
-            "--to",
-            &to_a.to_string(),
-        ],
-    )
-    .success();
+    withdraw_to(&env, &user, false, ("eth", "0.5"), to_a);
     assert_eq!(env.propose_output().await, 0);
-    env.run(
-        Some(&user),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "0.25",
-            "--to",
-            &to_b.to_string(),
-        ],
-    )
-    .success();
+    withdraw_to(&env, &user, false, ("eth", "0.25"), to_b);
     // Output 1 covers both withdrawals but lies about their root.
     let fake = alloy::primitives::B256::repeat_byte(0x11);
     assert_eq!(env.propose_output_with_root(Some(fake)).await, 1);
@@ -322,10 +238,7 @@ async fn finalize_never_uses_an_output_that_does_not_match_l2() {
         "output 1 to become final",
         Duration::from_secs(60),
         || async {
-            let st = env
-                .run(None, &["--json", "status", "--withdrawal", "1"])
-                .success()
-                .json();
+            let st = env.status_json(&["--withdrawal", "1"]);
             (st["stage"] != "covered").then_some(st)
         },
     )
@@ -339,19 +252,10 @@ async fn finalize_never_uses_an_output_that_does_not_match_l2() {
             .contains("does not match"),
         "{st}"
     );
-    let st = env
-        .run(None, &["--json", "status", "--withdrawal", "0"])
-        .success()
-        .json();
+    let st = env.status_json(&["--withdrawal", "0"]);
     assert_eq!(st["stage"], "final", "{st}");
     assert_eq!(st["outputIndex"], 0, "{st}");
-    let all = env
-        .run(
-            None,
-            &["--json", "status", "--address", &user.address().to_string()],
-        )
-        .success()
-        .json();
+    let all = env.status_json(&["--address", &user.address().to_string()]);
     assert_eq!(all["withdrawals"][0]["stage"], "final", "{all}");
     assert_eq!(all["withdrawals"][1]["stage"], "outputMismatch", "{all}");
 
@@ -363,13 +267,8 @@ async fn finalize_never_uses_an_output_that_does_not_match_l2() {
         &["finalize", "--nonce", "0", "--output", "1"][..],
     ] {
         let run = env.run(Some(&user), args).failure();
-        assert!(
-            run.stderr
-                .contains("output 1 claims withdrawal root 0x1111"),
-            "{}",
-            run.stderr
-        );
-        assert!(run.stderr.contains("the output is wrong"), "{}", run.stderr);
+        assert_contains(&run.stderr, "output 1 claims withdrawal root 0x1111");
+        assert_contains(&run.stderr, "the output is wrong");
     }
     assert_eq!(env.l1_nonce(user.address()).await, nonce);
     let l1 = env.l1(&user);

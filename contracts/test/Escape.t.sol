@@ -29,6 +29,14 @@ contract EscapeTest is EscapeFixture {
     uint64 internal constant FREEZE_NONCE = 8;
 
     /// @dev Scenario messages 0..8 sent, outputs A (final), B (final), C (not final yet), frozen on nonce 8.
+    /// @dev Sends the scenario with honest outputs A (after 4 messages) and B (after all 9).
+    function _proposeAB() internal {
+        sendScenario(4);
+        proposeState("A");
+        sendScenario(9);
+        proposeState("B");
+    }
+
     function _freezeAtB() internal {
         _freeze(stateRootOf("B"), true, true);
     }
@@ -185,10 +193,7 @@ contract EscapeTest is EscapeFixture {
     // ------------------------------------------------------------------------------------------------
 
     function test_freeze_snapshotsNewestFinalOutput_succeeds() public {
-        sendScenario(4);
-        proposeState("A");
-        sendScenario(9);
-        proposeState("B");
+        _proposeAB();
         uint256 freezeAt = l1.forcedWithdrawalFreezeAt(FREEZE_NONCE);
         vm.warp(freezeAt - CHALLENGE_PERIOD + 1);
         proposeState("C");
@@ -899,10 +904,7 @@ contract EscapeTest is EscapeFixture {
     /// (EIP-7702, here `vm.etch`): the escape rule compares addresses (`msg.sender == tx.origin == account`),
     /// so a key holder may batch its own claims.
     function test_escapeHatch_severalCallsInOneTransaction_succeeds() public {
-        sendScenario(4);
-        proposeState("A");
-        sendScenario(9);
-        proposeState("B");
+        _proposeAB();
         vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
         (bytes[] memory apE, bytes[] memory spE,) = proofOf("B", "eth", "alice");
         (bytes[] memory apT, bytes[] memory spT,) = proofOf("B", "tt", "alice");
@@ -920,10 +922,7 @@ contract EscapeTest is EscapeFixture {
     /// @dev The same batch contract at a stranger's address (a contract, or a relayer's EIP-7702 code) cannot
     /// escape alice's balance: only alice's own transaction can (`SenderNotEOA`).
     function test_escapeHatch_batchForAnotherAccount_reverts() public {
-        sendScenario(4);
-        proposeState("A");
-        sendScenario(9);
-        proposeState("B");
+        _proposeAB();
         vm.warp(l1.forcedWithdrawalFreezeAt(FREEZE_NONCE));
         (bytes[] memory apE, bytes[] memory spE,) = proofOf("B", "eth", "alice");
         EscapeBatch batch = new EscapeBatch();

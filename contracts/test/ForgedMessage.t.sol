@@ -42,18 +42,9 @@ contract ForgedMessageTest is StateFixture {
     // helpers
     // ------------------------------------------------------------------------------------------------
 
+    /// @dev The leaf of `m` as L2 computes it (L1's chain id and bridge).
     function _leaf(L1Message memory m) internal view returns (bytes32) {
-        return Hashing.l1MessageLeaf(
-            L1_CHAIN_ID,
-            address(l1),
-            m.kind,
-            m.nonce,
-            m.sender,
-            m.recipient,
-            m.token,
-            m.amount,
-            keccak256(m.data)
-        );
+        return l2.l1MessageLeaf(m);
     }
 
     function _forgedDeposit(uint64 nonce, uint256 amount) internal view returns (L1Message memory) {

@@ -6,6 +6,8 @@ import {MerkleRef} from "./utils/MerkleRef.sol";
 import {MerkleHarness} from "./utils/MerkleHarness.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {IncrementalMerkle} from "../src/lib/IncrementalMerkle.sol";
+import {IL1Bridge} from "../src/interfaces/IL1Bridge.sol";
+import {L1Message} from "../src/Types.sol";
 
 /// @title Cross-implementation vectors: test/vectors/merkle-vectors.json
 /// @notice Computes the vectors with the real libraries (Hashing, IncrementalMerkle) and compares them with
@@ -57,24 +59,6 @@ contract VectorsTest is Test {
 
     uint256 internal constant TREE_LEAVES = 70;
 
-    struct Msg {
-        uint8 kind;
-        uint64 nonce;
-        address sender;
-        address recipient;
-        address token;
-        uint256 amount;
-        bytes data;
-    }
-
-    struct Wd {
-        uint64 nonce;
-        address sender;
-        address recipient;
-        address l1Token;
-        uint256 amount;
-    }
-
     MerkleHarness internal harness;
 
     function setUp() public {
@@ -85,22 +69,22 @@ contract VectorsTest is Test {
     // The vectors
     // ------------------------------------------------------------------------------------------------
 
-    function messages() internal pure returns (Msg[] memory m) {
-        m = new Msg[](10);
+    function messages() internal pure returns (L1Message[] memory m) {
+        m = new L1Message[](10);
         // first ETH deposit: announces ETH
-        m[0] = Msg(1, 0, ALICE, ALICE, address(0), 1 ether, abi.encode("Ether", "ETH", uint8(18)));
+        m[0] = L1Message(1, 0, ALICE, ALICE, address(0), 1 ether, abi.encode("Ether", "ETH", uint8(18)));
         // later ETH deposit: empty data
-        m[1] = Msg(1, 1, ALICE, BOB, address(0), 0.5 ether, "");
+        m[1] = L1Message(1, 1, ALICE, BOB, address(0), 0.5 ether, "");
         // first deposit of TOKEN_A with its metadata
-        m[2] = Msg(1, 2, BOB, BOB, TOKEN_A, 1000e18, abi.encode("Test Token", "TT", uint8(18)));
-        m[3] = Msg(1, 3, BOB, ALICE, TOKEN_A, 1, "");
+        m[2] = L1Message(1, 2, BOB, BOB, TOKEN_A, 1000e18, abi.encode("Test Token", "TT", uint8(18)));
+        m[3] = L1Message(1, 3, BOB, ALICE, TOKEN_A, 1, "");
         // first deposit of TOKEN_B, 6 decimals
-        m[4] = Msg(1, 4, CAROL, CAROL, TOKEN_B, 2_500_000, abi.encode("USD Coin", "USDC", uint8(6)));
+        m[4] = L1Message(1, 4, CAROL, CAROL, TOKEN_B, 2_500_000, abi.encode("USD Coin", "USDC", uint8(6)));
         // forced withdrawal (kind 2): sender = recipient, empty data
-        m[5] = Msg(2, 5, CAROL, CAROL, TOKEN_A, 5e18, "");
-        m[6] = Msg(1, 6, ALICE, CAROL, TOKEN_B, type(uint256).max, "");
+        m[5] = L1Message(2, 5, CAROL, CAROL, TOKEN_A, 5e18, "");
+        m[6] = L1Message(1, 6, ALICE, CAROL, TOKEN_B, type(uint256).max, "");
         // metadata with non-ASCII UTF-8 and zero decimals
-        m[7] = Msg(
+        m[7] = L1Message(
             1,
             7,
             BOB,
@@ -109,22 +93,22 @@ contract VectorsTest is Test {
             42,
             abi.encode(unicode"Ünïcødé Tøkén", unicode"ÜNÏ", uint8(0))
         );
-        m[8] = Msg(1, 8, ALICE, address(0xdead), address(0), 1, "");
-        m[9] = Msg(2, 9, ALICE, ALICE, address(0), 0.25 ether, "");
+        m[8] = L1Message(1, 8, ALICE, address(0xdead), address(0), 1, "");
+        m[9] = L1Message(2, 9, ALICE, ALICE, address(0), 0.25 ether, "");
     }
 
-    function withdrawals() internal pure returns (Wd[] memory w) {
-        w = new Wd[](10);
-        w[0] = Wd(0, ALICE, ALICE, address(0), 1 ether);
-        w[1] = Wd(1, BOB, ALICE, TOKEN_A, 10e18);
-        w[2] = Wd(2, CAROL, CAROL, TOKEN_B, 1);
-        w[3] = Wd(3, ALICE, BOB, address(0), 0.3 ether);
-        w[4] = Wd(4, BOB, BOB, TOKEN_A, type(uint256).max);
-        w[5] = Wd(5, CAROL, address(0xdead), address(0), 7);
-        w[6] = Wd(6, ALICE, CAROL, TOKEN_B, 123_456_789);
-        w[7] = Wd(7, BOB, BOB, address(0), 2 ether);
-        w[8] = Wd(8, CAROL, ALICE, TOKEN_A, 0);
-        w[9] = Wd(9, ALICE, ALICE, address(0), 1 gwei);
+    function withdrawals() internal pure returns (IL1Bridge.Withdrawal[] memory w) {
+        w = new IL1Bridge.Withdrawal[](10);
+        w[0] = IL1Bridge.Withdrawal(0, ALICE, ALICE, address(0), 1 ether);
+        w[1] = IL1Bridge.Withdrawal(1, BOB, ALICE, TOKEN_A, 10e18);
+        w[2] = IL1Bridge.Withdrawal(2, CAROL, CAROL, TOKEN_B, 1);
+        w[3] = IL1Bridge.Withdrawal(3, ALICE, BOB, address(0), 0.3 ether);
+        w[4] = IL1Bridge.Withdrawal(4, BOB, BOB, TOKEN_A, type(uint256).max);
+        w[5] = IL1Bridge.Withdrawal(5, CAROL, address(0xdead), address(0), 7);
+        w[6] = IL1Bridge.Withdrawal(6, ALICE, CAROL, TOKEN_B, 123_456_789);
+        w[7] = IL1Bridge.Withdrawal(7, BOB, BOB, address(0), 2 ether);
+        w[8] = IL1Bridge.Withdrawal(8, CAROL, ALICE, TOKEN_A, 0);
+        w[9] = IL1Bridge.Withdrawal(9, ALICE, ALICE, address(0), 1 gwei);
     }
 
     function proofPairs() internal pure returns (uint256[2][] memory p) {
@@ -147,7 +131,7 @@ contract VectorsTest is Test {
         p[15] = [uint256(69), 70];
     }
 
-    function messageInner(Msg memory m) internal pure returns (bytes32) {
+    function messageInner(L1Message memory m) internal pure returns (bytes32) {
         return keccak256(
             abi.encode(
                 Hashing.L1_MESSAGE_TYPEHASH,
@@ -164,23 +148,13 @@ contract VectorsTest is Test {
         );
     }
 
-    function messageLeaf(Msg memory m) internal pure returns (bytes32 leaf) {
-        leaf = Hashing.l1MessageLeaf(
-            L1_CHAIN_ID,
-            L1_BRIDGE,
-            m.kind,
-            m.nonce,
-            m.sender,
-            m.recipient,
-            m.token,
-            m.amount,
-            keccak256(m.data)
-        );
+    function messageLeaf(L1Message memory m) internal view returns (bytes32 leaf) {
+        leaf = harness.l1MessageLeaf(L1_CHAIN_ID, L1_BRIDGE, m);
         // The assembly implementation agrees with the plain abi.encode definition.
         require(leaf == keccak256(abi.encode(messageInner(m))), "message leaf != definition");
     }
 
-    function withdrawalInner(Wd memory w) internal pure returns (bytes32) {
+    function withdrawalInner(IL1Bridge.Withdrawal memory w) internal pure returns (bytes32) {
         return keccak256(
             abi.encode(
                 Hashing.WITHDRAWAL_TYPEHASH,
@@ -195,7 +169,7 @@ contract VectorsTest is Test {
         );
     }
 
-    function withdrawalLeaf(Wd memory w) internal pure returns (bytes32 leaf) {
+    function withdrawalLeaf(IL1Bridge.Withdrawal memory w) internal pure returns (bytes32 leaf) {
         leaf = Hashing.withdrawalLeaf(
             L2_CHAIN_ID, L2_BRIDGE, w.nonce, w.sender, w.recipient, w.l1Token, w.amount
         );
@@ -252,10 +226,10 @@ contract VectorsTest is Test {
         out = string.concat(out, indent, "]");
     }
 
-    function _messagesJson(Msg[] memory ms) internal pure returns (string memory out) {
+    function _messagesJson(L1Message[] memory ms) internal view returns (string memory out) {
         out = "[\n";
         for (uint256 i; i < ms.length; ++i) {
-            Msg memory m = ms[i];
+            L1Message memory m = ms[i];
             string memory a = string.concat(
                 '    {"kind": ',
                 _n(m.kind),
@@ -286,10 +260,10 @@ contract VectorsTest is Test {
         out = string.concat(out, "  ]");
     }
 
-    function _withdrawalsJson(Wd[] memory ws) internal pure returns (string memory out) {
+    function _withdrawalsJson(IL1Bridge.Withdrawal[] memory ws) internal pure returns (string memory out) {
         out = "[\n";
         for (uint256 i; i < ws.length; ++i) {
-            Wd memory w = ws[i];
+            IL1Bridge.Withdrawal memory w = ws[i];
             string memory a = string.concat(
                 '    {"nonce": ',
                 _n(w.nonce),
@@ -439,7 +413,7 @@ contract VectorsTest is Test {
     }
 
     function _checkMessages(string memory json) internal view {
-        Msg[] memory ms = messages();
+        L1Message[] memory ms = messages();
         _checkLength(json, ".l1Messages", ms.length);
         for (uint256 i; i < ms.length; ++i) {
             string memory k = string.concat(".l1Messages[", vm.toString(i), "]");
@@ -459,7 +433,7 @@ contract VectorsTest is Test {
     }
 
     function _checkWithdrawals(string memory json) internal view {
-        Wd[] memory ws = withdrawals();
+        IL1Bridge.Withdrawal[] memory ws = withdrawals();
         _checkLength(json, ".withdrawals", ws.length);
         for (uint256 i; i < ws.length; ++i) {
             string memory k = string.concat(".withdrawals[", vm.toString(i), "]");

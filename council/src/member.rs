@@ -109,25 +109,29 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T> {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
-            .send()
-            .await?;
+        let resp = self.send_post(path, body).await?;
         Self::read(resp)
             .await?
             .ok_or_else(|| CouncilError::Session(format!("{path}: not accepted")))
     }
 
     async fn post_unit<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<()> {
-        let resp = self
+        let resp = self.send_post(path, body).await?;
+        Self::read::<serde_json::Value>(resp).await.map(|_| ())
+    }
+
+    /// POSTs `body` as JSON to `path`.
+    async fn send_post<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<reqwest::Response> {
+        Ok(self
             .http
             .post(format!("{}{path}", self.base))
             .json(body)
             .send()
-            .await?;
-        Self::read::<serde_json::Value>(resp).await.map(|_| ())
+            .await?)
     }
 
     /// Long-polls `path` until it answers, at most `timeout` in all.

@@ -2,6 +2,12 @@
 //! the deployment file that every tool reads, and the deployer that puts the contracts on both
 //! chains behind their proxies, governed by plain accounts ([`Roles`]) or, given a
 //! [`CouncilKey`], by a `SecurityCouncil` on each chain ([`CouncilDeployment`]).
+//!
+//! It must not hold protocol rules beyond the parameters' invariants, and it signs only with the
+//! deployer key it is given, which it never prints or stores.
+//!
+//! It must not hold protocol rules beyond the parameters' invariants, and it signs only with the
+//! deployer key it is given, which it never prints or stores.
 
 mod deploy;
 mod file;

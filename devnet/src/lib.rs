@@ -15,6 +15,12 @@
 //! censorship can be switched on: [`Devnet::censor`] makes the sequencer ignore an address's L2
 //! transactions, [`Devnet::stop_l1_messages`] restarts the devnet's relayer
 //! ([`Devnet::start_relayer`]) without its `deliver` role.
+//!
+//! It is for local runs and tests only: its keys are anvil's well-known keys, so nothing here may
+//! be pointed at a real network.
+//!
+//! It is for local runs and tests only: its keys are anvil's well-known keys, so nothing here may
+//! be pointed at a real network.
 
 pub mod sequencer;
 

@@ -20,7 +20,7 @@ use alloy::signers::local::PrivateKeySigner;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle};
 use drawbridge_devnet::sequencer::{RelayerOptions, RelayerState};
 use drawbridge_devnet::{Devnet, DevnetOptions};
-use drawbridge_testkit::{binary, provider, wait_until};
+use drawbridge_testkit::{Mined, binary, provider, wait_until};
 use serde_json::{Value, json};
 
 /// A plain transfer of 1 wei to `to` at `nonce`, sent through `l2`; returns its hash.
@@ -229,12 +229,8 @@ async fn stopped_l1_messages_are_not_delivered_while_outputs_continue() {
         bridge
             .depositETH(user.address())
             .value(U256::from(10u64).pow(U256::from(17u64)))
-            .send()
+            .mined()
             .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
     };
 
     deposit().await;

@@ -22,8 +22,8 @@ use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use drawbridge_bindings::{IL1Bridge, IOutputOracle, L1Bridge, SecurityCouncil};
 use drawbridge_deployment::{CouncilKey, Params, Preset};
 use drawbridge_testkit::{
-    Chains, CoordinatorProcess, CouncilCli, TestBed, increase_time, latest_timestamp, milli_units,
-    mine, set_next_block_timestamp,
+    Chains, CoordinatorProcess, CouncilCli, Mined, TestBed, increase_time, latest_timestamp,
+    milli_units, mine, set_next_block_timestamp,
 };
 use serde_json::Value;
 
@@ -61,6 +61,28 @@ struct Council {
 }
 
 impl Council {
+    /// Member `i` runs `member <verb>` for `session` as its own process (with `--yes` and a 120 s
+    /// timeout), `extra` after its identity and address book.
+    fn member(&self, i: u16, verb: &str, session: &str, extra: &[&str]) -> Child {
+        let identity = format!("m{i}/identity.json");
+        let mut args = vec![
+            "--json",
+            "member",
+            verb,
+            "--coordinator",
+            &self.coordinator.url,
+            "--session",
+            session,
+            "--identity",
+            &identity,
+            "--book",
+            "book.json",
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["--timeout", "120", "--yes"]);
+        self.cli.spawn(&s(&args))
+    }
+
     /// A DKG among all 12 members, each `member dkg` its own process, through the coordinator;
     /// every member writes `m<i>/<key>.json` and `m<i>/<key>-public.json`. Returns the group key
     /// in contract form, after checking that all 12 members computed the same one.
@@ -85,26 +107,17 @@ impl Council {
         );
         let members: Vec<Child> = (1..=MEMBERS)
             .map(|i| {
-                self.cli.spawn(&s(&[
-                    "--json",
-                    "member",
+                self.member(
+                    i,
                     "dkg",
-                    "--coordinator",
-                    url,
-                    "--session",
                     session,
-                    "--identity",
-                    &format!("m{i}/identity.json"),
-                    "--book",
-                    "book.json",
-                    "--key-out",
-                    &format!("m{i}/{key}.json"),
-                    "--public-out",
-                    &format!("m{i}/{key}-public.json"),
-                    "--timeout",
-                    "120",
-                    "--yes",
-                ]))
+                    &[
+                        "--key-out",
+                        &format!("m{i}/{key}.json"),
+                        "--public-out",
+                        &format!("m{i}/{key}-public.json"),
+                    ],
+                )
             })
             .collect();
         let keys: Vec<String> = members
@@ -180,26 +193,17 @@ impl Council {
             .map(|&i| {
                 (
                     i,
-                    self.cli.spawn(&s(&[
-                        "--json",
-                        "member",
+                    self.member(
+                        i,
                         "sign",
-                        "--coordinator",
-                        url,
-                        "--session",
                         session,
-                        "--identity",
-                        &format!("m{i}/identity.json"),
-                        "--book",
-                        "book.json",
-                        "--key-package",
-                        &format!("m{i}/{key}.json"),
-                        "--nonce-dir",
-                        &format!("m{i}/nonces-{key}"),
-                        "--timeout",
-                        "120",
-                        "--yes",
-                    ])),
+                        &[
+                            "--key-package",
+                            &format!("m{i}/{key}.json"),
+                            "--nonce-dir",
+                            &format!("m{i}/nonces-{key}"),
+                        ],
+                    ),
                 )
             })
             .collect();
@@ -339,25 +343,21 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
     let bridge_user = IL1Bridge::new(d.l1.l1_bridge, &l1_user);
     let recipient = Address::repeat_byte(0x77);
     let deposit = |value: U256| bridge_user.depositETH(recipient).value(value);
-    deposit(milli_units(1000))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let a = council.action(
-        &[
+    deposit(milli_units(1000)).mined().await;
+    // A pause of `duration` seconds, built into `file`.
+    let pause = |duration: &str, file: &str| {
+        let args = [
             "pause",
             "--council",
             &council_s,
             "--rpc-url",
             &l1_url,
             "--duration",
-            &params.max_pause.to_string(),
-        ],
-        "pause.json",
-    );
+            duration,
+        ];
+        council.action(&args, file)
+    };
+    let a = pause(&params.max_pause.to_string(), "pause.json");
     assert_eq!(a["view"]["kind"], "pause");
     council.sign_and_submit(
         "pause-1",
@@ -378,28 +378,25 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
         .map(|e| format!("{e:?}"))
         .unwrap_or_else(|| panic!("not an L1Bridge error: {err}"));
     assert!(decoded.contains("BridgePaused"), "{decoded}");
-    set_next_block_timestamp(&bed.l1, until - 1).await;
-    let (r, at) = receipt_at(
-        &l1_user,
-        deposit(milli_units(10))
+    // A deposit of 0.01 ETH in a block of time `timestamp`: its receipt and the block's time.
+    let deposit_at = |timestamp: u64| {
+        let request = deposit(milli_units(10))
             .gas(300_000)
-            .into_transaction_request(),
-    )
-    .await;
+            .into_transaction_request();
+        let (l1, l1_user) = (&bed.l1, &l1_user);
+        async move {
+            set_next_block_timestamp(l1, timestamp).await;
+            receipt_at(l1_user, request).await
+        }
+    };
+    let (r, at) = deposit_at(until - 1).await;
     assert!(
         !r.status(),
         "a deposit one second before the end is refused"
     );
     assert_eq!(at, until - 1);
     let count_before = bridge.messageCount().call().await.unwrap();
-    set_next_block_timestamp(&bed.l1, until).await;
-    let (r, at) = receipt_at(
-        &l1_user,
-        deposit(milli_units(10))
-            .gas(300_000)
-            .into_transaction_request(),
-    )
-    .await;
+    let (r, at) = deposit_at(until).await;
     assert!(r.status(), "the pause ended by itself at {until}");
     assert_eq!(at, until);
     assert_eq!(
@@ -513,13 +510,7 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
         bed.l1.get_balance(d.l1.l1_bridge).await.unwrap(),
         escrow_before
     );
-    let r = deposit(milli_units(5))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = deposit(milli_units(5)).mined().await;
     assert!(r.status(), "deposits work through the upgraded proxy");
     assert_eq!(
         bridge.messageCount().call().await.unwrap(),
@@ -531,37 +522,15 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
     );
 
     // 5. Two outputs challenged; the council upholds output 0 and deletes output 1.
-    let proposer = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.relayer));
     let challenger = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.challenger));
-    for (block, seed) in [(1u64, 0x11u8), (2, 0x22)] {
-        let r = proposer
-            .propose(
-                block,
-                B256::repeat_byte(seed),
-                B256::repeat_byte(seed + 1),
-                B256::repeat_byte(seed + 2),
-                0,
-                B256::ZERO,
-            )
-            .value(params.proposer_bond)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(r.status());
-    }
+    bed.propose_made_up_outputs(&[(1, 0x11), (2, 0x22)], params.proposer_bond)
+        .await;
     for index in [0u64, 1] {
         let r = challenger
             .challenge(U256::from(index))
             .value(params.challenger_bond)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
         assert!(r.status(), "challenge of output {index}");
     }
     let oracle = IOutputOracle::new(d.l1.output_oracle, &bed.l1);
@@ -569,28 +538,35 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
         let oracle = oracle.clone();
         async move { oracle.bondCredit(who).call().await.unwrap() }
     };
+    // The council resolves the dispute of output `index` (`valid` or not), signed by `signers`,
+    // each shown `shown`.
+    let resolve = |index: u64, valid: bool, signers: &[u16], shown: &str| {
+        let session = format!("resolve-{index}");
+        let file = format!("{session}.json");
+        let (index, valid) = (index.to_string(), valid.to_string());
+        council.action(
+            &[
+                "resolve",
+                "--council",
+                &council_s,
+                "--rpc-url",
+                &l1_url,
+                "--output-index",
+                &index,
+                "--valid",
+                &valid,
+            ],
+            &file,
+        );
+        council.sign_and_submit(&session, &file, "key1", signers, shown);
+    };
     let (p0, c0) = (
         credit(accounts.relayer.address()).await,
         credit(accounts.challenger.address()).await,
     );
-    council.action(
-        &[
-            "resolve",
-            "--council",
-            &council_s,
-            "--rpc-url",
-            &l1_url,
-            "--output-index",
-            "0",
-            "--valid",
-            "true",
-        ],
-        "resolve-0.json",
-    );
-    council.sign_and_submit(
-        "resolve-0",
-        "resolve-0.json",
-        "key1",
+    resolve(
+        0,
+        true,
         &[1, 3, 5, 7, 9, 10, 11, 12, 2],
         "valid: the output is upheld",
     );
@@ -601,24 +577,9 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
     );
     assert_eq!(credit(accounts.challenger.address()).await, c0);
     assert_eq!(oracle.outputCount().call().await.unwrap(), U256::from(2));
-    council.action(
-        &[
-            "resolve",
-            "--council",
-            &council_s,
-            "--rpc-url",
-            &l1_url,
-            "--output-index",
-            "1",
-            "--valid",
-            "false",
-        ],
-        "resolve-1.json",
-    );
-    council.sign_and_submit(
-        "resolve-1",
-        "resolve-1.json",
-        "key1",
+    resolve(
+        1,
+        false,
         &[2, 3, 4, 5, 6, 7, 8, 9, 10],
         "invalid: the output and every later output are deleted",
     );
@@ -638,14 +599,7 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
         .get_balance(accounts.challenger.address())
         .await
         .unwrap();
-    let r = challenger
-        .withdrawBond()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = challenger.withdrawBond().mined().await;
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(
         bed.l1
@@ -693,18 +647,7 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
     assert_eq!(x, key2.x, "the council holds the new DKG key");
 
     // 7. The old key's signature is refused; the new key's passes.
-    council.action(
-        &[
-            "pause",
-            "--council",
-            &council_s,
-            "--rpc-url",
-            &l1_url,
-            "--duration",
-            "5",
-        ],
-        "pause-2.json",
-    );
+    pause("5", "pause-2.json");
     let nonce = sc.nonce().call().await.unwrap();
     let v = council.sign(
         "pause-old-key",

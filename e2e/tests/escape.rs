@@ -133,18 +133,7 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     let freeze_at = u(&forced["freezeAt"]);
     let nonce_arg = forced_nonce.to_string();
 
-    let withdrawal = bed.cli_json(
-        Some(&bob),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "0.4",
-            "--to",
-            &bob_recipient.to_string(),
-        ],
-    );
+    let withdrawal = bed.cli_withdraw(&bob, "eth", "0.4", &bob_recipient.to_string());
     let bob_withdrawal = u(&withdrawal["nonce"]);
     let withdrawal_block = bed.l2.get_block_number().await.unwrap();
     // Paused, finalization stops; the forced withdrawal's clock does not.
@@ -357,37 +346,23 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
         bed.l1_balance(token, alice.address()).await - before,
         alice_tokens
     );
+    let bob_escape = [
+        "escape",
+        "--account",
+        &b,
+        "--token",
+        "eth",
+        "--kit",
+        kit_arg,
+    ];
     let before = bed.l1_balance(Address::ZERO, bob.address()).await;
-    let paid = bed.exit_prover_json(
-        Some(&bob),
-        &[
-            "escape",
-            "--account",
-            &b,
-            "--token",
-            "eth",
-            "--kit",
-            kit_arg,
-        ],
-    );
+    let paid = bed.exit_prover_json(Some(&bob), &bob_escape);
     let fee = fee_of(paid).await;
     assert_eq!(
         bed.l1_balance(Address::ZERO, bob.address()).await + fee - before,
         bob_eth
     );
-    bed.exit_prover_fails(
-        Some(&bob),
-        &[
-            "escape",
-            "--account",
-            &b,
-            "--token",
-            "eth",
-            "--kit",
-            kit_arg,
-        ],
-        "AlreadyEscaped",
-    );
+    bed.exit_prover_fails(Some(&bob), &bob_escape, "AlreadyEscaped");
     // Bob never held test tokens: there is nothing to escape with.
     bed.exit_prover_fails(
         Some(&bob),

@@ -10,7 +10,7 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use drawbridge_bindings::IOutputOracle;
 use drawbridge_devnet::DevnetOptions;
-use drawbridge_testkit::{TestBed, milli_units, wait_until};
+use drawbridge_testkit::{Mined, TestBed, milli_units, wait_until};
 
 const WAIT: Duration = Duration::from_secs(120);
 
@@ -32,18 +32,7 @@ async fn cli_finalize_waits_for_finality_and_pays_once() {
         bed.l2_balance(Address::ZERO, user.address()).await == milli_units(1000)
     })
     .await;
-    let withdrawal = bed.cli_json(
-        Some(&user),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "0.3",
-            "--to",
-            &recipient.to_string(),
-        ],
-    );
+    let withdrawal = bed.cli_withdraw(&user, "eth", "0.3", &recipient.to_string());
     let tx: B256 = withdrawal["txHash"]
         .as_str()
         .or(withdrawal["tx_hash"].as_str())
@@ -101,29 +90,26 @@ async fn cli_finalize_waits_for_finality_and_pays_once() {
         oracle.isFinal(covering).call().await.unwrap()
     })
     .await;
+    // The recipient is paid the 0.3 ETH from the bridge's balance, once.
+    let paid_once = || async {
+        assert_eq!(
+            bed.l1_balance(Address::ZERO, recipient).await,
+            milli_units(300)
+        );
+        assert_eq!(
+            bed.l1.get_balance(d.l1.l1_bridge).await.unwrap(),
+            bridge_before - milli_units(300)
+        );
+    };
     let paid = bed.cli_json(Some(&user), &["finalize", "--nonce", "0"]);
     assert_eq!(paid["nonce"], 0, "{paid}");
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipient).await,
-        milli_units(300)
-    );
-    assert_eq!(
-        bed.l1.get_balance(d.l1.l1_bridge).await.unwrap(),
-        bridge_before - milli_units(300)
-    );
+    paid_once().await;
 
     let again = bed.cli(Some(&user), &["finalize", "--nonce", "0"]);
     assert!(!again.status.success(), "a second finalize must fail");
     let stderr = String::from_utf8_lossy(&again.stderr).to_lowercase();
     assert!(stderr.contains("already"), "{stderr}");
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipient).await,
-        milli_units(300)
-    );
-    assert_eq!(
-        bed.l1.get_balance(d.l1.l1_bridge).await.unwrap(),
-        bridge_before - milli_units(300)
-    );
+    paid_once().await;
 }
 
 /// Finality never goes backwards (issue 9): an upheld verdict only ends a dispute, it does not make
@@ -136,41 +122,19 @@ async fn an_upheld_output_is_final_only_once_its_window_passed_and_no_lower_disp
     let bed = TestBed::start_with(options).await;
     let d = bed.devnet.deployment.clone();
     let accounts = bed.devnet.accounts.clone();
-    let proposer = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.relayer));
     let challenger = IOutputOracle::new(d.l1.output_oracle, bed.l1_as(&accounts.challenger));
     let oracle = IOutputOracle::new(d.l1.output_oracle, &bed.l1);
     // Two outputs (no L1 message consumed: count 0, root 0).
-    for (block, seed) in [(1u64, 0x11u8), (2, 0x22)] {
-        let r = proposer
-            .propose(
-                block,
-                B256::repeat_byte(seed),
-                B256::repeat_byte(seed + 1),
-                B256::repeat_byte(seed + 2),
-                0,
-                B256::ZERO,
-            )
-            .value(d.params.proposer_bond)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(r.status());
-    }
+    bed.propose_made_up_outputs(&[(1, 0x11), (2, 0x22)], d.params.proposer_bond)
+        .await;
     let challenge = |index: u64| {
         let challenger = challenger.clone();
         async move {
             challenger
                 .challenge(U256::from(index))
                 .value(d.params.challenger_bond)
-                .send()
+                .mined()
                 .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap()
                 .status()
         }
     };

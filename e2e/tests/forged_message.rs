@@ -36,25 +36,14 @@ use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_deployment::{Params, Preset};
 use drawbridge_devnet::DevnetOptions;
-use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
-use drawbridge_testkit::{TestBed, http_get, revert_name, tx_fee, units, wait_until};
+use drawbridge_testkit::{
+    ForgedDeposit, Mined, TestBed, http_get, l2_message, revert_name, tx_fee, units, wait_until,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
 fn u(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
-
-fn l2_message(m: &L1Message) -> IL2Bridge::L1Message {
-    IL2Bridge::L1Message {
-        kind: m.kind.as_u8(),
-        nonce: m.nonce,
-        sender: m.sender,
-        recipient: m.recipient,
-        token: m.token,
-        amount: m.amount,
-        data: m.data.clone(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,29 +108,23 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     assert_eq!(d.roles.root_publisher, publisher_key.address());
     let honest = bed.l1_messages().await;
     assert_eq!(honest.len(), 1);
-    let forged_nonce = 1u64;
-    let forged = L1Message {
-        kind: MessageKind::Deposit,
-        nonce: forged_nonce,
-        sender: mallory.address(),
-        recipient: mallory.address(),
-        token: Address::ZERO,
-        amount: units(4),
-        data: Default::default(),
-    };
-    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
+    let forged = ForgedDeposit::new(
+        &d,
+        &[honest[0].leaf(d.l1.chain_id, d.l1.l1_bridge)],
+        mallory.address(),
+        units(4),
+    );
+    // At nonce 1, after L1's one message.
+    let (forged_nonce, forged_leaf, tree) = (forged.message.nonce, forged.leaf, &forged.tree);
     assert_eq!(
         l2_bridge
-            .l1MessageLeaf(l2_message(&forged))
+            .l1MessageLeaf(l2_message(&forged.message))
             .call()
             .await
             .unwrap(),
         forged_leaf,
         "the forged leaf is hashed exactly as L2 hashes L1 messages"
     );
-    let tree =
-        MerkleTree::from_leaves([honest[0].leaf(d.l1.chain_id, d.l1.l1_bridge), forged_leaf])
-            .unwrap();
     let forged_root = tree.root();
     assert_eq!(
         tree.root_at(1).unwrap(),
@@ -152,27 +135,10 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         bridge.messageRootCount(forged_root).call().await.unwrap(),
         0
     );
-    let published = root_oracle
-        .publishRoot(forged_root, 2)
-        .send()
-        .await
-        .expect("the publisher's key publishes any root")
-        .get_receipt()
-        .await
-        .unwrap();
+    // The publisher's key publishes any root, and relayMessages is open to anyone.
+    let published = forged.publish(&d, &bed.l2_as(&publisher_key)).await;
     assert!(published.status());
-    let relayed = IL2Bridge::new(d.l2.l2_bridge, bed.l2_as(&mallory))
-        .relayMessages(
-            vec![l2_message(&forged)],
-            forged_root,
-            vec![tree.proof(forged_nonce, 2).unwrap()],
-        )
-        .send()
-        .await
-        .expect("relayMessages is open to anyone")
-        .get_receipt()
-        .await
-        .unwrap();
+    let relayed = forged.relay(&d, &bed.l2_as(&mallory)).await;
     assert!(relayed.status());
     let forged_block = relayed.block_number.unwrap();
     let processed = relayed
@@ -193,18 +159,7 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         forged_root,
         "L2 consumed the forged tree"
     );
-    let withdrawal = bed.cli_json(
-        Some(&mallory),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "4",
-            "--to",
-            &mallory_arg,
-        ],
-    );
+    let withdrawal = bed.cli_withdraw(&mallory, "eth", "4", &mallory_arg);
     let forged_withdrawal = u(&withdrawal["nonce"]);
     assert_eq!(
         bed.l2_balance(Address::ZERO, mallory.address()).await,
@@ -320,12 +275,8 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     );
     IL1Bridge::new(d.l1.l1_bridge, bed.l1_as(&dave))
         .commitMessageRoot()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     let (l1_root_2, committed) = {
         let r = bridge.lastCommittedRoot().call().await.unwrap();
         (r.root, r.count)
@@ -474,12 +425,8 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
         bed.l1_as(&bed.devnet.accounts.challenger),
     )
     .withdrawBond()
-    .send()
-    .await
-    .unwrap()
-    .get_receipt()
-    .await
-    .unwrap();
+    .mined()
+    .await;
     assert!(withdrawn.status());
     let fee = tx_fee(&bed.l1, withdrawn.transaction_hash).await;
     assert_eq!(

@@ -7,8 +7,8 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionReceipt;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
-use drawbridge_protocol::{L1Message, MerkleTree, MessageKind, Withdrawal};
-use drawbridge_testkit::{TestBed, milli_units, wait_until};
+use drawbridge_protocol::{L1Message, MerkleTree, Withdrawal};
+use drawbridge_testkit::{Mined, TestBed, l2_message, message_from_event, milli_units, wait_until};
 use std::time::Duration;
 
 /// The name of the custom error an L1Bridge call reverted with.
@@ -33,27 +33,7 @@ fn message_from(receipt: &TransactionReceipt) -> L1Message {
         .decoded_log::<IL1Bridge::MessageSent>()
         .expect("MessageSent")
         .data;
-    L1Message {
-        kind: MessageKind::try_from(event.kind).expect("known kind"),
-        nonce: event.nonce,
-        sender: event.sender,
-        recipient: event.recipient,
-        token: event.token,
-        amount: event.amount,
-        data: event.data.clone(),
-    }
-}
-
-fn to_binding(m: &L1Message) -> IL2Bridge::L1Message {
-    IL2Bridge::L1Message {
-        kind: m.kind.as_u8(),
-        nonce: m.nonce,
-        sender: m.sender,
-        recipient: m.recipient,
-        token: m.token,
-        amount: m.amount,
-        data: m.data.clone(),
-    }
+    message_from_event(&event)
 }
 
 fn claim(w: &Withdrawal) -> IL1Bridge::Withdrawal {
@@ -85,22 +65,14 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
         let receipt = l1_bridge
             .depositETH(user.address())
             .value(amount)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
         messages.push(message_from(&receipt));
     }
     IL1Bridge::new(d.l1.l1_bridge, &l1_relayer)
         .commitMessageRoot()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     let tree = MerkleTree::from_leaves(
         messages
             .iter()
@@ -116,7 +88,7 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
             .unwrap(),
         2
     );
-    let batch: Vec<_> = messages.iter().map(to_binding).collect();
+    let batch: Vec<_> = messages.iter().map(l2_message).collect();
     let proofs: Vec<Vec<B256>> = (0..2).map(|i| tree.proof(i, 2).unwrap()).collect();
 
     // L2 refuses a root the oracle does not know (a genuine L1 root not yet published), and zero.
@@ -138,12 +110,8 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
 
     IL1RootOracle::new(d.l2.root_oracle, &l2_relayer)
         .publishRoot(root, 2)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     // A message altered after the fact does not verify against the published root.
     let mut inflated = batch.clone();
     inflated[0].amount = milli_units(7000);
@@ -170,12 +138,8 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
 
     l2_bridge
         .relayMessages(batch.clone(), root, proofs.clone())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert_eq!(bed.processed().await, 2);
     assert_eq!(
         bed.l2_balance(Address::ZERO, user.address()).await,
@@ -193,12 +157,8 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
     for (i, amount) in [milli_units(400), milli_units(250)].into_iter().enumerate() {
         let receipt = l2_bridge_user
             .withdraw(Address::ZERO, recipients[i], amount)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
         let event = receipt
             .decoded_log::<IL2Bridge::WithdrawalInitiated>()
             .expect("WithdrawalInitiated")
@@ -255,12 +215,8 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
             consumed,
         )
         .value(d.params.proposer_bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
 
     let bridge_balance = || async { bed.l1.get_balance(d.l1.l1_bridge).await.unwrap() };
     let before = bridge_balance().await;
@@ -338,12 +294,8 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
     // The genuine claim pays exactly once.
     l1_bridge_r
         .finalizeWithdrawal(w0.clone(), U256::ZERO, p0.clone())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert_eq!(
         bed.l1_balance(Address::ZERO, recipients[0]).await,
         milli_units(400)
@@ -367,38 +319,20 @@ async fn forged_replayed_and_unknown_inputs_are_rejected_and_change_nothing() {
             proof: wtree.proof(1, 2).unwrap(),
         },
     ];
-    l1_bridge_r
-        .finalizeWithdrawals(batch.clone(), U256::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipients[0]).await,
-        milli_units(400)
-    );
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipients[1]).await,
-        milli_units(250)
-    );
-    assert_eq!(bridge_balance().await, milli_units(350));
-    l1_bridge_r
-        .finalizeWithdrawals(batch, U256::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipients[0]).await,
-        milli_units(400)
-    );
-    assert_eq!(
-        bed.l1_balance(Address::ZERO, recipients[1]).await,
-        milli_units(250)
-    );
-    assert_eq!(bridge_balance().await, milli_units(350));
+    // Sent twice: the second time pays nothing at all.
+    for batch in [batch.clone(), batch] {
+        l1_bridge_r
+            .finalizeWithdrawals(batch, U256::ZERO)
+            .mined()
+            .await;
+        assert_eq!(
+            bed.l1_balance(Address::ZERO, recipients[0]).await,
+            milli_units(400)
+        );
+        assert_eq!(
+            bed.l1_balance(Address::ZERO, recipients[1]).await,
+            milli_units(250)
+        );
+        assert_eq!(bridge_balance().await, milli_units(350));
+    }
 }

@@ -9,7 +9,7 @@ use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, TestToken};
-use drawbridge_testkit::{TestBed, milli_units, units, wait_until};
+use drawbridge_testkit::{Mined, TestBed, milli_units, units, wait_until};
 use rand::{Rng, SeedableRng};
 
 const DEPOSITS: u64 = 24;
@@ -67,12 +67,8 @@ async fn sigkilled_relayer_delivers_and_finalizes_everything_exactly_once() {
         bed.mint_test_tokens(user.address(), units(1_000)).await;
         TestToken::new(token, bed.l1_as(&user))
             .approve(d.l1.l1_bridge, U256::MAX)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
     }
 
     // Deposits alternate ETH and ERC-20 across users, sent back to back.
@@ -144,14 +140,7 @@ async fn sigkilled_relayer_delivers_and_finalizes_everything_exactly_once() {
         for (k, asset) in [Address::ZERO, token].into_iter().enumerate() {
             let recipient = Address::left_padding_from(&[0xd0, n as u8, k as u8]);
             let amount = expected[&(asset, user.address())] / U256::from(3);
-            bridge
-                .withdraw(asset, recipient, amount)
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
+            bridge.withdraw(asset, recipient, amount).mined().await;
             withdrawals.push((asset, recipient, amount));
         }
     }

@@ -49,30 +49,8 @@ async fn eth_and_erc20_round_trip_through_cli_and_relayer() {
     .await;
     assert_eq!(bed.processed().await, 2);
 
-    let w_eth = bed.cli_json(
-        Some(&user),
-        &[
-            "withdraw",
-            "--token",
-            "eth",
-            "--amount",
-            "0.4",
-            "--to",
-            &l1_recipient_arg,
-        ],
-    );
-    let w_erc20 = bed.cli_json(
-        Some(&user),
-        &[
-            "withdraw",
-            "--token",
-            &token_arg,
-            "--amount",
-            "100",
-            "--to",
-            &l1_recipient_arg,
-        ],
-    );
+    let w_eth = bed.cli_withdraw(&user, "eth", "0.4", &l1_recipient_arg);
+    let w_erc20 = bed.cli_withdraw(&user, &token_arg, "100", &l1_recipient_arg);
     assert_eq!(
         (w_eth["nonce"].as_u64(), w_erc20["nonce"].as_u64()),
         (Some(0), Some(1))

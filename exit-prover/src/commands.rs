@@ -102,18 +102,18 @@ pub async fn escape(
     signer: &PrivateKeySigner,
     proof: &EscapeProof,
 ) -> Result<EscapeReport, ExitError> {
-    if signer.address() != proof.account {
+    if signer.address() != proof.target.account {
         return Err(ExitError::NotAccountKey {
-            account: proof.account,
+            account: proof.target.account,
             signer: signer.address(),
         });
     }
     ctx.l1.check().await?;
     let escape = require_escape_output(ctx).await?;
     let target = EscapeTarget {
-        l1_token: proof.l1_token,
-        l2_token: l2_token_for(ctx, proof.l1_token).await?,
-        account: proof.account,
+        l1_token: proof.target.l1_token,
+        l2_token: l2_token_for(ctx, proof.target.l1_token).await?,
+        account: proof.target.account,
         output_index: escape.output_index,
         l2_block_number: escape.l2_block_number,
         l2_state_root: escape.l2_state_root,
@@ -123,25 +123,27 @@ pub async fn escape(
     if read(
         &ctx.l1,
         "reading L1Bridge.hasEscaped",
-        bridge.hasEscaped(proof.l1_token, proof.account).call(),
+        bridge
+            .hasEscaped(proof.target.l1_token, proof.target.account)
+            .call(),
     )
     .await?
     {
         return Err(ExitError::AlreadyEscaped {
-            l1_token: proof.l1_token,
-            account: proof.account,
+            l1_token: proof.target.l1_token,
+            account: proof.target.account,
         });
     }
     let mut tokens = std::collections::BTreeMap::new();
-    let token = token_info_lenient(ctx, &mut tokens, proof.l1_token).await;
+    let token = token_info_lenient(ctx, &mut tokens, proof.target.l1_token).await;
     let writer = ctx.l1.writer(signer)?;
     let receipt = ctx
         .l1
         .send(
             "escape",
             IL1Bridge::new(ctx.deployment.l1.l1_bridge, &writer).escape(
-                proof.l1_token,
-                proof.account,
+                proof.target.l1_token,
+                proof.target.account,
                 proof.account_proof.clone(),
                 proof.storage_proof.clone(),
             ),
@@ -161,7 +163,7 @@ pub async fn escape(
         )));
     }
     Ok(EscapeReport {
-        account: proof.account,
+        account: proof.target.account,
         amount: Amount::new(paid, token.decimals),
         token,
         output_index: escape.output_index,

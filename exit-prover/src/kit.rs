@@ -459,12 +459,14 @@ mod tests {
 
     fn entry(output: u64, account: Address, status: KitStatus) -> KitEntry {
         let proof = (status == KitStatus::Proven).then(|| EscapeProof {
-            l1_token: Address::ZERO,
-            l2_token: Address::repeat_byte(9),
-            account,
-            output_index: output,
-            l2_block_number: output * 10,
-            l2_state_root: B256::repeat_byte(output as u8),
+            target: EscapeTarget {
+                l1_token: Address::ZERO,
+                l2_token: Address::repeat_byte(9),
+                account,
+                output_index: output,
+                l2_block_number: output * 10,
+                l2_state_root: B256::repeat_byte(output as u8),
+            },
             balance: U256::from(5u8),
             slot: crate::proof::balance_slot(account),
             token_account: crate::proof::TokenAccount {
@@ -524,6 +526,7 @@ mod tests {
             kit.escape_proof(4, Address::ZERO, a)
                 .await
                 .unwrap()
+                .target
                 .output_index,
             4
         );

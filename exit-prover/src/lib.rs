@@ -75,7 +75,7 @@ pub async fn run<F: Future<Output = ()>>(cli: &Cli, shutdown: F) -> Result<Repor
             if let Some(path) = &a.out {
                 proof.save(path)?;
             }
-            let token = commands::token_info(&ctx, proof.l1_token).await;
+            let token = commands::token_info(&ctx, proof.target.l1_token).await;
             Report::Prove(Box::new(ProveReport {
                 amount: Amount::new(proof.balance, token.decimals),
                 token,
@@ -168,10 +168,10 @@ async fn escape(
     } else {
         commands::prove(ctx, a.account, l1_token, None).await?
     };
-    if proof.account != a.account || proof.l1_token != l1_token {
+    if proof.target.account != a.account || proof.target.l1_token != l1_token {
         return Err(ExitError::ProofMismatch(format!(
             "it proves {}'s balance of L1 token {}, but --account {} --token {} were given",
-            proof.account, proof.l1_token, a.account, l1_token
+            proof.target.account, proof.target.l1_token, a.account, l1_token
         )));
     }
     commands::escape(ctx, &signer, &proof).await

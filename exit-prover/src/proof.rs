@@ -90,18 +90,10 @@ pub struct EscapeTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EscapeProof {
-    /// The L1 token (`address(0)` for ETH).
-    pub l1_token: Address,
-    /// Its `BridgedToken` on L2.
-    pub l2_token: Address,
-    /// The L2 account (also the L1 account paid).
-    pub account: Address,
-    /// Index of the output proven against.
-    pub output_index: u64,
-    /// The output's L2 block.
-    pub l2_block_number: u64,
-    /// The output's `l2StateRoot`.
-    pub l2_state_root: B256,
+    /// What it proves: the token, the account (also the L1 account paid), and the output proven
+    /// against with its L2 block and `l2StateRoot` (flattened into the JSON).
+    #[serde(flatten)]
+    pub target: EscapeTarget,
     /// The proven balance in the token's base units.
     pub balance: U256,
     /// The balance slot (`keccak256(abi.encode(account, 0))`).
@@ -117,46 +109,39 @@ pub struct EscapeProof {
 impl EscapeProof {
     /// What this proof proves.
     pub fn target(&self) -> EscapeTarget {
-        EscapeTarget {
-            l1_token: self.l1_token,
-            l2_token: self.l2_token,
-            account: self.account,
-            output_index: self.output_index,
-            l2_block_number: self.l2_block_number,
-            l2_state_root: self.l2_state_root,
-        }
+        self.target
     }
 
     /// Checks both proofs against the proof's own `l2_state_root` and that the balance is not
     /// zero. Callers compare `l2_state_root` with the root on L1 (see [`EscapeProof::verify_against`]).
     pub fn verify(&self) -> Result<U256, ExitError> {
-        if self.slot != balance_slot(self.account) {
+        if self.slot != balance_slot(self.target.account) {
             return Err(ExitError::ProofMismatch(format!(
                 "slot {} is not the balance slot {} of {}",
                 self.slot,
-                balance_slot(self.account),
-                self.account
+                balance_slot(self.target.account),
+                self.target.account
             )));
         }
         verify_account(
-            self.l2_state_root,
-            self.l2_token,
+            self.target.l2_state_root,
+            self.target.l2_token,
             Some(&self.token_account),
             &self.account_proof,
         )?;
         verify_balance(
             &self.token_account,
-            self.l2_token,
-            self.account,
+            self.target.l2_token,
+            self.target.account,
             self.balance,
             &self.storage_proof,
         )?;
         if self.balance.is_zero() {
             return Err(ExitError::ZeroBalance {
-                account: self.account,
-                l2_token: self.l2_token,
-                output_index: self.output_index,
-                l2_block: self.l2_block_number,
+                account: self.target.account,
+                l2_token: self.target.l2_token,
+                output_index: self.target.output_index,
+                l2_block: self.target.l2_block_number,
             });
         }
         Ok(self.balance)
@@ -364,12 +349,7 @@ pub fn build_escape_proof(
         });
     }
     let proof = EscapeProof {
-        l1_token: target.l1_token,
-        l2_token: target.l2_token,
-        account: target.account,
-        output_index: target.output_index,
-        l2_block_number: target.l2_block_number,
-        l2_state_root: target.l2_state_root,
+        target: *target,
         balance: storage.value,
         slot,
         token_account,
@@ -621,7 +601,7 @@ mod tests {
         assert!(err.to_string().contains("another slot"), "{err}");
         // A whole proof file re-labelled with another account fails on the slot.
         let mut p = build_escape_proof(&target(&w, w.holders[0].0), response(&w, 0)).unwrap();
-        p.account = w.holders[1].0;
+        p.target.account = w.holders[1].0;
         assert!(matches!(p.verify(), Err(ExitError::ProofMismatch(_))));
         p.slot = balance_slot(w.holders[1].0);
         assert!(matches!(p.verify(), Err(ExitError::StorageProof { .. })));

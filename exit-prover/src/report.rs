@@ -361,13 +361,13 @@ impl fmt::Display for ProveReport {
         writeln!(
             f,
             "proof checked: {} holds {} {} (L2 token {}) at L2 block {} under output {}'s state root {}",
-            p.account,
+            p.target.account,
             self.amount.formatted,
             self.token.symbol,
-            p.l2_token,
-            p.l2_block_number,
-            p.output_index,
-            p.l2_state_root
+            p.target.l2_token,
+            p.target.l2_block_number,
+            p.target.output_index,
+            p.target.l2_state_root
         )?;
         writeln!(
             f,
@@ -380,7 +380,7 @@ impl fmt::Display for ProveReport {
             Some(path) => write!(
                 f,
                 "written to {path}; send it with `drawbridge-exit-prover escape --account {} --token {} --proof {path}`",
-                p.account, p.l1_token
+                p.target.account, p.target.l1_token
             ),
             None => write!(f, "(use --out FILE to keep it, or --json to print it)"),
         }

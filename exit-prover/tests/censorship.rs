@@ -8,12 +8,14 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
-use common::{ExitProverBed, units, wait_for, wait_until_time};
+use alloy::providers::{DynProvider, Provider};
+use alloy::signers::local::PrivateKeySigner;
+use common::{ExitProverBed, Run, units, wait_for, wait_until_time};
 use drawbridge_bindings::IL1Bridge;
 use drawbridge_exit_prover::kit::{Kit, KitStatus};
 use drawbridge_relayer::Role;
@@ -23,6 +25,69 @@ const DEAD_L2: &str = "http://127.0.0.1:9";
 
 fn u(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// `args`, behind `--json` when `json`.
+fn maybe_json<'a>(json: bool, args: &[&'a str]) -> Vec<&'a str> {
+    json.then_some("--json")
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect()
+}
+
+/// `prove` of `account`'s ETH (no key), with `extra` arguments.
+fn run_prove(bed: &ExitProverBed, json: bool, account: Address, extra: &[&str]) -> Run {
+    let account = account.to_string();
+    let mut args = maybe_json(json, &["prove", "--account", &account, "--token", "eth"]);
+    args.extend(extra);
+    bed.run(None, &args)
+}
+
+/// `escape` of `account`'s ETH as `key`, with the L2 node unreachable, from `source` (`--kit` or
+/// `--proof`) at `path`.
+fn run_escape(
+    bed: &ExitProverBed,
+    key: &PrivateKeySigner,
+    json: bool,
+    account: Address,
+    (source, path): (&str, &Path),
+) -> Run {
+    let account = account.to_string();
+    let args = [
+        "--l2-rpc",
+        DEAD_L2,
+        "escape",
+        "--account",
+        &account,
+        "--token",
+        "eth",
+        source,
+        path.to_str().unwrap(),
+    ];
+    bed.run(Some(key), &maybe_json(json, &args))
+}
+
+/// `freeze --nonce nonce` as `key`.
+fn run_freeze(bed: &ExitProverBed, key: &PrivateKeySigner, json: bool, nonce: u64) -> Run {
+    let nonce = nonce.to_string();
+    bed.run(Some(key), &maybe_json(json, &["freeze", "--nonce", &nonce]))
+}
+
+/// `status --nonce nonce` as JSON.
+fn status_of(bed: &ExitProverBed, nonce: u64) -> serde_json::Value {
+    let nonce = nonce.to_string();
+    bed.run(None, &["--json", "status", "--nonce", &nonce])
+        .success()
+        .json()
+}
+
+/// Whether `account` escaped its ETH.
+async fn has_escaped(bridge: &IL1Bridge::IL1BridgeInstance<DynProvider>, account: Address) -> bool {
+    bridge
+        .hasEscaped(Address::ZERO, account)
+        .call()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,40 +106,21 @@ async fn force_freeze_prove_escape_reclaim() {
     let (final_index, _) = bed.final_output_with(2).await;
 
     // prove works before any freeze against a named final output, and checks locally.
-    let prove = bed
-        .run(
-            None,
-            &[
-                "--json",
-                "prove",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-                "--output",
-                &final_index.to_string(),
-            ],
-        )
-        .success()
-        .json();
+    let prove = run_prove(
+        &bed,
+        true,
+        alice.address(),
+        &["--output", &final_index.to_string()],
+    )
+    .success()
+    .json();
     assert_eq!(
         prove["balance"],
         serde_json::json!(format!("{:#x}", units(2)))
     );
     assert_eq!(prove["amount"]["formatted"], "2");
     // Without --output there is no escape root yet.
-    let r = bed
-        .run(
-            None,
-            &[
-                "prove",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-            ],
-        )
-        .failure();
+    let r = run_prove(&bed, false, alice.address(), &[]).failure();
     assert!(r.stderr.contains("not frozen"), "{}", r.stderr);
 
     // The kit, as its own process.
@@ -120,13 +166,7 @@ async fn force_freeze_prove_escape_reclaim() {
     let params = &bed.devnet.deployment.params;
 
     // status: the countdown on L1's clock.
-    let status = bed
-        .run(
-            None,
-            &["--json", "status", "--nonce", &forced_nonce.to_string()],
-        )
-        .success()
-        .json();
+    let status = status_of(&bed, forced_nonce);
     let line = &status["forced"][0];
     let now = u(&status["now"]);
     assert_eq!(line["stage"], "waiting", "{status}");
@@ -152,12 +192,7 @@ async fn force_freeze_prove_escape_reclaim() {
     assert!(text.contains("s left"), "{text}");
 
     // An early freeze is refused before sending; so is freezing on a deposit.
-    let r = bed
-        .run(
-            Some(&bob),
-            &["freeze", "--nonce", &forced_nonce.to_string()],
-        )
-        .failure();
+    let r = run_freeze(&bed, &bob, false, forced_nonce).failure();
     assert!(
         r.stderr.contains("NotOverdue(3)") && r.stderr.contains("s left"),
         "{}",
@@ -169,23 +204,11 @@ async fn force_freeze_prove_escape_reclaim() {
 
     // Overdue: status says so, and the freeze goes through.
     wait_until_time(&l1, freeze_at).await;
-    let status = bed
-        .run(
-            None,
-            &["--json", "status", "--nonce", &forced_nonce.to_string()],
-        )
-        .success()
-        .json();
+    let status = status_of(&bed, forced_nonce);
     assert_eq!(status["forced"][0]["stage"], "overdue", "{status}");
     assert_eq!(status["forced"][0]["canFreeze"], true);
     assert_eq!(u(&status["forced"][0]["secondsLeft"]), 0);
-    let freeze = bed
-        .run(
-            Some(&bob),
-            &["--json", "freeze", "--nonce", &forced_nonce.to_string()],
-        )
-        .success()
-        .json();
+    let freeze = run_freeze(&bed, &bob, true, forced_nonce).success().json();
     let escape_index = u(&freeze["escapeOutput"]["outputIndex"]);
     // The relayer may have posted more outputs before it stopped: the escape root is the newest
     // final one when the freeze lands.
@@ -198,12 +221,7 @@ async fn force_freeze_prove_escape_reclaim() {
     assert!(escape_index >= final_index);
     assert_eq!(u(&freeze["escapeOutput"]["l1MessagesProcessed"]), 2);
     assert!(bridge.frozen().call().await.unwrap());
-    let r = bed
-        .run(
-            Some(&bob),
-            &["freeze", "--nonce", &forced_nonce.to_string()],
-        )
-        .failure();
+    let r = run_freeze(&bed, &bob, false, forced_nonce).failure();
     assert!(r.stderr.contains("BridgeFrozen"), "{}", r.stderr);
     let r = bed
         .run(Some(&alice), &["force", "--token", "eth", "--amount", "1"])
@@ -285,48 +303,12 @@ async fn force_freeze_prove_escape_reclaim() {
     assert_eq!(from_kit.verify().unwrap(), units(2));
 
     // Only Alice's own key escapes Alice's balance: Carol is refused before anything is sent.
-    let r = bed
-        .run(
-            Some(&carol),
-            &[
-                "--l2-rpc",
-                DEAD_L2,
-                "escape",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-                "--kit",
-                kit_path.to_str().unwrap(),
-            ],
-        )
-        .failure();
+    let r = run_escape(&bed, &carol, false, alice.address(), ("--kit", &kit_path)).failure();
     assert!(r.stderr.contains("SenderNotEOA"), "{}", r.stderr);
-    assert!(
-        !bridge
-            .hasEscaped(Address::ZERO, alice.address())
-            .call()
-            .await
-            .unwrap()
-    );
+    assert!(!has_escaped(&bridge, alice.address()).await);
     // Alice escapes from the kit with the L2 node unreachable, with her own key.
     let alice_before = l1.get_balance(alice.address()).await.unwrap();
-    let escaped = bed
-        .run(
-            Some(&alice),
-            &[
-                "--json",
-                "--l2-rpc",
-                DEAD_L2,
-                "escape",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-                "--kit",
-                kit_path.to_str().unwrap(),
-            ],
-        )
+    let escaped = run_escape(&bed, &alice, true, alice.address(), ("--kit", &kit_path))
         .success()
         .json();
     assert_eq!(escaped["amount"]["formatted"], "2");
@@ -338,83 +320,26 @@ async fn force_freeze_prove_escape_reclaim() {
         units(2)
     );
     // Again: refused before sending.
-    let r = bed
-        .run(
-            Some(&alice),
-            &[
-                "--l2-rpc",
-                DEAD_L2,
-                "escape",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-                "--kit",
-                kit_path.to_str().unwrap(),
-            ],
-        )
-        .failure();
+    let r = run_escape(&bed, &alice, false, alice.address(), ("--kit", &kit_path)).failure();
     assert!(r.stderr.contains("AlreadyEscaped"), "{}", r.stderr);
 
     // Bob proves against the escape root from the live L2 node into a file, then escapes from it
     // with the node unreachable; a proof file for Bob does not pay Alice.
     let bob_file = bed.dir.path().join("bob.json");
-    bed.run(
-        None,
-        &[
-            "prove",
-            "--account",
-            &bob.address().to_string(),
-            "--token",
-            "eth",
-            "--out",
-            bob_file.to_str().unwrap(),
-        ],
+    run_prove(
+        &bed,
+        false,
+        bob.address(),
+        &["--out", bob_file.to_str().unwrap()],
     )
     .success();
-    let r = bed
-        .run(
-            Some(&alice),
-            &[
-                "--l2-rpc",
-                DEAD_L2,
-                "escape",
-                "--account",
-                &alice.address().to_string(),
-                "--token",
-                "eth",
-                "--proof",
-                bob_file.to_str().unwrap(),
-            ],
-        )
-        .failure();
+    let r = run_escape(&bed, &alice, false, alice.address(), ("--proof", &bob_file)).failure();
     assert!(r.stderr.contains("does not fit"), "{}", r.stderr);
-    let escaped = bed
-        .run(
-            Some(&bob),
-            &[
-                "--json",
-                "--l2-rpc",
-                DEAD_L2,
-                "escape",
-                "--account",
-                &bob.address().to_string(),
-                "--token",
-                "eth",
-                "--proof",
-                bob_file.to_str().unwrap(),
-            ],
-        )
+    let escaped = run_escape(&bed, &bob, true, bob.address(), ("--proof", &bob_file))
         .success()
         .json();
     assert_eq!(escaped["amount"]["formatted"], "3");
-    assert!(
-        bridge
-            .hasEscaped(Address::ZERO, bob.address())
-            .call()
-            .await
-            .unwrap()
-    );
+    assert!(has_escaped(&bridge, bob.address()).await);
 
     // Reclaim: Carol's unprocessed deposit comes back; processed messages, the forced withdrawal
     // and a second refund are refused before sending.

@@ -8,7 +8,7 @@ mod common;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{ExitProverBed, units, wait_for, wait_until_time};
+use common::{ExitProverBed, Mined, units, wait_for, wait_until_time};
 use drawbridge_bindings::{IL1Bridge, IL2Bridge};
 use drawbridge_relayer::Role;
 
@@ -30,12 +30,8 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     let l2_bridge = IL2Bridge::new(bed.devnet.deployment.l2.l2_bridge, bed.l2(&alice));
     let receipt = l2_bridge
         .withdraw(Address::ZERO, recipient, units(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     let withdrawal_block = receipt.block_number.unwrap();
     let nonce = l2_bridge.withdrawalCount().call().await.unwrap() - 1;
@@ -46,12 +42,8 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     let alice_l1 = IL1Bridge::new(bed.devnet.deployment.l1.l1_bridge, bed.l1(&alice));
     let forced = alice_l1
         .requestForcedWithdrawal(Address::ZERO, units(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(forced.status());
     let forced_nonce = bridge.messageCount().call().await.unwrap() - 1;
     let freeze_at = bridge
@@ -77,14 +69,7 @@ async fn the_relayer_pays_against_the_escape_output_not_a_newer_final_one() {
     })
     .await;
     proposer.stop().await;
-    let receipt = bridge
-        .freeze(forced_nonce)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = bridge.freeze(forced_nonce).mined().await;
     assert!(receipt.status(), "freeze");
     let escape = bridge.escapeOutput().call().await.unwrap();
     assert!(escape.hasEscapeOutput);

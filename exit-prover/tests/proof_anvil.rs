@@ -78,7 +78,7 @@ async fn real_proofs_are_accepted_and_forgeries_refused() {
     let err = proof.verify_against(&wrong).unwrap_err();
     assert!(matches!(err, ExitError::ProofMismatch(_)), "{err}");
     let mut relabelled = proof.clone();
-    relabelled.l2_state_root = other_block.header.state_root;
+    relabelled.target.l2_state_root = other_block.header.state_root;
     let err = relabelled.verify().unwrap_err();
     assert!(matches!(err, ExitError::AccountProof { .. }), "{err}");
 
@@ -94,7 +94,7 @@ async fn real_proofs_are_accepted_and_forgeries_refused() {
 
     // Bob's real proof presented for Alice, and Alice's claiming Bob's balance.
     let mut swapped = bob_proof.clone();
-    swapped.account = alice.address();
+    swapped.target.account = alice.address();
     swapped.slot = drawbridge_exit_prover::balance_slot(alice.address());
     let err = swapped.verify().unwrap_err();
     assert!(matches!(err, ExitError::StorageProof { .. }), "{err}");

@@ -288,15 +288,20 @@ mod tests {
         assert_eq!(l1_message_leaf(900, bridge, &m), m.leaf(900, bridge));
     }
 
-    #[test]
-    fn withdrawal_encoding_is_eight_static_words() {
-        let w = Withdrawal {
+    /// The withdrawal the encoding tests and `cast` agree on.
+    fn withdrawal() -> Withdrawal {
+        Withdrawal {
             nonce: 3,
             sender: address!("0x4444444444444444444444444444444444444444"),
             recipient: address!("0x5555555555555555555555555555555555555555"),
             l1_token: address!("0x6666666666666666666666666666666666666666"),
             amount: U256::from(12345u64),
-        };
+        }
+    }
+
+    #[test]
+    fn withdrawal_encoding_is_eight_static_words() {
+        let w = withdrawal();
         let bridge = address!("0x7777777777777777777777777777777777777777");
         let words = [
             &head(WITHDRAWAL_TYPEHASH, 901, bridge)[..],
@@ -329,13 +334,7 @@ mod tests {
             m.leaf(900, address!("0x3333333333333333333333333333333333333333")),
             b256!("0x26b7fbf477d963d0625022d2beaef9b94eaab270be290c16deddd6e5ae23b3f9")
         );
-        let w = Withdrawal {
-            nonce: 3,
-            sender: address!("0x4444444444444444444444444444444444444444"),
-            recipient: address!("0x5555555555555555555555555555555555555555"),
-            l1_token: address!("0x6666666666666666666666666666666666666666"),
-            amount: U256::from(12345u64),
-        };
+        let w = withdrawal();
         assert_eq!(
             w.leaf(901, address!("0x7777777777777777777777777777777777777777")),
             b256!("0x3c116f0e9eec4d63aeb48c6ff809b78f77de256e01a9ca7f264c207c4182210f")

@@ -149,14 +149,7 @@ fn memory_kib(pid: u32) -> Option<(u64, u64)> {
 
 fn spawn_relayer(args: &Args, deployment: &Path, dir: &Path, key: &PrivateKeySigner) -> Child {
     let log = std::fs::File::create(dir.join("relayer.log")).expect("log file");
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DRAWBRIDGE_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("RUST_LOG", "drawbridge_relayer=info")
+    drawbridge_testkit::relayer_command(BIN, "drawbridge_relayer=info")
         .env(
             "DRAWBRIDGE_RELAYER_KEY",
             format!("0x{}", alloy::hex::encode(key.to_bytes())),

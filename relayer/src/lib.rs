@@ -31,6 +31,24 @@
 //! `submissions` table **before** it is broadcast, so a restart reconciles it by its receipt and
 //! never skips or double-sends work.
 //!
+//! Layout, lowest first: `role`, `error` and `config/` (file, environment and flags layered);
+//! `store/` (one module per table group); the chain plumbing (`chain`, `follow`, `heads`, `txs`,
+//! `lease`); the shared `Context` the roles work on (`context`, with the output claim, the
+//! consumed-message check and event decoding beside it); `roles/` (deliver, propose, finalize,
+//! watchdog), none importing another; `api/` and `metrics` read what the roles record;
+//! [`Relayer`] schedules the roles. It owns the relayer service and nothing users run: the user
+//! tools read chains through `drawbridge-client`, and the protocol rules the roles apply (leaves,
+//! trees, output status, which output pays) come from `drawbridge-protocol`, never a copy here.
+//!
+//! Layout, lowest first: `role`, `error` and `config/` (file, environment and flags layered);
+//! `store/` (one module per table group); the chain plumbing (`chain`, `follow`, `heads`, `txs`,
+//! `lease`); the shared `Context` the roles work on (`context`, with the output claim, the
+//! consumed-message check and event decoding beside it); `roles/` (deliver, propose, finalize,
+//! watchdog), none importing another; `api/` and `metrics` read what the roles record;
+//! [`Relayer`] schedules the roles. It owns the relayer service and nothing users run: the user
+//! tools read chains through `drawbridge-client`, and the protocol rules the roles apply (leaves,
+//! trees, output status, which output pays) come from `drawbridge-protocol`, never a copy here.
+//!
 //! Use it in-process with [`RelayerConfig`] and [`Relayer`]:
 //!
 //! ```no_run

@@ -128,12 +128,8 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
     let l2_bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = l2_bridge
         .withdraw(Address::ZERO, fresh_address("api withdrawal"), units(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     let by_tx = format!("/withdrawals/{}", receipt.transaction_hash);
     let final_view = wait_for("the withdrawal finalized", || async {

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use alloy::primitives::{B256, U256};
 use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
-use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
-use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::MerkleTree;
 use drawbridge_relayer::Role;
+use drawbridge_testkit::reads::message_sent;
+use drawbridge_testkit::{l2_message, message_from_event};
 
 use common::*;
 
@@ -39,56 +39,22 @@ async fn between_two_committed_counts_the_newest_committed_block_is_proposed() {
     // One committed root of 4 messages, published on L2 by the root publisher.
     let l1_user = l1(devnet, &user);
     let bridge = IL1Bridge::new(d.l1.l1_bridge, &l1_user);
-    assert!(
-        bridge
-            .commitMessageRoot()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
-    );
+    assert!(bridge.commitMessageRoot().mined().await.status());
     let committed = bridge.lastCommittedRoot().call().await.unwrap();
     assert_eq!(committed.count, 4);
+    let publisher = l2(devnet, &devnet.accounts.relayer);
     assert!(
-        IL1RootOracle::new(d.l2.root_oracle, l2(devnet, &devnet.accounts.relayer))
+        IL1RootOracle::new(d.l2.root_oracle, &publisher)
             .publishRoot(committed.root, 4)
-            .send()
+            .mined()
             .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
             .status()
     );
-    let mut messages = Vec::new();
-    for log in l1_user
-        .get_logs(
-            &Filter::new()
-                .address(d.l1.l1_bridge)
-                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
-                .from_block(d.l1.deploy_block),
-        )
+    let messages: Vec<_> = message_sent(&l1_user, &d)
         .await
-        .unwrap()
-    {
-        let e = log
-            .log_decode::<IL1Bridge::MessageSent>()
-            .unwrap()
-            .inner
-            .data;
-        messages.push(L1Message {
-            kind: MessageKind::try_from(e.kind).unwrap(),
-            nonce: e.nonce,
-            sender: e.sender,
-            recipient: e.recipient,
-            token: e.token,
-            amount: e.amount,
-            data: e.data,
-        });
-    }
+        .iter()
+        .map(message_from_event)
+        .collect();
     let tree = MerkleTree::from_leaves(
         messages
             .iter()
@@ -100,30 +66,15 @@ async fn between_two_committed_counts_the_newest_committed_block_is_proposed() {
     let relay = |range: std::ops::Range<u64>| {
         let batch: Vec<IL2Bridge::L1Message> = range
             .clone()
-            .map(|n| {
-                let m = &messages[n as usize];
-                IL2Bridge::L1Message {
-                    kind: m.kind.as_u8(),
-                    nonce: m.nonce,
-                    sender: m.sender,
-                    recipient: m.recipient,
-                    token: m.token,
-                    amount: m.amount,
-                    data: m.data.clone(),
-                }
-            })
+            .map(|n| l2_message(&messages[n as usize]))
             .collect();
         let proofs: Vec<Vec<B256>> = range.map(|n| tree.proof(n, 4).unwrap()).collect();
         let l2_bridge = l2_bridge.clone();
         async move {
             let receipt = l2_bridge
                 .relayMessages(batch, committed.root, proofs)
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
+                .mined()
+                .await;
             assert!(receipt.status());
             receipt.block_number.unwrap()
         }

@@ -7,10 +7,10 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
-use drawbridge_relayer::Relayer;
 
 use common::proxy::{Injection, Mode, RpcProxy};
 use common::*;
@@ -19,6 +19,24 @@ fn metric(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
         .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// Waits for the relayer at `api` to raise the `kind` alert; checks its deliver role halted and its
+/// `/health` answers 503, and returns that answer.
+async fn deliver_halted_on(api: SocketAddr, kind: &str, what: &str) -> serde_json::Value {
+    let series = format!("drawbridge_relayer_alerts_total{{kind=\"{kind}\"}}");
+    let text = wait_for(what, || async {
+        let text = http_get(api, "/metrics").await.2;
+        (metric(&text, &series) >= 1.0).then_some(text)
+    })
+    .await;
+    assert_eq!(
+        metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}"),
+        1.0
+    );
+    let (code, health, _) = http_get(api, "/health").await;
+    assert_eq!(code, 503, "{health}");
+    health
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,12 +53,8 @@ async fn rpc_faults_back_off_and_resume_without_double_sending() {
     env.config.rpc_timeout = Duration::from_secs(1);
     env.config.api_listen = Some("127.0.0.1:0".parse().unwrap());
     let url = env.config.database_url.clone();
-    let relayer = Relayer::new(env.config.clone()).await.unwrap();
+    let relayer = start(env.config.clone()).await;
     let api = relayer.api_address().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(relayer.run(async move {
-        let _ = stopped.await;
-    }));
     let user = &devnet.accounts.users[2];
     let recipient = fresh_address("faults");
     let wei = |i: u64| U256::from(7_000_000u64 + i);
@@ -118,21 +132,7 @@ async fn rpc_faults_back_off_and_resume_without_double_sending() {
     // metrics say so) and nothing is delivered until the endpoint tells the truth again.
     l1_proxy.set_mode(Mode::ForgeMessages);
     deposit_eth(devnet, user, &deposits(7, 8)).await;
-    let text = wait_for("the forged message refused", || async {
-        let text = metrics().await;
-        (metric(
-            &text,
-            "drawbridge_relayer_alerts_total{kind=\"leaf_mismatch\"}",
-        ) >= 1.0)
-            .then_some(text)
-    })
-    .await;
-    assert_eq!(
-        metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}"),
-        1.0
-    );
-    let (code, health, _) = http_get(api, "/health").await;
-    assert_eq!(code, 503, "{health}");
+    let health = deliver_halted_on(api, "leaf_mismatch", "the forged message refused").await;
     assert!(
         health["problems"].to_string().contains("deliver halted"),
         "{health}"
@@ -148,8 +148,7 @@ async fn rpc_faults_back_off_and_resume_without_double_sending() {
     .await;
     assert!(metric(&text, "drawbridge_relayer_rounds_ok_total") > 0.0);
 
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
+    relayer.stop().await;
     let all = submissions(&url).await;
     assert_relayed_exactly_once(&all, 8);
     assert_no_failed_submissions(&all);
@@ -183,12 +182,8 @@ async fn made_up_logs_are_never_stored_published_or_relayed_and_the_relayer_reco
     env.config.max_backoff = Duration::from_secs(2);
     env.config.api_listen = Some("127.0.0.1:0".parse().unwrap());
     let url = env.config.database_url.clone();
-    let relayer = Relayer::new(env.config.clone()).await.unwrap();
+    let relayer = start(env.config.clone()).await;
     let api = relayer.api_address().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(relayer.run(async move {
-        let _ = stopped.await;
-    }));
     let user = &devnet.accounts.users[2];
     let recipient = fresh_address("made-up logs");
     let thief = fresh_address("made-up logs thief");
@@ -215,21 +210,7 @@ async fn made_up_logs_are_never_stored_published_or_relayed_and_the_relayer_reco
         amount: units(1_000),
     });
     deposit_eth(devnet, user, &deposits(2, 4)).await;
-    let text = wait_for("the made-up logs refused", || async {
-        let text = metrics().await;
-        (metric(
-            &text,
-            "drawbridge_relayer_alerts_total{kind=\"l1_logs_inconsistent\"}",
-        ) >= 1.0)
-            .then_some(text)
-    })
-    .await;
-    assert_eq!(
-        metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}"),
-        1.0
-    );
-    let (code, health, _) = http_get(api, "/health").await;
-    assert_eq!(code, 503, "{health}");
+    let health = deliver_halted_on(api, "l1_logs_inconsistent", "the made-up logs refused").await;
     assert!(
         health["problems"]
             .to_string()
@@ -268,8 +249,7 @@ async fn made_up_logs_are_never_stored_published_or_relayed_and_the_relayer_reco
         (metric(&text, "drawbridge_relayer_halted{role=\"deliver\"}") == 0.0).then_some(())
     })
     .await;
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
+    relayer.stop().await;
     let all = submissions(&url).await;
     assert_relayed_exactly_once(&all, 4);
     assert_no_failed_submissions(&all);

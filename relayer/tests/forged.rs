@@ -18,14 +18,14 @@ use std::time::Duration;
 
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
+use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_devnet::{Devnet, DevnetOptions, Governance};
-use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
+use drawbridge_protocol::MerkleTree;
 use drawbridge_relayer::{RelayerConfig, Role, Store};
+use drawbridge_testkit::ForgedDeposit;
+use drawbridge_testkit::reads::message_sent;
 use serde_json::Value;
 
 use common::proxy::{Mode, RpcProxy};
@@ -81,6 +81,58 @@ fn honest_config(devnet: &Devnet, dir: &tempfile::TempDir) -> RelayerConfig {
     honest
 }
 
+/// The users of both scenes, Alice, Bob, Mallory the thief and the rogue root publisher, and
+/// Mallory's L1 balance before anything.
+async fn users(devnet: &Devnet) -> ([PrivateKeySigner; 4], U256) {
+    let users = [0, 1, 2, 3].map(|i| devnet.accounts.users[i].clone());
+    let mallory = &users[2];
+    let mallory_l1_start = l1(devnet, mallory)
+        .get_balance(mallory.address())
+        .await
+        .unwrap();
+    (users, mallory_l1_start)
+}
+
+/// Alice deposits 5 ETH; waits for it on L2.
+async fn alice_deposits_five(devnet: &Devnet, alice: &PrivateKeySigner) {
+    deposit_eth(devnet, alice, &[(alice.address(), units(5))]).await;
+    wait_for("Alice's deposit on L2", || async {
+        (l2_balance(devnet, Address::ZERO, alice.address()).await == units(5)).then_some(())
+    })
+    .await;
+}
+
+/// Whether L1 paid the withdrawal `nonce`.
+async fn is_paid(l1_bridge: &IL1Bridge::IL1BridgeInstance<DynProvider>, nonce: u64) -> bool {
+    l1_bridge.isWithdrawalFinalized(nonce).call().await.unwrap()
+}
+
+/// Nothing of the forged amount was paid on L1: the `stolen` withdrawal is not finalized, Mallory's
+/// L1 balance is what it was at the start, and L1's ETH escrow holds `escrowed`.
+async fn assert_never_paid(
+    devnet: &Devnet,
+    l1_bridge: &IL1Bridge::IL1BridgeInstance<DynProvider>,
+    (mallory, mallory_l1_start): (&PrivateKeySigner, U256),
+    stolen: u64,
+    escrowed: U256,
+) {
+    assert!(
+        !is_paid(l1_bridge, stolen).await,
+        "the stolen withdrawal is never finalized"
+    );
+    assert_eq!(
+        l1(devnet, mallory)
+            .get_balance(mallory.address())
+            .await
+            .unwrap(),
+        mallory_l1_start
+    );
+    assert_eq!(
+        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
+        escrowed
+    );
+}
+
 /// What the rogue root publisher did.
 struct Forgery {
     /// L1's one real leaf and the made-up deposit at nonce 1.
@@ -104,100 +156,49 @@ async fn forge_and_withdraw(
     let deployer_l2 = l2(devnet, &devnet.accounts.deployer);
     let receipt = IL1RootOracle::new(d.l2.root_oracle, &deployer_l2)
         .setPublisher(rogue.address())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
-    let sent = l1(devnet, rogue)
-        .get_logs(
-            &Filter::new()
-                .address(d.l1.l1_bridge)
-                .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
-                .from_block(0),
-        )
-        .await
-        .unwrap();
+    let sent = message_sent(&l1(devnet, rogue), d).await;
     assert_eq!(sent.len(), 1);
-    let real_leaf = sent[0]
-        .log_decode::<IL1Bridge::MessageSent>()
-        .unwrap()
-        .inner
-        .data
-        .leaf;
-    let forged = L1Message {
-        kind: MessageKind::Deposit,
-        nonce: 1,
-        sender: mallory.address(),
-        recipient: mallory.address(),
-        token: Address::ZERO,
-        amount: units(4),
-        data: Default::default(),
-    };
-    let forged_leaf = forged.leaf(d.l1.chain_id, d.l1.l1_bridge);
-    let tree = MerkleTree::from_leaves([real_leaf, forged_leaf]).unwrap();
-    let receipt = IL1RootOracle::new(d.l2.root_oracle, l2(devnet, rogue))
-        .publishRoot(tree.root(), 2)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let forged = ForgedDeposit::new(d, &[sent[0].leaf], mallory.address(), units(4));
+    let receipt = forged.publish(d, &l2(devnet, rogue)).await;
     assert!(receipt.status());
-    let mallory_l2 = IL2Bridge::new(d.l2.l2_bridge, l2(devnet, mallory));
-    let receipt = mallory_l2
-        .relayMessages(
-            vec![IL2Bridge::L1Message {
-                kind: forged.kind.as_u8(),
-                nonce: forged.nonce,
-                sender: forged.sender,
-                recipient: forged.recipient,
-                token: forged.token,
-                amount: forged.amount,
-                data: forged.data.clone(),
-            }],
-            tree.root(),
-            vec![tree.proof(1, 2).unwrap()],
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let mallory_l2 = l2(devnet, mallory);
+    let receipt = forged.relay(d, &mallory_l2).await;
     assert!(receipt.status(), "the forged deposit is relayed on L2");
     let processed_event = receipt
         .decoded_log::<IL2Bridge::MessageProcessed>()
         .expect("MessageProcessed")
         .data;
-    assert_eq!(processed_event.leaf, forged_leaf);
+    assert_eq!(processed_event.leaf, forged.leaf);
     assert_eq!(
         l2_balance(devnet, Address::ZERO, mallory.address()).await,
         units(4)
     );
-    let receipt = mallory_l2
-        .withdraw(Address::ZERO, mallory.address(), units(4))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let (stolen, withdrawal_block) = withdraw_eth(devnet, mallory, units(4)).await;
+    Forgery {
+        tree: forged.tree,
+        leaf: forged.leaf,
+        withdrawal_block,
+        stolen,
+    }
+}
+
+/// `user` withdraws `amount` ETH to itself on L2: the withdrawal's nonce and L2 block.
+async fn withdraw_eth(devnet: &Devnet, user: &PrivateKeySigner, amount: U256) -> (u64, u64) {
+    let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
+    let receipt = bridge
+        .withdraw(Address::ZERO, user.address(), amount)
+        .mined()
+        .await;
     assert!(receipt.status());
-    let stolen = receipt
+    let nonce = receipt
         .decoded_log::<IL2Bridge::WithdrawalInitiated>()
         .expect("WithdrawalInitiated")
         .data
         .nonce;
-    Forgery {
-        tree,
-        leaf: forged_leaf,
-        withdrawal_block: receipt.block_number.unwrap(),
-        stolen,
-    }
+    (nonce, receipt.block_number.unwrap())
 }
 
 /// A lying output from the proposer's key (the devnet relayer's: stop the honest relayer first):
@@ -216,12 +217,7 @@ async fn propose_lie(devnet: &Devnet, forgery: &Forgery, committed: B256) -> U25
         (b > forgery.withdrawal_block).then_some(b)
     })
     .await;
-    let header = l2_reader
-        .get_block_by_number(block.into())
-        .await
-        .unwrap()
-        .unwrap()
-        .header;
+    let header = header_at(&l2_reader, block).await;
     let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2_reader);
     let at = BlockId::number(block);
     let withdrawal_root = l2_bridge.withdrawalRoot().block(at).call().await.unwrap();
@@ -251,12 +247,8 @@ async fn propose_lie(devnet: &Devnet, forgery: &Forgery, committed: B256) -> U25
             committed,
         )
         .value(bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status(), "the oracle accepts L1's root for 2");
     receipt
         .decoded_log::<IOutputOracle::OutputProposed>()
@@ -302,20 +294,12 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
     let honest_relayer = start(honest).await;
     let watchdog_relayer = start(watchdog).await;
 
-    let [alice, bob, mallory, rogue] = [0, 1, 2, 3].map(|i| devnet.accounts.users[i].clone());
+    let ([alice, bob, mallory, rogue], mallory_l1_start) = users(&devnet).await;
     let oracle = oracle(&devnet);
     let l1_bridge = IL1Bridge::new(d.l1.l1_bridge, l1(&devnet, &alice));
-    let mallory_l1_start = l1(&devnet, &mallory)
-        .get_balance(mallory.address())
-        .await
-        .unwrap();
 
     // 1. Alice's 5 ETH, delivered and covered by an output; the monitor finds ETH fully backed.
-    deposit_eth(&devnet, &alice, &[(alice.address(), units(5))]).await;
-    wait_for("Alice's deposit on L2", || async {
-        (l2_balance(&devnet, Address::ZERO, alice.address()).await == units(5)).then_some(())
-    })
-    .await;
+    alice_deposits_five(&devnet, &alice).await;
     wait_for("an output covering the deposit", || async {
         let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
         let last = count.checked_sub(1)?;
@@ -470,25 +454,14 @@ async fn a_forged_l1_message_is_never_proposed_raises_the_alerts_and_is_never_pa
 
     // 6. Nothing of the forged amount was ever paid on L1, nor did the relayer try.
     let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &alice));
-    assert!(
-        !l1_bridge
-            .isWithdrawalFinalized(stolen)
-            .call()
-            .await
-            .unwrap(),
-        "the stolen withdrawal is never finalized"
-    );
-    assert_eq!(
-        l1(&devnet, &mallory)
-            .get_balance(mallory.address())
-            .await
-            .unwrap(),
-        mallory_l1_start
-    );
-    assert_eq!(
-        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        units(5) + U256::from(1u64)
-    );
+    assert_never_paid(
+        &devnet,
+        &l1_bridge,
+        (&mallory, mallory_l1_start),
+        stolen,
+        units(5) + U256::from(1u64),
+    )
+    .await;
     for s in submissions(&honest_url).await {
         let work: Value = serde_json::from_str(&s.work).unwrap();
         if s.kind == "finalize_withdrawals" {
@@ -606,35 +579,13 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
     honest.roles = [Role::Deliver, Role::Propose].into_iter().collect();
     let honest_url = honest.database_url.clone();
     let honest_relayer = start(honest.clone()).await;
-    let [alice, bob, mallory, rogue] = [0, 1, 2, 3].map(|i| devnet.accounts.users[i].clone());
+    let ([alice, bob, mallory, rogue], mallory_l1_start) = users(&devnet).await;
     let oracle = oracle(&devnet);
     let l1_bridge = IL1Bridge::new(d.l1.l1_bridge, l1(&devnet, &alice));
-    let mallory_l1_start = l1(&devnet, &mallory)
-        .get_balance(mallory.address())
-        .await
-        .unwrap();
 
     // 1. Alice deposits 5 ETH and withdraws 1 ETH on L2; a good output covering it becomes final.
-    deposit_eth(&devnet, &alice, &[(alice.address(), units(5))]).await;
-    wait_for("Alice's deposit on L2", || async {
-        (l2_balance(&devnet, Address::ZERO, alice.address()).await == units(5)).then_some(())
-    })
-    .await;
-    let receipt = IL2Bridge::new(d.l2.l2_bridge, l2(&devnet, &alice))
-        .withdraw(Address::ZERO, alice.address(), units(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    let honest_nonce = receipt
-        .decoded_log::<IL2Bridge::WithdrawalInitiated>()
-        .expect("WithdrawalInitiated")
-        .data
-        .nonce;
-    let honest_block = receipt.block_number.unwrap();
+    alice_deposits_five(&devnet, &alice).await;
+    let (honest_nonce, honest_block) = withdraw_eth(&devnet, &alice, units(1)).await;
     let good = wait_for("a final output covering Alice's withdrawal", || async {
         let index = oracle.latestFinalIndex().call().await.ok()?;
         let o = oracle.getOutput(index).call().await.unwrap();
@@ -687,18 +638,10 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
         "the refusal and Alice's withdrawal paid (leaves only)",
         || async {
             assert!(
-                !l1_bridge
-                    .isWithdrawalFinalized(forgery.stolen)
-                    .call()
-                    .await
-                    .unwrap(),
+                !is_paid(&l1_bridge, forgery.stolen).await,
                 "the stolen withdrawal was paid"
             );
-            l1_bridge
-                .isWithdrawalFinalized(honest_nonce)
-                .call()
-                .await
-                .unwrap()
+            is_paid(&l1_bridge, honest_nonce).await
         },
     )
     .await;
@@ -737,11 +680,7 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
     let (code, problems, alerts) =
         run_finalize_until(recompute_only, "the refusal (recompute only)", || async {
             assert!(
-                !l1_bridge
-                    .isWithdrawalFinalized(forgery.stolen)
-                    .call()
-                    .await
-                    .unwrap(),
+                !is_paid(&l1_bridge, forgery.stolen).await,
                 "the stolen withdrawal was paid"
             );
             true
@@ -761,22 +700,12 @@ async fn the_finalize_role_refuses_a_lying_final_output_and_pays_against_the_goo
     );
 
     // 6. The stolen withdrawal was never paid.
-    assert!(
-        !l1_bridge
-            .isWithdrawalFinalized(forgery.stolen)
-            .call()
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        l1(&devnet, &mallory)
-            .get_balance(mallory.address())
-            .await
-            .unwrap(),
-        mallory_l1_start
-    );
-    assert_eq!(
-        l1_bridge.escrowed(Address::ZERO).call().await.unwrap(),
-        units(4) + U256::from(1u64)
-    );
+    assert_never_paid(
+        &devnet,
+        &l1_bridge,
+        (&mallory, mallory_l1_start),
+        forgery.stolen,
+        units(4) + U256::from(1u64),
+    )
+    .await;
 }

@@ -11,7 +11,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -25,8 +25,6 @@ use drawbridge_relayer::{Store, SubmissionState};
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_drawbridge-relayer");
-
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -38,26 +36,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 }
 
 fn spawn(config: &Path, key: &str, log: &Path) -> Child {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DRAWBRIDGE_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("RUST_LOG", "drawbridge_relayer=info")
-        .arg("--config")
-        .arg(config)
-        .env("DRAWBRIDGE_RELAYER_KEY", format!("0x{key}"))
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .spawn()
-        .expect("the relayer binary starts")
+    spawn_with_key(relayer_command("drawbridge_relayer=info"), config, key, log)
 }
 
 /// A small deterministic-per-run pseudo-random source (xorshift), seeded from the clock and
@@ -82,11 +61,7 @@ impl Rng {
 async fn withdraw_eth(devnet: &Devnet, user: &PrivateKeySigner, withdrawals: &[(Address, U256)]) {
     let provider = l2(devnet, user);
     let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, provider.clone());
-    let mut nonce = provider
-        .get_transaction_count(user.address())
-        .pending()
-        .await
-        .unwrap();
+    let mut nonce = next_nonce(&provider, user).await;
     let mut pending = Vec::new();
     for (recipient, amount) in withdrawals {
         pending.push(
@@ -126,12 +101,9 @@ async fn sigkill_storm_every_message_delivered_and_every_withdrawal_paid_exactly
     );
 
     let env = test_env().await;
+    env.save_deployment();
     let devnet = &env.devnet;
     let dir = env.dir.path();
-    devnet
-        .deployment
-        .save(&dir.join("deployment.json"))
-        .unwrap();
     let url = database_url(&env.dir);
     let config = dir.join("relayer.toml");
     std::fs::write(

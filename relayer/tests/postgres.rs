@@ -22,23 +22,12 @@ use drawbridge_relayer::{Backend, Lease, Role, Store};
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_drawbridge-relayer");
 const LEASE_TTL: Duration = Duration::from_secs(3);
 const POLL: Duration = Duration::from_millis(300);
 
 fn spawn(config: &Path, id: &str, port: u16, key: &str, log: &Path) -> Child {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DRAWBRIDGE_") {
-            command.env_remove(name);
-        }
-    }
-    command
+    let file = append_log(log);
+    relayer_command("drawbridge_relayer=info")
         .arg("--config")
         .arg(config)
         .arg("--relayer-id")
@@ -46,7 +35,6 @@ fn spawn(config: &Path, id: &str, port: u16, key: &str, log: &Path) -> Child {
         .arg("--api-listen")
         .arg(format!("127.0.0.1:{port}"))
         .env("DRAWBRIDGE_RELAYER_KEY", key)
-        .env("RUST_LOG", "drawbridge_relayer=info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(file.try_clone().unwrap())
@@ -93,12 +81,9 @@ async fn relayers_sharing_postgres_hand_roles_over_without_sending_twice() {
         return;
     };
     let env = test_env().await;
+    env.save_deployment();
     let devnet = &env.devnet;
     let dir = env.dir.path();
-    devnet
-        .deployment
-        .save(&dir.join("deployment.json"))
-        .unwrap();
     let config = dir.join("relayer.toml");
     std::fs::write(
         &config,

@@ -11,18 +11,9 @@ use alloy::primitives::{Address, U256};
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_drawbridge-relayer");
-
 /// The binary with no `DRAWBRIDGE_*` variable inherited from the test's environment.
 fn command() -> Command {
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DRAWBRIDGE_") {
-            command.env_remove(name);
-        }
-    }
-    command.env("RUST_LOG", "drawbridge_relayer=debug");
-    command
+    relayer_command("drawbridge_relayer=debug")
 }
 
 fn key_hex(devnet: &drawbridge_devnet::Devnet) -> String {
@@ -30,19 +21,7 @@ fn key_hex(devnet: &drawbridge_devnet::Devnet) -> String {
 }
 
 fn spawn(config: &Path, key: &str, log: &Path) -> Child {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    command()
-        .arg("--config")
-        .arg(config)
-        .env("DRAWBRIDGE_RELAYER_KEY", format!("0x{key}"))
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .spawn()
-        .expect("the relayer binary starts")
+    spawn_with_key(command(), config, key, log)
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {

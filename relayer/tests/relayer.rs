@@ -174,12 +174,7 @@ async fn outputs_are_proposed_and_bonds_come_back() {
         assert!(block > last, "outputs must move forward");
         last = block;
         assert_eq!(output.proposer, devnet.accounts.relayer.address());
-        let header = l2
-            .get_block_by_number(block.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .header;
+        let header = header_at(&l2, block).await;
         assert_eq!(output.l2BlockHash, header.hash);
         assert_eq!(output.l2StateRoot, header.state_root);
         let at = BlockId::number(block);
@@ -249,12 +244,8 @@ async fn a_withdrawal_is_finalized_after_the_challenge_period_exactly_once() {
     let l2_bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = l2_bridge
         .withdraw(Address::ZERO, recipient, units(2))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     assert_eq!(
         l2_balance(devnet, Address::ZERO, user.address()).await,

@@ -51,22 +51,30 @@ async fn signed_deposit(
     recipient: Address,
     amount: U256,
 ) -> (Vec<u8>, B256) {
+    let input = IL1Bridge::depositETHCall {
+        l2Recipient: recipient,
+    }
+    .abi_encode();
+    signed_tx(url, chain_id, user, bridge, amount, input).await
+}
+
+/// A signed transaction from `user` to `to` of `value` and `input` (raw bytes and hash), at the
+/// user's next account nonce on the chain at `url`.
+async fn signed_tx(
+    url: &str,
+    chain_id: u64,
+    user: &PrivateKeySigner,
+    to: Address,
+    value: U256,
+    input: Vec<u8>,
+) -> (Vec<u8>, B256) {
     let provider = alloy::providers::ProviderBuilder::new().connect_http(url.parse().unwrap());
-    let nonce = provider
-        .get_transaction_count(user.address())
-        .pending()
-        .await
-        .unwrap();
+    let nonce = next_nonce(&provider, user).await;
     let request = TransactionRequest::default()
         .with_from(user.address())
-        .with_to(bridge)
-        .with_value(amount)
-        .with_input(
-            IL1Bridge::depositETHCall {
-                l2Recipient: recipient,
-            }
-            .abi_encode(),
-        )
+        .with_to(to)
+        .with_value(value)
+        .with_input(input)
         .with_nonce(nonce)
         .with_chain_id(chain_id)
         .with_gas_limit(300_000)
@@ -123,15 +131,39 @@ async fn metric(api: std::net::SocketAddr, line_prefix: &str) -> Option<u64> {
         .map(|v| v as u64)
 }
 
+/// Has the relayer of `env` serve its API on a free local port; returns the port's address.
+fn serve_api(env: &mut RelayerBed) -> std::net::SocketAddr {
+    let api: std::net::SocketAddr = ([127, 0, 0, 1], free_port()).into();
+    env.config.api_listen = Some(api);
+    api
+}
+
+/// Waits until the relayer at `api` raised the `kind` reorg alert `at_least` times.
+async fn reorgs_detected(api: std::net::SocketAddr, kind: &str, at_least: u64, what: &str) {
+    let series = format!("drawbridge_relayer_alerts_total{{kind=\"{kind}\"}}");
+    wait_for(what, || async {
+        metric(api, &series).await.filter(|n| *n >= at_least)
+    })
+    .await;
+}
+
+/// Restarts interval mining (a block a second) and waits until `blocks` more are mined.
+async fn resume_mining_past(url: &str, blocks: u64, what: &str) {
+    interval_mining(url, 1).await;
+    let resumed = head(url).await;
+    wait_for(what, || async {
+        (head(url).await >= resumed + blocks).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivered_once_when_included_again()
  {
     let mut env = test_env().await;
     env.config.roles = [Role::Deliver].into_iter().collect();
     env.config.l1_confirmations = 4;
-    let port = free_port();
-    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
-    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let api = serve_api(&mut env);
     let url = env.config.database_url.clone();
     let devnet = &env.devnet;
     let l1_url = devnet.deployment.l1.rpc_url.clone();
@@ -169,12 +201,7 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     rpc(&l1_url, "anvil_reorg", serde_json::json!([1, []])).await;
     assert_eq!(receipt_block(&l1_url, hash_dave).await, None);
     assert_eq!(message_count(devnet).await, 1);
-    wait_for("the shallow L1 reorg detected", || async {
-        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l1\"}")
-            .await
-            .filter(|n| *n >= 1)
-    })
-    .await;
+    reorgs_detected(api, "reorg_l1", 1, "the shallow L1 reorg detected").await;
 
     // 2. evm_snapshot / evm_revert: a 3 ETH deposit to Frank is mined, seen, and reverted away
     // (the chain gets shorter).
@@ -193,21 +220,11 @@ async fn a_deposit_reorged_out_before_confirmation_is_not_delivered_and_delivere
     );
     assert!(head(&l1_url).await < reverted_tip);
     assert_eq!(receipt_block(&l1_url, hash_frank).await, None);
-    wait_for("the reverted L1 blocks detected", || async {
-        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l1\"}")
-            .await
-            .filter(|n| *n >= 2)
-    })
-    .await;
+    reorgs_detected(api, "reorg_l1", 2, "the reverted L1 blocks detected").await;
 
     // Mining resumes well past the confirmation depth: neither removed deposit is delivered,
     // nor stored, and the deliver role is not halted.
-    interval_mining(&l1_url, 1).await;
-    let resumed = head(&l1_url).await;
-    wait_for("L1 past the confirmation depth", || async {
-        (head(&l1_url).await >= resumed + 8).then_some(())
-    })
-    .await;
+    resume_mining_past(&l1_url, 8, "L1 past the confirmation depth").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(store.message_count().await.unwrap(), 1);
     assert_eq!(processed(devnet).await, 1);
@@ -257,9 +274,7 @@ async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_s
         .collect();
     env.config.l1_confirmations = 2;
     env.config.l2_confirmations = 2;
-    let port = free_port();
-    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
-    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let api = serve_api(&mut env);
     let url = env.config.database_url.clone();
     let devnet = &env.devnet;
     let l1_url = devnet.deployment.l1.rpc_url.clone();
@@ -346,9 +361,7 @@ async fn a_reorg_deeper_than_the_confirmation_depth_halts_the_roles_and_health_s
 async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_that_stayed() {
     let mut env = test_env().await;
     env.config.l2_confirmations = 4;
-    let port = free_port();
-    env.config.api_listen = Some(([127, 0, 0, 1], port).into());
-    let api: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let api = serve_api(&mut env);
     let url = env.config.database_url.clone();
     let devnet = &env.devnet;
     let l2_url = devnet.deployment.l2.rpc_url.clone();
@@ -365,33 +378,21 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     // roles, and replaced by an empty block (1 < 4 confirmations).
     interval_mining(&l2_url, 0).await;
     let l2_bridge = devnet.deployment.l2.l2_bridge;
-    let provider = alloy::providers::ProviderBuilder::new().connect_http(l2_url.parse().unwrap());
-    let nonce = provider
-        .get_transaction_count(user.address())
-        .pending()
-        .await
-        .unwrap();
-    let request = TransactionRequest::default()
-        .with_from(user.address())
-        .with_to(l2_bridge)
-        .with_input(
-            drawbridge_bindings::IL2Bridge::withdrawCall {
-                l1Token: Address::ZERO,
-                l1Recipient: gone,
-                amount: units(2),
-            }
-            .abi_encode(),
-        )
-        .with_nonce(nonce)
-        .with_chain_id(devnet.deployment.l2.chain_id)
-        .with_gas_limit(300_000)
-        .with_max_fee_per_gas(20_000_000_000)
-        .with_max_priority_fee_per_gas(1_000_000_000);
-    let envelope = request
-        .build(&EthereumWallet::from(user.clone()))
-        .await
-        .unwrap();
-    let (raw, hash) = (envelope.encoded_2718(), *envelope.tx_hash());
+    let input = drawbridge_bindings::IL2Bridge::withdrawCall {
+        l1Token: Address::ZERO,
+        l1Recipient: gone,
+        amount: units(2),
+    }
+    .abi_encode();
+    let (raw, hash) = signed_tx(
+        &l2_url,
+        devnet.deployment.l2.chain_id,
+        user,
+        l2_bridge,
+        U256::ZERO,
+        input,
+    )
+    .await;
     send_raw(&l2_url, &raw).await;
     rpc(&l2_url, "evm_mine", serde_json::json!([])).await;
     let b = receipt_block(&l2_url, hash)
@@ -401,18 +402,14 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     followed_to(&url, "propose", "l2", b).await;
     rpc(&l2_url, "anvil_reorg", serde_json::json!([1, []])).await;
     assert_eq!(receipt_block(&l2_url, hash).await, None);
-    wait_for("the shallow L2 reorg detected by both roles", || async {
-        metric(api, "drawbridge_relayer_alerts_total{kind=\"reorg_l2\"}")
-            .await
-            .filter(|n| *n >= 2)
-    })
+    reorgs_detected(
+        api,
+        "reorg_l2",
+        2,
+        "the shallow L2 reorg detected by both roles",
+    )
     .await;
-    interval_mining(&l2_url, 1).await;
-    let resumed = head(&l2_url).await;
-    wait_for("L2 past the confirmation depth", || async {
-        (head(&l2_url).await >= resumed + 7).then_some(())
-    })
-    .await;
+    resume_mining_past(&l2_url, 7, "L2 past the confirmation depth").await;
     let store = Store::open(&url).await.unwrap();
     assert!(store.withdrawals().await.unwrap().is_empty());
 
@@ -421,12 +418,8 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     let l2_user = IL2BridgeInstance::new(l2_bridge, l2(devnet, user));
     let receipt = l2_user
         .withdraw(Address::ZERO, kept, units(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     assert!(receipt_block(&l2_url, hash).await.is_some());
     let l1 = l1(devnet, &devnet.accounts.challenger);
@@ -452,19 +445,13 @@ async fn an_l2_withdrawal_reorged_out_is_not_paid_and_outputs_only_name_blocks_t
     let oracle = oracle(devnet);
     let count: u64 = oracle.outputCount().call().await.unwrap().saturating_to();
     assert!(count >= 2);
-    let l2_read = IL2BridgeInstance::new(l2_bridge, l2(devnet, &devnet.accounts.challenger));
+    let reader = l2(devnet, &devnet.accounts.challenger);
+    let l2_read = IL2BridgeInstance::new(l2_bridge, &reader);
     for index in 0..count {
         let output = oracle.getOutput(U256::from(index)).call().await.unwrap();
-        let block = provider
-            .get_block_by_number(output.l2BlockNumber.into())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(output.l2BlockHash, block.header.hash, "output {index}");
-        assert_eq!(
-            output.l2StateRoot, block.header.state_root,
-            "output {index}"
-        );
+        let header = header_at(&reader, output.l2BlockNumber).await;
+        assert_eq!(output.l2BlockHash, header.hash, "output {index}");
+        assert_eq!(output.l2StateRoot, header.state_root, "output {index}");
         assert_eq!(
             output.withdrawalRoot,
             l2_read

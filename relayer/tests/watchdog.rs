@@ -39,12 +39,7 @@ fn watchdog_config(env: &RelayerBed) -> (RelayerConfig, SocketAddr) {
 /// The fields of L2 block `block` as an honest proposer reads them.
 async fn honest_claim(env: &RelayerBed, block: u64) -> (B256, B256, B256, u64, B256) {
     let l2 = l2(&env.devnet, &env.devnet.accounts.relayer);
-    let header = l2
-        .get_block_by_number(block.into())
-        .await
-        .unwrap()
-        .unwrap()
-        .header;
+    let header = header_at(&l2, block).await;
     let bridge = IL2Bridge::new(env.devnet.deployment.l2.l2_bridge, l2);
     let at = BlockId::number(block);
     let withdrawal_root = bridge.withdrawalRoot().block(at).call().await.unwrap();
@@ -80,12 +75,8 @@ async fn propose(env: &RelayerBed, block: u64, claim: (B256, B256, B256, u64, B2
     let receipt = oracle
         .propose(block, claim.0, claim.1, claim.2, claim.3, claim.4)
         .value(bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status(), "propose reverted");
 }
 
@@ -247,12 +238,8 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
         l1(devnet, &devnet.accounts.users[1]),
     )
     .refundDeletedBonds(U256::from(10))
-    .send()
-    .await
-    .unwrap()
-    .get_receipt()
-    .await
-    .unwrap();
+    .mined()
+    .await;
     assert!(receipt.status());
     assert_eq!(
         oracle.bondCredit(liar.address()).call().await.unwrap(),
@@ -262,12 +249,8 @@ async fn a_lying_proposer_is_challenged_and_the_council_deletes_its_outputs() {
     let before = challenger_l1.get_balance(challenger).await.unwrap();
     let receipt = IOutputOracle::new(devnet.deployment.l1.output_oracle, challenger_l1.clone())
         .withdrawBond()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     assert_eq!(
@@ -402,12 +385,8 @@ async fn honest_outputs_are_never_challenged_and_an_unknown_l1_root_raises_an_al
     let bridge = IL2Bridge::new(devnet.deployment.l2.l2_bridge, l2(devnet, user));
     let receipt = bridge
         .withdraw(Address::ZERO, user.address(), units(2))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status());
     let withdrawal_block = receipt.block_number.unwrap();
 
@@ -465,14 +444,7 @@ async fn honest_outputs_are_never_challenged_and_an_unknown_l1_root_raises_an_al
         devnet.deployment.l2.root_oracle,
         l2(devnet, &devnet.accounts.relayer),
     );
-    let receipt = root_oracle
-        .publishRoot(forged, 1_000)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = root_oracle.publishRoot(forged, 1_000).mined().await;
     assert!(receipt.status());
     let health = wait_for("the unknown root alert", || async {
         let (code, body, _) = http_get(api, "/health").await;

@@ -113,6 +113,19 @@ impl TestBed {
         self.binary_json("drawbridge", signer, args)
     }
 
+    /// `drawbridge withdraw --token <token> --amount <amount> --to <to>` as `signer` (see
+    /// [`TestBed::cli_json`]).
+    pub fn cli_withdraw(
+        &self,
+        signer: &PrivateKeySigner,
+        token: &str,
+        amount: &str,
+        to: &str,
+    ) -> serde_json::Value {
+        let args = ["withdraw", "--token", token, "--amount", amount, "--to", to];
+        self.cli_json(Some(signer), &args)
+    }
+
     /// Starts a relayer process with its database in the scratch directory under `db_name`.
     pub fn spawn_relayer(&self, db_name: &str, extra_args: &[&str]) -> RelayerProcess {
         self.spawn_relayer_as(&self.devnet.accounts.relayer, db_name, extra_args)

@@ -7,6 +7,20 @@ use std::time::Duration;
 
 use alloy::signers::local::PrivateKeySigner;
 
+/// A command for the relayer binary at `program` that inherits no `DRAWBRIDGE_*` variable from
+/// the test's environment (an operator's settings must not leak into a test), logging with
+/// `RUST_LOG=<rust_log>`.
+pub fn relayer_command(program: &str, rust_log: &str) -> Command {
+    let mut command = Command::new(program);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("DRAWBRIDGE_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("RUST_LOG", rust_log);
+    command
+}
+
 /// The directory cargo puts binaries in (`target/debug`), found from the test executable.
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");

@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::EthereumWallet;
 use alloy::primitives::U256;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{Header, TransactionReceipt};
 use alloy::signers::local::PrivateKeySigner;
 
 /// How long a wait of the integration tests waits before it fails the test, unless it says
@@ -52,6 +54,34 @@ pub fn provider(url: &str, signer: &PrivateKeySigner) -> DynProvider {
         .wallet(EthereumWallet::from(signer.clone()))
         .connect_http(url.parse().expect("an RPC URL"))
         .erased()
+}
+
+/// Sending a contract call as a transaction and waiting for it to be mined.
+pub trait Mined {
+    /// Sends the transaction and waits for its receipt (reverted or not: the caller asserts on
+    /// its status); panics when it cannot be sent or its receipt cannot be had.
+    fn mined(self) -> impl Future<Output = TransactionReceipt>;
+}
+
+impl<P: Provider, D: CallDecoder> Mined for CallBuilder<P, D> {
+    async fn mined(self) -> TransactionReceipt {
+        self.send()
+            .await
+            .expect("the transaction is sent")
+            .get_receipt()
+            .await
+            .expect("the transaction's receipt")
+    }
+}
+
+/// The header of block `number` of `provider`'s chain.
+pub async fn header_at(provider: &DynProvider, number: u64) -> Header {
+    provider
+        .get_block_by_number(number.into())
+        .await
+        .expect("eth_getBlockByNumber")
+        .expect("the block exists")
+        .header
 }
 
 /// Waits until the latest block of `provider`'s chain is at `unix_time` or later (the devnet

@@ -7,7 +7,7 @@ use std::process::Output;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
-use drawbridge_bindings::{IL1Bridge, IL2Bridge};
+use drawbridge_bindings::IL2Bridge;
 
 use crate::bed::TestBed;
 use crate::binaries::{binary, free_listen_address, read_log};
@@ -19,6 +19,12 @@ impl TestBed {
     /// Starts the devnet's supervised relayer process (`Devnet::start_relayer`, the real binary)
     /// on `devnet-relayer.sqlite` in the scratch directory, polling every 300 ms.
     pub fn start_devnet_relayer(&self) {
+        self.start_devnet_relayer_with_args(vec!["--poll-interval".into(), "300ms".into()]);
+    }
+
+    /// The devnet's supervised relayer on `devnet-relayer.sqlite` in the scratch directory, with
+    /// `extra_args` on its command line.
+    fn start_devnet_relayer_with_args(&self, extra_args: Vec<String>) {
         self.devnet
             .start_relayer(drawbridge_devnet::sequencer::RelayerOptions {
                 binary: binary("drawbridge-relayer"),
@@ -28,7 +34,7 @@ impl TestBed {
                     self.dir.path().join("devnet-relayer.sqlite").display()
                 ),
                 log: self.dir.path().join("devnet-relayer.log"),
-                extra_args: vec!["--poll-interval".into(), "300ms".into()],
+                extra_args,
             })
             .expect("the devnet relayer starts");
     }
@@ -98,31 +104,12 @@ impl TestBed {
     /// Every L1 message so far, rebuilt from `MessageSent` logs in nonce order; each one's leaf
     /// (computed with the `protocol` crate) is checked against the leaf L1 emitted.
     pub async fn l1_messages(&self) -> Vec<drawbridge_protocol::L1Message> {
-        use alloy::sol_types::SolEvent;
         let d = &self.devnet.deployment;
-        let filter = alloy::rpc::types::Filter::new()
-            .address(d.l1.l1_bridge)
-            .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
-            .from_block(d.l1.deploy_block)
-            .to_block(alloy::eips::BlockNumberOrTag::Latest);
-        let logs = self.l1.get_logs(&filter).await.expect("MessageSent logs");
-        let mut messages = Vec::with_capacity(logs.len());
-        for log in logs {
-            let e = log
-                .log_decode::<IL1Bridge::MessageSent>()
-                .expect("a MessageSent log")
-                .inner
-                .data;
+        let events = crate::reads::message_sent(&self.l1, d).await;
+        let mut messages = Vec::with_capacity(events.len());
+        for e in events {
             assert_eq!(e.nonce, messages.len() as u64, "MessageSent logs in order");
-            let message = drawbridge_protocol::L1Message {
-                kind: drawbridge_protocol::MessageKind::try_from(e.kind).expect("a known kind"),
-                nonce: e.nonce,
-                sender: e.sender,
-                recipient: e.recipient,
-                token: e.token,
-                amount: e.amount,
-                data: e.data,
-            };
+            let message = crate::manual::message_from_event(&e);
             assert_eq!(
                 message.leaf(d.l1.chain_id, d.l1.l1_bridge),
                 e.leaf,
@@ -201,23 +188,12 @@ impl TestBed {
     /// on a free local port; returns the API's base URL (`http://127.0.0.1:PORT`).
     pub fn start_devnet_relayer_with_api(&self) -> String {
         let listen = free_listen_address();
-        self.devnet
-            .start_relayer(drawbridge_devnet::sequencer::RelayerOptions {
-                binary: binary("drawbridge-relayer"),
-                deployment_file: self.dir.path().join("devnet-relayer-deployment.json"),
-                database_url: format!(
-                    "sqlite://{}?mode=rwc",
-                    self.dir.path().join("devnet-relayer.sqlite").display()
-                ),
-                log: self.dir.path().join("devnet-relayer.log"),
-                extra_args: vec![
-                    "--poll-interval".into(),
-                    "300ms".into(),
-                    "--api-listen".into(),
-                    listen.clone(),
-                ],
-            })
-            .expect("the devnet relayer starts");
+        self.start_devnet_relayer_with_args(vec![
+            "--poll-interval".into(),
+            "300ms".into(),
+            "--api-listen".into(),
+            listen.clone(),
+        ]);
         format!("http://{listen}")
     }
 }

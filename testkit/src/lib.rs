@@ -9,6 +9,7 @@ pub mod bed;
 pub mod binaries;
 pub mod chain;
 mod flows;
+pub mod forge;
 mod manual;
 pub mod reads;
 pub mod relayer;
@@ -17,12 +18,13 @@ pub mod units;
 pub use bed::{Chains, TestBed};
 pub use binaries::{
     CoordinatorProcess, CouncilCli, RelayerProcess, Run, bin_dir, binary, free_listen_address,
-    http_get, key_hex, read_log,
+    http_get, key_hex, read_log, relayer_command,
 };
 pub use chain::{
-    DEADLINE, increase_time, latest_timestamp, mine, provider, revert_name,
+    DEADLINE, Mined, header_at, increase_time, latest_timestamp, mine, provider, revert_name,
     set_next_block_timestamp, tx_fee, wait_for, wait_until, wait_until_time,
 };
-pub use manual::l2_message;
+pub use forge::ForgedDeposit;
+pub use manual::{l2_message, message_from_event};
 pub use relayer::{Running, start_relayer};
 pub use units::{ether, milli_units, units};

@@ -2,24 +2,50 @@
 //! relayer: commit and publish the L1 message root, relay every message, propose an output (true
 //! or lying).
 
-use alloy::primitives::B256;
+use alloy::eips::BlockId;
+use alloy::primitives::{B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::BlockNumberOrTag;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
-use drawbridge_protocol::{L1Message, MerkleTree};
+use drawbridge_protocol::{L1Message, MerkleTree, MessageKind};
 
 use crate::bed::TestBed;
+use crate::chain::Mined;
 
 /// An L1 message as `L2Bridge.relayMessages` takes it.
-pub fn l2_message(message: &L1Message) -> IL2Bridge::L1Message {
-    IL2Bridge::L1Message {
-        kind: message.kind.as_u8(),
-        nonce: message.nonce,
-        sender: message.sender,
-        recipient: message.recipient,
-        token: message.token,
-        amount: message.amount,
-        data: message.data.clone(),
+pub fn l2_message(m: &L1Message) -> IL2Bridge::L1Message {
+    let fields = (
+        m.kind.as_u8(),
+        m.nonce,
+        m.sender,
+        m.recipient,
+        m.token,
+        m.amount,
+        m.data.clone(),
+    );
+    fields.into()
+}
+
+/// The L1 message a `MessageSent` event reports (its kind must be known).
+pub fn message_from_event(event: &IL1Bridge::MessageSent) -> L1Message {
+    let IL1Bridge::MessageSent {
+        nonce,
+        kind,
+        sender,
+        recipient,
+        token,
+        amount,
+        data,
+        leaf: _,
+    } = event.clone();
+    L1Message {
+        kind: MessageKind::try_from(kind).expect("a known message kind"),
+        nonce,
+        sender,
+        recipient,
+        token,
+        amount,
+        data,
     }
 }
 
@@ -32,25 +58,14 @@ impl TestBed {
         let l1 = self.l1_as(&relayer);
         let l2 = self.l2_as(&relayer);
         let bridge = IL1Bridge::new(d.l1.l1_bridge, &l1);
-        bridge
-            .commitMessageRoot()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+        bridge.commitMessageRoot().mined().await;
         let committed = bridge.lastCommittedRoot().call().await.unwrap();
         let oracle = IL1RootOracle::new(d.l2.root_oracle, &l2);
         if oracle.rootCount(committed.root).call().await.unwrap() == 0 {
             oracle
                 .publishRoot(committed.root, committed.count)
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
+                .mined()
+                .await;
         }
         let messages = self.l1_messages().await;
         let count = committed.count;
@@ -75,13 +90,34 @@ impl TestBed {
             .collect();
         let receipt = l2_bridge
             .relayMessages(batch, committed.root, proofs)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
         assert!(receipt.status());
+    }
+
+    /// Proposes, as the devnet's proposer with `bond`, an output of made-up fields at each L2
+    /// block of `outputs` `(block, seed)`: block hash, state root and withdrawal root are the
+    /// bytes `seed`, `seed + 1` and `seed + 2` repeated, and no L1 message is consumed (count 0,
+    /// root 0). Asserts each one is accepted.
+    pub async fn propose_made_up_outputs(&self, outputs: &[(u64, u8)], bond: U256) {
+        let d = &self.devnet.deployment;
+        let proposer = self.l1_as(&self.devnet.accounts.relayer);
+        let oracle = IOutputOracle::new(d.l1.output_oracle, &proposer);
+        for &(block, seed) in outputs {
+            let r = oracle
+                .propose(
+                    block,
+                    B256::repeat_byte(seed),
+                    B256::repeat_byte(seed + 1),
+                    B256::repeat_byte(seed + 2),
+                    0,
+                    B256::ZERO,
+                )
+                .value(bond)
+                .mined()
+                .await;
+            assert!(r.status());
+        }
     }
 
     /// Proposes an output at the current L2 head as the devnet's proposer; returns its index.
@@ -102,24 +138,15 @@ impl TestBed {
             .unwrap();
         let number = block.header.number;
         let l2_bridge = IL2Bridge::new(d.l2.l2_bridge, &l2);
-        let root = l2_bridge
-            .withdrawalRoot()
-            .call()
-            .block(number.into())
-            .await
-            .unwrap();
+        let at = BlockId::number(number);
+        let root = l2_bridge.withdrawalRoot().block(at).call().await.unwrap();
         let processed = l2_bridge
             .l1MessagesProcessed()
+            .block(at)
             .call()
-            .block(number.into())
             .await
             .unwrap();
-        let message_root = l2_bridge
-            .l1MessageRoot()
-            .call()
-            .block(number.into())
-            .await
-            .unwrap();
+        let message_root = l2_bridge.l1MessageRoot().block(at).call().await.unwrap();
         let root = fake_root.unwrap_or(root);
         let oracle = IOutputOracle::new(d.l1.output_oracle, &l1);
         let bond = oracle.proposerBond().call().await.unwrap();
@@ -133,12 +160,8 @@ impl TestBed {
                 message_root,
             )
             .value(bond)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+            .mined()
+            .await;
         assert!(receipt.status());
         let log = receipt
             .inner

@@ -4,6 +4,7 @@
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use drawbridge_bindings::{IL1Bridge, IL2Bridge, IOutputOracle, TestToken};
+use drawbridge_deployment::Deployment;
 use drawbridge_devnet::Devnet;
 
 /// A read-only provider of the devnet's L1.
@@ -82,4 +83,29 @@ pub async fn is_finalized(devnet: &Devnet, nonce: u64) -> bool {
 /// The devnet's `OutputOracle`, read-only.
 pub fn oracle(devnet: &Devnet) -> IOutputOracle::IOutputOracleInstance<DynProvider> {
     IOutputOracle::new(devnet.deployment.l1.output_oracle, l1_reader(devnet))
+}
+
+/// Every `MessageSent` event of L1's bridge since its deployment, read through `l1`, in chain
+/// order.
+pub async fn message_sent(
+    l1: &DynProvider,
+    deployment: &Deployment,
+) -> Vec<IL1Bridge::MessageSent> {
+    use alloy::sol_types::SolEvent;
+    let filter = alloy::rpc::types::Filter::new()
+        .address(deployment.l1.l1_bridge)
+        .event_signature(IL1Bridge::MessageSent::SIGNATURE_HASH)
+        .from_block(deployment.l1.deploy_block)
+        .to_block(alloy::eips::BlockNumberOrTag::Latest);
+    l1.get_logs(&filter)
+        .await
+        .expect("MessageSent logs")
+        .iter()
+        .map(|log| {
+            log.log_decode::<IL1Bridge::MessageSent>()
+                .expect("a MessageSent log")
+                .inner
+                .data
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
 use drawbridge_bindings::{IL1Bridge, TestToken};
-pub use drawbridge_testkit::{Run, TestBed, ether, key_hex, provider};
+pub use drawbridge_testkit::{Mined, Run, TestBed, ether, key_hex, provider};
 
 /// The workspace's [`TestBed`] (a devnet and the deployment file the CLI reads) with what the
 /// CLI's tests add: the binary with a clean environment, nonces, escrow.
@@ -66,6 +66,15 @@ impl CliBed {
         )
     }
 
+    /// `drawbridge --json status <args>` (no key), which must succeed, as JSON.
+    pub fn status_json(&self, args: &[&str]) -> serde_json::Value {
+        let args: Vec<&str> = ["--json", "status"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        self.run(None, &args).success().json()
+    }
+
     pub async fn escrow(&self, token: Address) -> U256 {
         let p = self.l1(&self.user(0));
         IL1Bridge::new(self.devnet.deployment.l1.l1_bridge, &p)
@@ -110,4 +119,10 @@ where
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// Asserts that `text` contains `needle`, printing `text` when it does not.
+#[track_caller]
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{text}");
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Fixture} from "../utils/Fixture.sol";
+import {HandlerBase} from "../utils/HandlerBase.sol";
 import {BridgeHandler} from "./BridgeHandler.sol";
 import {FeeOnTransferToken} from "../../src/devnet/TestToken.sol";
 
@@ -16,7 +17,9 @@ contract BridgeInvariantTest is Fixture {
         super.setUp();
         fot = new FeeOnTransferToken(100);
         handler = new BridgeHandler(
-            l1, oracle, l2, rootOracle, token, fot, proposer, challenger, council, publisher
+            HandlerBase.Deployment(l1, oracle, l2, rootOracle, token, proposer, publisher, council),
+            fot,
+            challenger
         );
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](17);

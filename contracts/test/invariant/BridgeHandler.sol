@@ -3,12 +3,8 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
-import {Vm} from "../utils/Vm.sol";
+import {HandlerBase} from "../utils/HandlerBase.sol";
 import {MerkleRef} from "../utils/MerkleRef.sol";
-import {L1Bridge} from "../../src/L1Bridge.sol";
-import {OutputOracle} from "../../src/OutputOracle.sol";
-import {L2Bridge} from "../../src/L2Bridge.sol";
-import {L1RootOracle} from "../../src/L1RootOracle.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../../src/interfaces/IOutputOracle.sol";
@@ -22,37 +18,14 @@ import {L1Message} from "../../src/Types.sol";
 /// the council. It also probes what must fail (unknown/zero roots, out-of-order relays, double
 /// finalization, finalization one second before the challenge window ends, theft through a bogus output)
 /// and records any such call that succeeded in a flag the invariants check.
-contract BridgeHandler {
-    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
-
-    uint256 internal constant L1_CHAIN_ID = 900;
-    uint256 internal constant L2_CHAIN_ID = 901;
-    bytes32 internal constant MESSAGE_SENT_TOPIC =
-        keccak256("MessageSent(uint64,uint8,address,address,address,uint256,bytes,bytes32)");
-
-    L1Bridge public immutable l1;
-    OutputOracle public immutable oracle;
-    L2Bridge public immutable l2;
-    L1RootOracle public immutable rootOracle;
-    TestToken public immutable token;
+contract BridgeHandler is HandlerBase {
     FeeOnTransferToken public immutable fot;
-    address internal immutable proposer;
     address internal immutable challenger;
-    address internal immutable council;
-    address internal immutable publisher;
-    address internal constant ATTACKER = address(0xBAD);
 
     address[] internal users;
-    uint256 public currentTime;
-    uint64 internal nextBlock = 1;
 
     // ---- ghost state ----
-    L1Message[] internal messages;
-    bytes32[] internal messageLeaves;
     mapping(uint256 nonce => uint256) public processedCount;
-
-    IL1Bridge.Withdrawal[] internal withdrawals;
-    bytes32[] internal withdrawalLeaves;
     mapping(uint256 nonce => uint256) public finalizedCount;
 
     struct GhostOutput {
@@ -69,11 +42,6 @@ contract BridgeHandler {
     bool public finalizedWhileNotFinal;
     bool public boundaryViolated;
     bool public theft;
-    bool public finalityWentBack;
-
-    // ---- finality ghost: outputs [0, finalUpTo) were seen final, with these withdrawal roots ----
-    uint256 public finalUpTo;
-    mapping(uint256 index => bytes32) internal finalRoot;
 
     // ---- coverage counters ----
     uint256 public relayed;
@@ -82,71 +50,16 @@ contract BridgeHandler {
     uint256 public deletions;
     uint256 public notProposable;
 
-    constructor(
-        L1Bridge l1_,
-        OutputOracle oracle_,
-        L2Bridge l2_,
-        L1RootOracle rootOracle_,
-        TestToken token_,
-        FeeOnTransferToken fot_,
-        address proposer_,
-        address challenger_,
-        address council_,
-        address publisher_
-    ) {
-        (l1, oracle, l2, rootOracle, token, fot) = (l1_, oracle_, l2_, rootOracle_, token_, fot_);
-        (proposer, challenger, council, publisher) = (proposer_, challenger_, council_, publisher_);
+    constructor(Deployment memory d, FeeOnTransferToken fot_, address challenger_) HandlerBase(d) {
+        (fot, challenger) = (fot_, challenger_);
         for (uint256 i; i < 4; ++i) {
             users.push(address(uint160(0xA000 + i)));
         }
-        currentTime = block.timestamp;
     }
 
-    modifier onL1() {
-        vm.warp(currentTime);
-        vm.chainId(L1_CHAIN_ID);
-        _;
-        _trackFinality();
-    }
-
-    modifier onL2() {
-        vm.warp(currentTime);
-        vm.chainId(L2_CHAIN_ID);
-        _;
-        _trackFinality();
-    }
-
-    /// @dev Finality never goes backwards (issue 9): every output once final stays final with the same
-    /// withdrawal root, and `latestFinalIndex` never drops below the highest index seen final.
-    function _trackFinality() internal {
-        uint256 chain = block.chainid;
-        vm.chainId(L1_CHAIN_ID);
-        uint256 latestPlusOne;
-        try oracle.latestFinalIndex() returns (uint256 latest) {
-            latestPlusOne = latest + 1;
-        } catch {}
-        uint256 n = oracle.outputCount();
-        if (latestPlusOne < finalUpTo || n < finalUpTo) finalityWentBack = true;
-        // The highest output once final is still final with the same withdrawal root (a dispute at or below any
-        // lower output would make it non-final too; a deletion of any of them shows as outputCount < finalUpTo),
-        // and nothing above the final prefix is final (final outputs are exactly the prefix latestFinalIndex ends).
-        if (finalUpTo != 0 && finalUpTo <= n) {
-            if (
-                !oracle.isFinal(finalUpTo - 1)
-                    || oracle.getOutput(finalUpTo - 1).withdrawalRoot != finalRoot[finalUpTo - 1]
-            ) {
-                finalityWentBack = true;
-            }
-        }
-        for (uint256 i = latestPlusOne; i < n; ++i) {
-            if (oracle.isFinal(i)) finalityWentBack = true;
-        }
-        for (uint256 i = finalUpTo; i < latestPlusOne; ++i) {
-            finalRoot[i] = oracle.getOutput(i).withdrawalRoot;
-            if (!outputs[i].honest) finalityWentBack = true; // a bogus output final: caught below as theft too
-        }
-        if (latestPlusOne > finalUpTo) finalUpTo = latestPlusOne;
-        vm.chainId(chain);
+    /// @dev A bogus output final is a finality violation (and caught as theft too).
+    function _newlyFinal(uint256 i) internal override {
+        if (!outputs[i].honest) finalityWentBack = true;
     }
 
     function _user(uint256 seed) internal view returns (address) {
@@ -165,27 +78,6 @@ contract BridgeHandler {
     // ------------------------------------------------------------------------------------------------
     // users on L1
     // ------------------------------------------------------------------------------------------------
-
-    function _recordSent() internal {
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(l1) || logs[i].topics[0] != MESSAGE_SENT_TOPIC) continue;
-            (address recipient, address tok, uint256 amount, bytes memory data, bytes32 leaf) =
-                abi.decode(logs[i].data, (address, address, uint256, bytes, bytes32));
-            messages.push(
-                L1Message({
-                    kind: uint8(uint256(logs[i].topics[2])),
-                    nonce: uint64(uint256(logs[i].topics[1])),
-                    sender: address(uint160(uint256(logs[i].topics[3]))),
-                    recipient: recipient,
-                    token: tok,
-                    amount: amount,
-                    data: data
-                })
-            );
-            messageLeaves.push(leaf);
-        }
-    }
 
     function depositETH(uint256 userSeed, uint256 amount) external onL1 {
         address user = _user(userSeed);
@@ -216,39 +108,12 @@ contract BridgeHandler {
 
     function commitAndPublish() external onL1 {
         if (l1.messageCount() == 0) return;
-        (bytes32 root, uint64 count) = l1.commitMessageRoot();
-        vm.chainId(L2_CHAIN_ID);
-        if (rootOracle.rootCount(root) == 0) {
-            vm.prank(publisher);
-            rootOracle.publishRoot(root, count);
-        }
-    }
-
-    function _batch(uint256 from, uint256 to, uint256 count)
-        internal
-        view
-        returns (L1Message[] memory msgs, bytes32[][] memory proofs)
-    {
-        bytes32[] memory leaves = messageLeaves;
-        msgs = new L1Message[](to - from);
-        proofs = new bytes32[][](to - from);
-        for (uint256 i = from; i < to; ++i) {
-            msgs[i - from] = messages[i];
-            proofs[i - from] = MerkleRef.proof(leaves, count, i);
-        }
+        _commitAndPublish();
     }
 
     function relay(uint256 n) external onL2 {
         // The relayer commits and publishes a fresh root first when L1 has messages the latest lacks.
-        if (n % 4 != 0 && rootOracle.latestCount() < messages.length) {
-            vm.chainId(L1_CHAIN_ID);
-            (bytes32 root, uint64 c) = l1.commitMessageRoot();
-            vm.chainId(L2_CHAIN_ID);
-            if (rootOracle.rootCount(root) == 0) {
-                vm.prank(publisher);
-                rootOracle.publishRoot(root, c);
-            }
-        }
+        if (n % 4 != 0 && rootOracle.latestCount() < messages.length) _commitAndPublish();
         uint256 count = rootOracle.latestCount();
         uint256 from = l2.l1MessagesProcessed();
         if (from >= count) return;
@@ -378,24 +243,6 @@ contract BridgeHandler {
         vm.deal(challenger, challenger.balance + bond);
         vm.prank(challenger);
         oracle.challenge{value: bond}(idx);
-    }
-
-    function _bogusWithdrawal() internal view returns (IL1Bridge.Withdrawal memory) {
-        return IL1Bridge.Withdrawal({
-            nonce: 0,
-            sender: ATTACKER,
-            recipient: ATTACKER,
-            l1Token: address(0),
-            amount: l1.escrowed(address(0))
-        });
-    }
-
-    function _bogusRoot() internal view returns (bytes32) {
-        IL1Bridge.Withdrawal memory w = _bogusWithdrawal();
-        bytes32[] memory leaves = new bytes32[](1);
-        leaves[0] =
-            Hashing.withdrawalLeaf(L2_CHAIN_ID, address(l2), 0, w.sender, w.recipient, w.l1Token, w.amount);
-        return MerkleRef.root(leaves, 1);
     }
 
     /// @dev Tries to cash the bogus withdrawal against every live bogus output.

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Fixture} from "../utils/Fixture.sol";
+import {HandlerBase} from "../utils/HandlerBase.sol";
 import {EscapeHandler} from "./EscapeHandler.sol";
 
 /// @notice The bridge never pays out more than was deposited, whatever order users deposit, withdraw,
@@ -25,7 +26,9 @@ contract EscapeInvariantTest is Fixture {
 
     function setUp() public override {
         super.setUp();
-        handler = new EscapeHandler(l1, oracle, l2, rootOracle, token, proposer, publisher, council);
+        handler = new EscapeHandler(
+            HandlerBase.Deployment(l1, oracle, l2, rootOracle, token, proposer, publisher, council)
+        );
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](28);
         selectors[0] = EscapeHandler.deposit.selector;

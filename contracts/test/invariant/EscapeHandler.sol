@@ -4,17 +4,14 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Vm} from "../utils/Vm.sol";
+import {HandlerBase} from "../utils/HandlerBase.sol";
 import {MerkleRef} from "../utils/MerkleRef.sol";
 import {Mpt} from "../utils/Mpt.sol";
-import {L1Bridge} from "../../src/L1Bridge.sol";
-import {OutputOracle} from "../../src/OutputOracle.sol";
-import {L2Bridge} from "../../src/L2Bridge.sol";
 import {L1RootOracle} from "../../src/L1RootOracle.sol";
 import {IL1Bridge} from "../../src/interfaces/IL1Bridge.sol";
 import {IL2Bridge} from "../../src/interfaces/IL2Bridge.sol";
 import {IOutputOracle} from "../../src/interfaces/IOutputOracle.sol";
 import {Hashing} from "../../src/lib/Hashing.sol";
-import {TestToken} from "../../src/devnet/TestToken.sol";
 import {L1Message} from "../../src/Types.sol";
 
 /// @notice Drives both chains (one EVM, chain ids 900/901) through deposits, L2 withdrawals and transfers,
@@ -29,32 +26,13 @@ import {L1Message} from "../../src/Types.sol";
 /// Ghost accounting per token: `deposited` (credited) and `paid` (every finalization, escape and refund,
 /// cross-checked against what the recipient received). Calls that must fail are tried and recorded in a
 /// flag the invariants check.
-contract EscapeHandler {
-    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
-
-    uint256 internal constant L1_CHAIN_ID = 900;
-    uint256 internal constant L2_CHAIN_ID = 901;
+contract EscapeHandler is HandlerBase {
     uint256 internal constant USERS = 4;
-    /// @dev The rogue publisher's own account (on both chains); never a user, never in an honest state.
-    address internal constant ATTACKER = address(0xBAD);
     address internal constant WATCHDOG = address(0xD06);
     address internal constant GRIEFER = address(0x6121EF);
-    bytes32 internal constant MESSAGE_SENT =
-        keccak256("MessageSent(uint64,uint8,address,address,address,uint256,bytes,bytes32)");
     bytes32 internal constant WITHDRAWAL_INITIATED =
         keccak256("WithdrawalInitiated(uint64,address,address,address,uint256,bytes32)");
 
-    L1Bridge public immutable l1;
-    OutputOracle public immutable oracle;
-    L2Bridge public immutable l2;
-    L1RootOracle public immutable rootOracle;
-    TestToken public immutable token;
-    address internal immutable proposer;
-    address internal immutable publisher;
-    address internal immutable council;
-
-    uint256 public currentTime;
-    uint64 internal nextBlock = 1;
     /// @dev A censoring operator relays nothing from the first pending forced withdrawal on.
     bool public censoring;
     /// @dev A silent proposer proposes nothing.
@@ -64,14 +42,10 @@ contract EscapeHandler {
     mapping(address l1Token => uint256) public deposited;
     mapping(address l1Token => uint256) public paid;
 
-    L1Message[] internal messages;
-    bytes32[] internal messageLeaves;
     mapping(uint256 nonce => uint64) internal requestedAt; // forced withdrawals
     uint64[] internal forcedNonces;
     mapping(uint256 nonce => bool) public refunded;
 
-    IL1Bridge.Withdrawal[] internal withdrawals;
-    bytes32[] internal withdrawalLeaves;
     mapping(uint256 nonce => bool) public finalized;
 
     /// @dev The L2 state an output was proposed from.
@@ -101,14 +75,11 @@ contract EscapeHandler {
     mapping(uint256 outputIndex => uint256) internal challengedAt;
     mapping(uint256 outputIndex => bool) internal ignored;
 
-    /// @dev Finality ghosts: outputs [0, finalUpTo) were seen final, with these withdrawal roots; the highest
-    /// output index a withdrawal was paid against; how often each withdrawal nonce was paid.
-    uint256 public finalUpTo;
-    mapping(uint256 outputIndex => bytes32) internal finalRoot;
+    /// @dev Finality ghosts (beside HandlerBase's): the highest output index a withdrawal was paid against;
+    /// how often each withdrawal nonce was paid.
     bool public anyPaidAgainstOutput;
     uint256 public maxPaidIndex;
     mapping(uint256 nonce => uint256) public paidCount;
-    bool public finalityWentBack;
 
     // ---- violations (must stay false) ----
     bool public mustFailSucceeded;
@@ -131,67 +102,11 @@ contract EscapeHandler {
     uint256 public verdicts;
     uint256 public lateProposals;
 
-    constructor(
-        L1Bridge l1_,
-        OutputOracle oracle_,
-        L2Bridge l2_,
-        L1RootOracle rootOracle_,
-        TestToken token_,
-        address proposer_,
-        address publisher_,
-        address council_
-    ) {
-        (l1, oracle, l2, rootOracle, token) = (l1_, oracle_, l2_, rootOracle_, token_);
-        (proposer, publisher, council) = (proposer_, publisher_, council_);
-        currentTime = block.timestamp;
-    }
+    constructor(Deployment memory d) HandlerBase(d) {}
 
-    modifier onL1() {
-        vm.warp(currentTime);
-        vm.chainId(L1_CHAIN_ID);
-        _;
-        _trackFinality();
-    }
-
-    modifier onL2() {
-        vm.warp(currentTime);
-        vm.chainId(L2_CHAIN_ID);
-        _;
-        _trackFinality();
-    }
-
-    /// @dev Finality never goes backwards: every output seen final stays final with the same withdrawal root,
-    /// and `latestFinalIndex` never drops below it; a lying output is never final.
-    function _trackFinality() internal {
-        uint256 chain = block.chainid;
-        vm.chainId(L1_CHAIN_ID);
-        uint256 latestPlusOne;
-        try oracle.latestFinalIndex() returns (uint256 latest) {
-            latestPlusOne = latest + 1;
-        } catch {}
-        if (latestPlusOne < finalUpTo) finalityWentBack = true;
-        uint256 n = oracle.outputCount();
-        if (n < finalUpTo) finalityWentBack = true;
-        // The highest output once final is still final with the same withdrawal root (a dispute at or below any
-        // lower output would make it non-final too; a deletion of any of them shows as outputCount < finalUpTo),
-        // and nothing above the final prefix is final (final outputs are exactly the prefix latestFinalIndex ends).
-        if (finalUpTo != 0 && finalUpTo <= n) {
-            if (
-                !oracle.isFinal(finalUpTo - 1)
-                    || oracle.getOutput(finalUpTo - 1).withdrawalRoot != finalRoot[finalUpTo - 1]
-            ) {
-                finalityWentBack = true;
-            }
-        }
-        for (uint256 i = latestPlusOne; i < n; ++i) {
-            if (oracle.isFinal(i)) finalityWentBack = true;
-        }
-        for (uint256 i = finalUpTo; i < latestPlusOne; ++i) {
-            finalRoot[i] = oracle.getOutput(i).withdrawalRoot;
-            if (bogus[i]) bogusFinal = true;
-        }
-        if (latestPlusOne > finalUpTo) finalUpTo = latestPlusOne;
-        vm.chainId(chain);
+    /// @dev A lying output is never final.
+    function _newlyFinal(uint256 i) internal override {
+        if (bogus[i]) bogusFinal = true;
     }
 
     function user(uint256 seed) public pure returns (address) {
@@ -210,27 +125,6 @@ contract EscapeHandler {
     // ------------------------------------------------------------------------------------------------
     // L1 users
     // ------------------------------------------------------------------------------------------------
-
-    function _recordSent() internal {
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(l1) || logs[i].topics[0] != MESSAGE_SENT) continue;
-            (address recipient, address tok, uint256 amount, bytes memory data, bytes32 leaf) =
-                abi.decode(logs[i].data, (address, address, uint256, bytes, bytes32));
-            messages.push(
-                L1Message({
-                    kind: uint8(uint256(logs[i].topics[2])),
-                    nonce: uint64(uint256(logs[i].topics[1])),
-                    sender: address(uint160(uint256(logs[i].topics[3]))),
-                    recipient: recipient,
-                    token: tok,
-                    amount: amount,
-                    data: data
-                })
-            );
-            messageLeaves.push(leaf);
-        }
-    }
 
     function deposit(uint256 userSeed, uint256 tokenSeed, uint256 amount) external onL1 {
         address u = user(userSeed);
@@ -316,12 +210,7 @@ contract EscapeHandler {
     /// withdrawal while censoring: processing is in order, so everything after it stalls too).
     function relay(uint256 n) external onL1 {
         if (messages.length == 0) return;
-        (bytes32 root, uint64 count) = l1.commitMessageRoot();
-        vm.chainId(L2_CHAIN_ID);
-        if (rootOracle.rootCount(root) == 0) {
-            vm.prank(publisher);
-            rootOracle.publishRoot(root, count);
-        }
+        (bytes32 root, uint64 count) = _commitAndPublish();
         uint256 from = l2.l1MessagesProcessed();
         if (from >= count) return;
         // Half the time everything the root covers (L2 then stands at a count L1 committed: proposable).
@@ -333,19 +222,13 @@ contract EscapeHandler {
             }
             if (to == from) return;
         }
-        bytes32[] memory leaves = messageLeaves;
-        L1Message[] memory batch = new L1Message[](to - from);
-        bytes32[][] memory proofs = new bytes32[][](to - from);
-        for (uint256 i = from; i < to; ++i) {
-            batch[i - from] = messages[i];
-            proofs[i - from] = MerkleRef.proof(leaves, count, i);
-        }
+        (L1Message[] memory batch, bytes32[][] memory proofs) = _batch(from, to, count);
         vm.recordLogs();
         l2.relayMessages(batch, root, proofs);
         _recordWithdrawals();
         for (uint256 i = from; i < to; ++i) {
             processedOnL2[i] = true;
-            l2Leaves.push(leaves[i]);
+            l2Leaves.push(messageLeaves[i]);
         }
         relayed += to - from;
     }
@@ -565,25 +448,13 @@ contract EscapeHandler {
         (bytes32 root, uint64 count) = l1.lastCommittedRoot();
         uint256 idx = oracle.outputCount();
         if (idx != 0 && snaps[idx - 1].processed > count) return;
-        IL1Bridge.Withdrawal memory w = IL1Bridge.Withdrawal({
-            nonce: 0,
-            sender: ATTACKER,
-            recipient: ATTACKER,
-            l1Token: address(0),
-            amount: l1.escrowed(address(0))
-        });
-        bytes32[] memory one = new bytes32[](1);
-        one[0] = Hashing.withdrawalLeaf(L2_CHAIN_ID, address(l2), 0, ATTACKER, ATTACKER, address(0), w.amount);
+        IL1Bridge.Withdrawal memory w = _bogusWithdrawal();
+        bytes32 lieRoot = _bogusRoot();
         uint256 bond = oracle.proposerBond();
         vm.deal(proposer, proposer.balance + bond);
         vm.prank(proposer);
         oracle.propose{value: bond}(
-            nextBlock,
-            keccak256(abi.encode("lie", nextBlock)),
-            keccak256("lie"),
-            MerkleRef.root(one, 1),
-            count,
-            root
+            nextBlock, keccak256(abi.encode("lie", nextBlock)), keccak256("lie"), lieRoot, count, root
         );
         ++nextBlock;
         delete snaps[idx];
@@ -791,25 +662,16 @@ contract EscapeHandler {
             L1Message memory m = messages[nonce];
             bool refundable = nonce >= from && m.kind == 1 && !refunded[nonce];
             if (!refundable && triedRefused) continue;
-            L1Message memory asL1 = L1Message({
-                kind: m.kind,
-                nonce: m.nonce,
-                sender: m.sender,
-                recipient: m.recipient,
-                token: m.token,
-                amount: m.amount,
-                data: m.data
-            });
             bytes32[] memory proof = MerkleRef.proof(leaves, count, nonce);
             if (!refundable) {
                 triedRefused = true; // one refused attempt per call keeps the campaign fast
-                try l1.refundDeposit(asL1, proof) {
+                try l1.refundDeposit(m, proof) {
                     _mustFail("refund of a processed, forced or refunded message");
                 } catch {}
                 continue;
             }
             uint256 before = _received(m.token, m.sender);
-            l1.refundDeposit(asL1, proof);
+            l1.refundDeposit(m, proof);
             if (_received(m.token, m.sender) != before + m.amount) payoutMismatch = true;
             refunded[nonce] = true;
             paid[m.token] += m.amount;

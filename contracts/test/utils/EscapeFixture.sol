@@ -161,16 +161,7 @@ abstract contract EscapeFixture is Fixture {
 
     /// @dev The L1 message `nonce` as IL1Bridge's struct (for refundDeposit).
     function sentAsL1(uint256 nonce) internal view returns (L1Message memory) {
-        L1Message memory m = sentMessages[nonce];
-        return L1Message({
-            kind: m.kind,
-            nonce: m.nonce,
-            sender: m.sender,
-            recipient: m.recipient,
-            token: m.token,
-            amount: m.amount,
-            data: m.data
-        });
+        return sentMessages[nonce];
     }
 
     /// @dev Short proof of L1 message `nonce` in the full message tree as it stands.

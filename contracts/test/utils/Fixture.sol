@@ -5,8 +5,8 @@ import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.s
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Test} from "./Test.sol";
-import {Vm} from "./Vm.sol";
 import {MerkleRef} from "./MerkleRef.sol";
+import {Ghost} from "./Ghost.sol";
 import {L1Bridge} from "../../src/L1Bridge.sol";
 import {OutputOracle} from "../../src/OutputOracle.sol";
 import {L2Bridge} from "../../src/L2Bridge.sol";
@@ -170,31 +170,11 @@ abstract contract Fixture is Test {
     // L1 -> L2
     // ------------------------------------------------------------------------------------------------
 
-    bytes32 internal constant MESSAGE_SENT_TOPIC =
-        keccak256("MessageSent(uint64,uint8,address,address,address,uint256,bytes,bytes32)");
-
     /// @dev Records the MessageSent events of the last call(s) since `vm.recordLogs()`.
     function _recordSent() internal {
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(l1) || logs[i].topics[0] != MESSAGE_SENT_TOPIC) continue;
-            (address recipient, address tok, uint256 amount, bytes memory data, bytes32 leaf) =
-                abi.decode(logs[i].data, (address, address, uint256, bytes, bytes32));
-            uint64 nonce = uint64(uint256(logs[i].topics[1]));
-            require(nonce == sentMessages.length, "fixture: message order");
-            sentMessages.push(
-                L1Message({
-                    kind: uint8(uint256(logs[i].topics[2])),
-                    nonce: nonce,
-                    sender: address(uint160(uint256(logs[i].topics[3]))),
-                    recipient: recipient,
-                    token: tok,
-                    amount: amount,
-                    data: data
-                })
-            );
-            messageLeaves.push(leaf);
-        }
+        Ghost.recordSent(
+            vm.getRecordedLogs(), address(l1), sentMessages, messageLeaves, true, "fixture: message order"
+        );
     }
 
     function depositETH(address from, address to, uint256 amount) internal returns (uint64 nonce) {
@@ -247,13 +227,7 @@ abstract contract Fixture is Test {
         view
         returns (L1Message[] memory msgs, bytes32[][] memory proofs)
     {
-        msgs = new L1Message[](to - from);
-        proofs = new bytes32[][](to - from);
-        bytes32[] memory leaves = messageLeaves;
-        for (uint256 i = from; i < to; ++i) {
-            msgs[i - from] = sentMessages[i];
-            proofs[i - from] = MerkleRef.proof(leaves, count, i);
-        }
+        return Ghost.batch(sentMessages, messageLeaves, from, to, count);
     }
 
     /// @dev Commits, publishes and relays every message not processed yet.
@@ -314,15 +288,24 @@ abstract contract Fixture is Test {
         return MerkleRef.root(leaves, count);
     }
 
+    /// @dev What an output of the current L2 state carries: its withdrawal root, processed message count,
+    /// consumed-message root (`L2Bridge.l1MessageRoot()`) and withdrawal count. Leaves the chain at L1.
+    function l2Summary()
+        internal
+        returns (bytes32 wRoot, uint64 processed, bytes32 consumedRoot, uint256 wCount)
+    {
+        onL2();
+        wRoot = l2.withdrawalRoot();
+        processed = l2.l1MessagesProcessed();
+        consumedRoot = l2.l1MessageRoot();
+        wCount = l2.withdrawalCount();
+        onL1();
+    }
+
     /// @dev The proposer posts an honest output of the current L2 state, with the root of the L1 messages L2
     /// consumed (`L2Bridge.l1MessageRoot()`, the root L1 committed for that count when L2 relayed them).
     function proposeOutput() internal returns (uint256 index) {
-        onL2();
-        bytes32 wRoot = l2.withdrawalRoot();
-        uint64 processed = l2.l1MessagesProcessed();
-        bytes32 consumedRoot = l2.l1MessageRoot();
-        uint256 wCount = l2.withdrawalCount();
-        onL1();
+        (bytes32 wRoot, uint64 processed, bytes32 consumedRoot, uint256 wCount) = l2Summary();
         vm.deal(proposer, proposer.balance + PROPOSER_BOND);
         vm.prank(proposer);
         index = oracle.propose{value: PROPOSER_BOND}(

@@ -2,9 +2,11 @@
 pragma solidity 0.8.30;
 
 import {IncrementalMerkle} from "../../src/lib/IncrementalMerkle.sol";
+import {Hashing} from "../../src/lib/Hashing.sol";
+import {L1Message} from "../../src/Types.sol";
 
 /// @notice External wrapper around IncrementalMerkle so tests can pass calldata proofs and keep a tree in
-/// storage exactly as the bridges do.
+/// storage exactly as the bridges do; also exposes Hashing's leaf of a calldata L1 message.
 contract MerkleHarness {
     using IncrementalMerkle for IncrementalMerkle.Tree;
 
@@ -50,5 +52,14 @@ contract MerkleHarness {
 
     function zeroHash(uint256 h) external pure returns (bytes32) {
         return IncrementalMerkle.zeroHash(h);
+    }
+
+    /// @notice `Hashing.l1MessageLeaf` of `m` through its struct overload (which takes calldata).
+    function l1MessageLeaf(uint256 sourceChainId, address sourceBridge, L1Message calldata m)
+        external
+        pure
+        returns (bytes32)
+    {
+        return Hashing.l1MessageLeaf(sourceChainId, sourceBridge, m);
     }
 }

@@ -20,20 +20,10 @@ library MerkleRef {
     /// @notice Depth-32 root of the first `count` entries of `leaves`.
     function root(bytes32[] memory leaves, uint256 count) internal pure returns (bytes32) {
         require(count <= leaves.length, "MerkleRef: count");
-        bytes32[] memory layer = new bytes32[](count);
-        for (uint256 i; i < count; ++i) {
-            layer[i] = leaves[i];
-        }
+        bytes32[] memory layer = _prefix(leaves, count);
         bytes32 z;
         for (uint256 h; h < DEPTH; ++h) {
-            uint256 n = (layer.length + 1) / 2;
-            bytes32[] memory next = new bytes32[](n);
-            for (uint256 i; i < n; ++i) {
-                bytes32 left = layer[2 * i];
-                bytes32 right = 2 * i + 1 < layer.length ? layer[2 * i + 1] : z;
-                next[i] = hashPair(left, right);
-            }
-            layer = next;
+            layer = _parents(layer, z);
             z = hashPair(z, z);
         }
         return layer.length == 0 ? z : layer[0];
@@ -58,25 +48,34 @@ library MerkleRef {
         require(index < count && count <= leaves.length, "MerkleRef: index");
         uint256 k = proofLength(count);
         p = new bytes32[](k);
-        bytes32[] memory layer = new bytes32[](count);
-        for (uint256 i; i < count; ++i) {
-            layer[i] = leaves[i];
-        }
+        bytes32[] memory layer = _prefix(leaves, count);
         bytes32 z;
         uint256 idx = index;
         for (uint256 h; h < k; ++h) {
             uint256 sib = idx ^ 1;
             p[h] = sib < layer.length ? layer[sib] : z;
-            uint256 n = (layer.length + 1) / 2;
-            bytes32[] memory next = new bytes32[](n);
-            for (uint256 i; i < n; ++i) {
-                bytes32 left = layer[2 * i];
-                bytes32 right = 2 * i + 1 < layer.length ? layer[2 * i + 1] : z;
-                next[i] = hashPair(left, right);
-            }
-            layer = next;
+            layer = _parents(layer, z);
             z = hashPair(z, z);
             idx >>= 1;
+        }
+    }
+
+    /// @dev A copy of the first `count` entries of `leaves`.
+    function _prefix(bytes32[] memory leaves, uint256 count) private pure returns (bytes32[] memory layer) {
+        layer = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            layer[i] = leaves[i];
+        }
+    }
+
+    /// @dev The layer above `layer`, whose missing right siblings are the zero subtree `z`.
+    function _parents(bytes32[] memory layer, bytes32 z) private pure returns (bytes32[] memory next) {
+        uint256 n = (layer.length + 1) / 2;
+        next = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 left = layer[2 * i];
+            bytes32 right = 2 * i + 1 < layer.length ? layer[2 * i + 1] : z;
+            next[i] = hashPair(left, right);
         }
     }
 }

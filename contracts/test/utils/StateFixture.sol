@@ -94,12 +94,7 @@ abstract contract StateFixture is Fixture {
     function proposeState() internal returns (uint256 index) {
         index = oracle.outputCount();
         _snapshot(index);
-        onL2();
-        bytes32 wRoot = l2.withdrawalRoot();
-        uint64 processed = l2.l1MessagesProcessed();
-        bytes32 consumedRoot = l2.l1MessageRoot();
-        uint256 wCount = l2.withdrawalCount();
-        onL1();
+        (bytes32 wRoot, uint64 processed, bytes32 consumedRoot, uint256 wCount) = l2Summary();
         bytes32 stateRoot = stateRootOf(index);
         vm.deal(proposer, proposer.balance + PROPOSER_BOND);
         vm.prank(proposer);

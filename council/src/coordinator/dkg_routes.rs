@@ -49,13 +49,11 @@ pub(super) async fn post_round1(
         .await?;
     let req: DkgRequest = payload(&row.request)?;
     dkg::open_round1(&c.inner.book, &id, req.threshold, &env)?;
-    let s = &c.inner.store;
-    s.insert_messages(&id, KIND_ROUND1, std::slice::from_ref(&env))
+    let members = usize::from(c.inner.book.len());
+    let envs = std::slice::from_ref(&env);
+    c.record(&id, KIND_ROUND1, envs, members, SessionStatus::Round2)
         .await?;
     info!(session = %id, from = env.sender, "DKG round 1");
-    if s.senders(&id, KIND_ROUND1).await?.len() == usize::from(c.inner.book.len()) {
-        s.set_status(&id, SessionStatus::Round2, None, None).await?;
-    }
     Ok(c.changed())
 }
 
@@ -136,13 +134,10 @@ pub(super) async fn post_round2(
             .into());
         }
     }
-    let s = &c.inner.store;
-    s.insert_messages(&id, KIND_ROUND2, &envs).await?;
+    let members = usize::from(book.len());
+    c.record(&id, KIND_ROUND2, &envs, members, SessionStatus::Results)
+        .await?;
     info!(session = %id, from = sender, "DKG round 2");
-    if s.senders(&id, KIND_ROUND2).await?.len() == usize::from(book.len()) {
-        s.set_status(&id, SessionStatus::Results, None, None)
-            .await?;
-    }
     Ok(c.changed())
 }
 

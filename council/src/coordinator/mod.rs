@@ -342,6 +342,25 @@ impl Coordinator {
         .await
     }
 
+    /// Stores `envs`, one member's `kind` messages of session `id`; once `complete` members sent
+    /// theirs, moves the session to `next` and answers `true`.
+    async fn record(
+        &self,
+        id: &str,
+        kind: &str,
+        envs: &[Envelope],
+        complete: usize,
+        next: SessionStatus,
+    ) -> ApiResult<bool> {
+        let s = &self.inner.store;
+        s.insert_messages(id, kind, envs).await?;
+        if s.senders(id, kind).await?.len() != complete {
+            return Ok(false);
+        }
+        s.set_status(id, next, None, None).await?;
+        Ok(true)
+    }
+
     fn expect_status(row: &SessionRow, status: SessionStatus, what: &str) -> ApiResult<()> {
         if row.status != status {
             return Err(CouncilError::Session(format!(

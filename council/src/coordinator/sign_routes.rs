@@ -119,12 +119,18 @@ pub(super) async fn post_commitment(
     let (digest, _) = protocol::open_commitment(&c.inner.book, &id, &env)?;
     let expected = req.action.digest();
     protocol::check_bound(&req, env.sender, digest, expected)?;
-    let s = &c.inner.store;
-    s.insert_messages(&id, KIND_SESSION_COMMITMENTS, std::slice::from_ref(&env))
+    let signers = req.signers.len();
+    let complete = c
+        .record(
+            &id,
+            KIND_SESSION_COMMITMENTS,
+            std::slice::from_ref(&env),
+            signers,
+            SessionStatus::Shares,
+        )
         .await?;
     info!(session = %id, from = env.sender, "commitments");
-    if s.senders(&id, KIND_SESSION_COMMITMENTS).await?.len() == req.signers.len() {
-        s.set_status(&id, SessionStatus::Shares, None, None).await?;
+    if complete {
         info!(session = %id, "signing package published");
     }
     Ok(c.changed())

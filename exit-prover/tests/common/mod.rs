@@ -13,7 +13,8 @@ use alloy::signers::local::PrivateKeySigner;
 use drawbridge_bindings::{IL1Bridge, IOutputOracle};
 use drawbridge_relayer::{RelayerConfig, Role};
 pub use drawbridge_testkit::{
-    DEADLINE, Run, Running, TestBed, key_hex, provider, start_relayer, units, wait_until_time,
+    DEADLINE, Mined, Run, Running, TestBed, key_hex, provider, start_relayer, units,
+    wait_until_time,
 };
 
 /// The workspace's [`TestBed`] (a devnet and its deployment file) with what the exit prover's

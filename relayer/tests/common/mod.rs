@@ -6,7 +6,10 @@
 pub mod proxy;
 
 use std::collections::BTreeSet;
+use std::fs::File;
 use std::future::Future;
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
@@ -16,7 +19,9 @@ use drawbridge_bindings::{IL1Bridge, TestToken};
 use drawbridge_devnet::{Devnet, DevnetOptions};
 use drawbridge_relayer::{RelayerConfig, Store, Submission, SubmissionState};
 pub use drawbridge_testkit::reads::{l2_balance, message_count, oracle, processed};
-pub use drawbridge_testkit::{DEADLINE, Running, provider, start_relayer as start, units};
+pub use drawbridge_testkit::{
+    DEADLINE, Mined, Running, header_at, provider, start_relayer as start, units,
+};
 use tempfile::TempDir;
 
 pub fn init_tracing() {
@@ -54,6 +59,17 @@ pub async fn test_env() -> RelayerBed {
     }
 }
 
+impl RelayerBed {
+    /// Saves the devnet's deployment as `deployment.json` in the temporary folder (where a
+    /// relayer configuration file there names it).
+    pub fn save_deployment(&self) {
+        self.devnet
+            .deployment
+            .save(&self.dir.path().join("deployment.json"))
+            .unwrap();
+    }
+}
+
 /// Like [`test_env`] on `backend`'s database; `None` when PostgreSQL is asked for and no test
 /// server is configured (outside CI).
 pub async fn test_env_on(backend: drawbridge_relayer::Backend, label: &str) -> Option<RelayerBed> {
@@ -84,6 +100,35 @@ pub async fn http_get(
     (status, json, text)
 }
 
+/// The `drawbridge-relayer` binary of this package, with no `DRAWBRIDGE_*` variable inherited
+/// from the test's environment, logging with `RUST_LOG=<rust_log>`.
+pub fn relayer_command(rust_log: &str) -> Command {
+    drawbridge_testkit::relayer_command(env!("CARGO_BIN_EXE_drawbridge-relayer"), rust_log)
+}
+
+/// `log`, opened for appending (created if missing): for a child's stdout and stderr.
+pub fn append_log(log: &Path) -> File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap()
+}
+
+/// Spawns `command` on the configuration file `config`, signing with the hex `key`
+/// (`DRAWBRIDGE_RELAYER_KEY`), its output appended to `log`.
+pub fn spawn_with_key(mut command: Command, config: &Path, key: &str, log: &Path) -> Child {
+    let file = append_log(log);
+    command
+        .arg("--config")
+        .arg(config)
+        .env("DRAWBRIDGE_RELAYER_KEY", format!("0x{key}"))
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("the relayer binary starts")
+}
+
 /// A free local port (bound and released; fine for tests).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -108,16 +153,21 @@ pub fn l2(devnet: &Devnet, signer: &PrivateKeySigner) -> DynProvider {
     provider(&devnet.deployment.l2.rpc_url, signer)
 }
 
+/// The account nonce `user`'s next transaction takes, counting its pending ones.
+pub async fn next_nonce(provider: &impl Provider, user: &PrivateKeySigner) -> u64 {
+    provider
+        .get_transaction_count(user.address())
+        .pending()
+        .await
+        .unwrap()
+}
+
 /// Sends ETH deposits `(recipient, amount)` from `user` with consecutive account nonces (so they
 /// land in as few blocks as possible) and waits for every receipt.
 pub async fn deposit_eth(devnet: &Devnet, user: &PrivateKeySigner, deposits: &[(Address, U256)]) {
     let provider = l1(devnet, user);
     let bridge = IL1Bridge::new(devnet.deployment.l1.l1_bridge, provider.clone());
-    let mut nonce = provider
-        .get_transaction_count(user.address())
-        .pending()
-        .await
-        .unwrap();
+    let mut nonce = next_nonce(&provider, user).await;
     let mut pending = Vec::new();
     for (recipient, amount) in deposits {
         let tx = bridge
@@ -148,33 +198,15 @@ pub async fn deposit_token(
     let provider = l1(devnet, user);
     let token = TestToken::new(devnet.test_token(), provider.clone());
     let bridge_address = devnet.deployment.l1.l1_bridge;
-    let receipt = token
-        .mint(user.address(), amount)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = token.mint(user.address(), amount).mined().await;
     assert!(receipt.status());
-    let receipt = token
-        .approve(bridge_address, amount)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = token.approve(bridge_address, amount).mined().await;
     assert!(receipt.status());
     let bridge = IL1Bridge::new(bridge_address, provider);
     let receipt = bridge
         .depositERC20(devnet.test_token(), recipient, amount)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .mined()
+        .await;
     assert!(receipt.status(), "token deposit reverted");
 }
 

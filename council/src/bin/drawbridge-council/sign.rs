@@ -32,6 +32,17 @@ pub struct Request {
     request: PathBuf,
 }
 
+/// Where a signer's step writes, and how the signer confirms and unlocks its key.
+#[derive(Args, Clone, Debug)]
+pub struct SignerOut {
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    confirm: Confirm,
+    #[command(flatten)]
+    pass: Pass,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum SignCommand {
     /// File mode, signing step 1 (requester): the signed request for an action.
@@ -64,12 +75,8 @@ pub enum SignCommand {
         /// The signed request (from `sign-request`).
         #[arg(long)]
         request: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        confirm: Confirm,
-        #[command(flatten)]
-        pass: Pass,
+        to: SignerOut,
     },
     /// File mode, signing step 3 (anyone): the signing package from the commitment files.
     SignPackage {
@@ -92,12 +99,8 @@ pub enum SignCommand {
         /// The signing package (from `sign-package`).
         #[arg(long)]
         package: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        confirm: Confirm,
-        #[command(flatten)]
-        pass: Pass,
+        to: SignerOut,
     },
     /// File mode, signing step 5 (anyone): verify shares, aggregate, write the signed action.
     Aggregate {
@@ -154,9 +157,7 @@ impl SignCommand {
             SignCommand::SignCommit {
                 signer,
                 request,
-                out,
-                confirm,
-                pass,
+                to: SignerOut { out, confirm, pass },
             } => {
                 let prompt = signer.run(&pass, |s| {
                     files::sign_commit(
@@ -194,9 +195,7 @@ impl SignCommand {
                 request,
                 own,
                 package,
-                out,
-                confirm,
-                pass,
+                to: SignerOut { out, confirm, pass },
             } => {
                 signer.run(&pass, |s| {
                     files::sign_share(
