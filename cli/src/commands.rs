@@ -26,7 +26,7 @@ use drawbridge_client::scan::{
     scan_messages, scan_withdrawals,
 };
 use drawbridge_client::status::WithdrawalProgress;
-use drawbridge_client::{Amount, Chain, ClientError, Context, KeySource, TokenArg, TokenInfo};
+use drawbridge_client::{Amount, ClientError, Context, KeySource, Layer, TokenArg, TokenInfo};
 
 use crate::CliError;
 use crate::args::{BalanceArgs, DepositArgs, FinalizeArgs, StatusArgs, TransferArgs};
@@ -107,7 +107,7 @@ pub async fn deposit(
     let (receipt, approval) = match args.token {
         TokenArg::Eth => {
             let balance = ctx.l1.balance(sender).await?;
-            ensure_covers(Chain::L1, &info, sender, balance, amount)?;
+            ensure_covers(Layer::L1, &info, sender, balance, amount)?;
             let receipt = ctx
                 .l1
                 .send("depositETH", bridge.depositETH(recipient).value(amount))
@@ -122,7 +122,7 @@ pub async fn deposit(
                 erc20.balanceOf(sender).call(),
             )
             .await?;
-            ensure_covers(Chain::L1, &info, sender, balance, amount)?;
+            ensure_covers(Layer::L1, &info, sender, balance, amount)?;
             let allowance = read(
                 &ctx.l1,
                 "reading the token allowance",
@@ -209,7 +209,7 @@ pub async fn deposit(
 
 /// Fails with [`CliError::InsufficientBalance`] when `account` holds less than `need`.
 fn ensure_covers(
-    chain: Chain,
+    chain: Layer,
     info: &TokenInfo,
     account: Address,
     have: U256,
@@ -285,7 +285,7 @@ pub async fn withdraw(
         token.balanceOf(sender).call(),
     )
     .await?;
-    ensure_covers(Chain::L2, &info, sender, balance, amount)?;
+    ensure_covers(Layer::L2, &info, sender, balance, amount)?;
     let bridge_address = ctx.deployment.l2.l2_bridge;
     let bridge = IL2Bridge::new(bridge_address, &writer);
     let receipt = ctx

@@ -3,7 +3,7 @@
 
 use alloy::primitives::{Address, B256};
 use drawbridge_client::format::plural;
-use drawbridge_client::{Chain, ClientError};
+use drawbridge_client::{ClientError, Layer};
 
 /// Everything a `drawbridge` command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum CliError {
     #[error("insufficient {token} balance on {chain}: {account} holds {have}, needs {need}")]
     InsufficientBalance {
         /// Which chain.
-        chain: Chain,
+        chain: Layer,
         /// Token symbol.
         token: String,
         /// The account.

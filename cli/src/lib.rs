@@ -32,7 +32,7 @@ mod error;
 pub mod report;
 
 pub use args::{Cli, Command};
-pub use drawbridge_client::{Chain, Context, TokenArg, load_deployment};
+pub use drawbridge_client::{Context, Layer, TokenArg, load_deployment};
 pub use error::CliError;
 pub use report::Report;
 

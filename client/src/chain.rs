@@ -14,7 +14,7 @@ use drawbridge_deployment::Deployment;
 
 use crate::error::{ClientError, error_chain};
 use crate::revert::{Failure, classify};
-pub use crate::types::Chain;
+pub use crate::types::Layer;
 
 /// How long to wait for a transaction to be mined.
 pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -29,7 +29,7 @@ pub const LOG_RANGE: u64 = 5_000;
 #[derive(Debug, Clone)]
 pub struct ChainClient {
     /// Which chain.
-    pub chain: Chain,
+    pub chain: Layer,
     /// The JSON-RPC endpoint.
     pub url: String,
     /// Chain id from the deployment file.
@@ -40,7 +40,7 @@ pub struct ChainClient {
 
 impl ChainClient {
     /// A client for `url` (nothing is contacted yet).
-    pub fn new(chain: Chain, url: &str, chain_id: u64) -> Result<Self, ClientError> {
+    pub fn new(chain: Layer, url: &str, chain_id: u64) -> Result<Self, ClientError> {
         let parsed = url.parse::<Url>().map_err(|e| ClientError::InvalidRpcUrl {
             chain,
             url: url.to_string(),
@@ -230,7 +230,7 @@ impl ChainClient {
 
 /// An HTTP JSON-RPC client whose requests time out after [`RPC_TIMEOUT`], so that a node that
 /// accepts connections but never answers fails the command instead of hanging it.
-fn rpc_client(chain: Chain, url: Url) -> Result<alloy::rpc::client::RpcClient, ClientError> {
+fn rpc_client(chain: Layer, url: Url) -> Result<alloy::rpc::client::RpcClient, ClientError> {
     let http = alloy::transports::http::reqwest::Client::builder()
         .timeout(RPC_TIMEOUT)
         .build()
@@ -263,8 +263,8 @@ impl Context {
     ) -> Result<Self, ClientError> {
         let l1_url = l1_rpc.unwrap_or(&deployment.l1.rpc_url).to_string();
         let l2_url = l2_rpc.unwrap_or(&deployment.l2.rpc_url).to_string();
-        let l1 = ChainClient::new(Chain::L1, &l1_url, deployment.l1.chain_id)?;
-        let l2 = ChainClient::new(Chain::L2, &l2_url, deployment.l2.chain_id)?;
+        let l1 = ChainClient::new(Layer::L1, &l1_url, deployment.l1.chain_id)?;
+        let l2 = ChainClient::new(Layer::L2, &l2_url, deployment.l2.chain_id)?;
         Ok(Self { deployment, l1, l2 })
     }
 

@@ -4,7 +4,7 @@
 use alloy::primitives::{Address, B256};
 
 use crate::format::plural;
-use crate::types::Chain;
+use crate::types::Layer;
 
 /// Everything reading the chains, sending a transaction, loading a key or parsing an amount can
 /// fail with. The CLI and the exit prover wrap it in their own errors; its messages are the ones
@@ -55,7 +55,7 @@ pub enum ClientError {
     #[error("invalid {chain} RPC URL {url:?}: {reason}")]
     InvalidRpcUrl {
         /// Which chain.
-        chain: Chain,
+        chain: Layer,
         /// The URL as given.
         url: String,
         /// The parse error.
@@ -65,7 +65,7 @@ pub enum ClientError {
     #[error("{chain} RPC at {url} failed while {action}: {message}")]
     Rpc {
         /// Which chain.
-        chain: Chain,
+        chain: Layer,
         /// The endpoint.
         url: String,
         /// What the client was doing.
@@ -79,7 +79,7 @@ pub enum ClientError {
     )]
     WrongChain {
         /// Which chain.
-        chain: Chain,
+        chain: Layer,
         /// The endpoint.
         url: String,
         /// Chain id from the deployment file.

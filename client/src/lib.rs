@@ -33,7 +33,7 @@ pub mod status;
 pub mod token;
 pub mod types;
 
-pub use chain::{Chain, ChainClient, Context};
+pub use chain::{ChainClient, Context, Layer};
 pub use error::{ClientError, error_chain, json_error_body};
 pub use keys::KeySource;
 pub use token::TokenArg;

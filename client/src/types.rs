@@ -1,29 +1,11 @@
 //! Domain types shared by every report: which chain, tokens and amounts.
 
-use std::fmt;
-
 use alloy::primitives::{Address, U256};
 use serde::Serialize;
 
 use crate::format::format_amount;
 
-/// Which chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Chain {
-    /// Ethereum.
-    L1,
-    /// The rollup.
-    L2,
-}
-
-impl fmt::Display for Chain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::L1 => "L1",
-            Self::L2 => "L2",
-        })
-    }
-}
+pub use drawbridge_protocol::Layer;
 
 /// A token as shown to people and scripts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

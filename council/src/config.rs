@@ -20,16 +20,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8717";
 /// Default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://council-coordinator.sqlite?mode=rwc";
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
+/// Log output format (the one setting every service shares).
+pub use drawbridge_service::LogFormat;
 
 /// Flags of `drawbridge-council coordinator`; each also reads `DRAWBRIDGE_COUNCIL_<NAME>`.
 #[derive(Debug, Clone, Default, Args)]
@@ -83,16 +75,10 @@ pub struct FileConfig {
 impl FileConfig {
     /// Reads a file; relative paths in it are made relative to its folder.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(CouncilError::io(path))?;
-        let mut f: FileConfig = toml::from_str(&text)
-            .map_err(|e| CouncilError::Parameters(format!("{}: {e}", path.display())))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut f.address_book, &mut f.keystore].into_iter().flatten() {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        }
-        Ok(f)
+        drawbridge_service::load_toml(path, |f: &mut Self| {
+            vec![&mut f.address_book, &mut f.keystore]
+        })
+        .map_err(CouncilError::Parameters)
     }
 }
 

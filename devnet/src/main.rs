@@ -59,15 +59,6 @@ struct Args {
 /// Test tokens minted to each demo user on L1.
 const DEMO_TOKENS: u64 = 1_000_000;
 
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
-}
-
 fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("locating drawbridge-devnet")?;
     let path = exe.with_file_name(name);
@@ -160,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
     print_welcome(&devnet, &deployment_path, &state_dir, relayer);
 
     tokio::select! {
-        _ = shutdown_signal() => {}
+        _ = drawbridge_service::shutdown_signal() => {}
         why = devnet.sequencer.relayer_exited(), if relayer => {
             eprintln!("the relayer exited ({why}); see {}", state_dir.join("relayer.log").display());
         }

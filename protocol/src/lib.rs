@@ -22,10 +22,12 @@
 //! The relayer uses it to prove L1 messages against committed message roots and to serve proofs;
 //! the CLI and exit prover use it to prove withdrawals against an output's `withdrawalRoot`.
 
+mod layer;
 mod leaf;
 mod outputs;
 mod tree;
 
+pub use layer::Layer;
 pub use leaf::{
     L1_MESSAGE_TYPE, L1_MESSAGE_TYPEHASH, L1Message, MessageKind, WITHDRAWAL_TYPE,
     WITHDRAWAL_TYPEHASH, Withdrawal, l1_message_leaf, l1_message_typehash, leaf_from_inner,

@@ -33,12 +33,8 @@ pub(crate) enum ClaimAt {
     Number,
 }
 
-/// Which chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    L1,
-    L2,
-}
+/// Which chain: the protocol's one name for it.
+pub(crate) use drawbridge_protocol::Layer;
 
 /// How a submission of work ended for the role that asked.
 #[derive(Debug, Clone)]
@@ -133,10 +129,10 @@ impl Context {
         self.leases.get(role).ok_or(Error::LeaseLost { role })
     }
 
-    pub(crate) fn chain(&self, side: Side) -> &Chain {
+    pub(crate) fn chain(&self, side: Layer) -> &Chain {
         match side {
-            Side::L1 => &self.l1,
-            Side::L2 => &self.l2,
+            Layer::L1 => &self.l1,
+            Layer::L2 => &self.l2,
         }
     }
 

@@ -13,7 +13,7 @@ use drawbridge_protocol::{Frontier, L1Message, MessageKind, Withdrawal};
 use tracing::{debug, error, warn};
 
 use crate::chain::Chain;
-use crate::context::{Context, Side};
+use crate::context::{Context, Layer};
 use crate::error::{Error, Result};
 use crate::heads::Followed;
 use crate::role::Role;
@@ -136,7 +136,7 @@ impl Context {
     /// own ([`Context::follow_l1`], [`Context::follow_l2`]) narrow the range on errors instead.
     pub(crate) async fn next_logs(
         &self,
-        side: Side,
+        side: Layer,
         cursor: &Cursor,
         target: u64,
         filter: &Filter,
@@ -164,11 +164,11 @@ impl Context {
     }
 
     /// Where scanning of `side` resumes.
-    async fn cursor_of(&self, side: Side) -> Result<Cursor> {
+    async fn cursor_of(&self, side: Layer) -> Result<Cursor> {
         let chain = self.chain(side);
         let deploy_block = match side {
-            Side::L1 => self.config.deployment.l1.deploy_block,
-            Side::L2 => self.config.deployment.l2.deploy_block,
+            Layer::L1 => self.config.deployment.l1.deploy_block,
+            Layer::L2 => self.config.deployment.l2.deploy_block,
         };
         Ok(self.store.cursor(chain.key).await?.unwrap_or(Cursor {
             next_block: deploy_block,
@@ -178,7 +178,7 @@ impl Context {
 
     /// Refuses to go on when the last scanned block changed hash: a reorg deeper than the
     /// confirmation depth, which the relayer does not unwind (the role halts).
-    async fn check_reorg(&self, side: Side, role: Role, cursor: &Cursor) -> Result<()> {
+    async fn check_reorg(&self, side: Layer, role: Role, cursor: &Cursor) -> Result<()> {
         let chain = self.chain(side);
         let Some(expected) = cursor.last_block_hash else {
             return Ok(());
@@ -210,7 +210,7 @@ impl Context {
     /// down to one block, after which the error is returned.
     async fn fetch_logs(
         &mut self,
-        side: Side,
+        side: Layer,
         filter: &Filter,
         from: u64,
         to: u64,
@@ -221,16 +221,16 @@ impl Context {
                 sort_logs(&mut logs);
                 let max = self.config.max_log_range;
                 let range = match side {
-                    Side::L1 => &mut self.l1_range,
-                    Side::L2 => &mut self.l2_range,
+                    Layer::L1 => &mut self.l1_range,
+                    Layer::L2 => &mut self.l2_range,
                 };
                 *range = (*range * 2).min(max);
                 Ok(Some(logs))
             }
             Err(e) => {
                 let range = match side {
-                    Side::L1 => &mut self.l1_range,
-                    Side::L2 => &mut self.l2_range,
+                    Layer::L1 => &mut self.l1_range,
+                    Layer::L2 => &mut self.l2_range,
                 };
                 if *range > 1 {
                     *range = (*range / 2).max(1);
@@ -255,11 +255,11 @@ impl Context {
         // Another relayer may have ingested while this one stood by.
         self.store.extend_message_tree(&mut self.messages).await?;
         let chain = self.l1.clone();
-        let cursor = self.cursor_of(Side::L1).await?;
+        let cursor = self.cursor_of(Layer::L1).await?;
         let followed = self
             .track_head(Role::Deliver, &chain, cursor.next_block)
             .await?;
-        self.check_reorg(Side::L1, Role::Deliver, &cursor).await?;
+        self.check_reorg(Layer::L1, Role::Deliver, &cursor).await?;
         let frontier = self.messages.frontier();
         let Some(scan) = self
             .scan_l1_messages(&cursor, followed.confirmed, Some(&followed), frontier)
@@ -321,7 +321,7 @@ impl Context {
                 ])
                 .from_block(from)
                 .to_block(to);
-            let Some(logs) = self.fetch_logs(Side::L1, &filter, from, to).await? else {
+            let Some(logs) = self.fetch_logs(Layer::L1, &filter, from, to).await? else {
                 continue;
             };
             let (to_hash, _) = chain.block(to).await?;
@@ -471,12 +471,12 @@ impl Context {
             .extend_withdrawal_tree(&mut self.withdrawals)
             .await?;
         let chain = self.l2.clone();
-        let mut cursor = self.cursor_of(Side::L2).await?;
+        let mut cursor = self.cursor_of(Layer::L2).await?;
         let followed = self
             .track_head(Role::Finalize, &chain, cursor.next_block)
             .await?;
         let target = followed.confirmed;
-        self.check_reorg(Side::L2, Role::Finalize, &cursor).await?;
+        self.check_reorg(Layer::L2, Role::Finalize, &cursor).await?;
         let bridge = self.config.deployment.l2.l2_bridge;
         let l2_chain_id = self.config.deployment.l2.chain_id;
         while let Some((from, to)) = Self::next_range(&cursor, target, self.l2_range) {
@@ -485,7 +485,7 @@ impl Context {
                 .event_signature(IL2Bridge::WithdrawalInitiated::SIGNATURE_HASH)
                 .from_block(from)
                 .to_block(to);
-            let Some(logs) = self.fetch_logs(Side::L2, &filter, from, to).await? else {
+            let Some(logs) = self.fetch_logs(Layer::L2, &filter, from, to).await? else {
                 continue;
             };
             let (to_hash, _) = chain.block(to).await?;

@@ -381,7 +381,7 @@ mod tests {
     //! transaction was recorded (and maybe broadcast) but before its outcome was recorded.
 
     use super::*;
-    use crate::context::Side;
+    use crate::context::Layer;
     use alloy::network::EthereumWallet;
     use alloy::primitives::B256;
     use alloy::primitives::U256;
@@ -439,7 +439,8 @@ mod tests {
             .relay_batch(root, count, first, end)
             .await
             .unwrap();
-        crate::test_support::record_and_crash(&relayer.ctx, Side::L2, &work, &call, broadcast).await
+        crate::test_support::record_and_crash(&relayer.ctx, Layer::L2, &work, &call, broadcast)
+            .await
     }
 
     async fn processed(relayer: &Relayer) -> u64 {

@@ -5,7 +5,7 @@
 use alloy::primitives::B256;
 
 use crate::chain::{Call, Simulation, Work};
-use crate::context::{Context, Side};
+use crate::context::{Context, Layer};
 use crate::role::Role;
 use crate::store::{Fence, NewSubmission, Store, SubmissionState};
 
@@ -32,7 +32,7 @@ pub(crate) async fn watchdog_store(name: &str) -> (tempfile::TempDir, Store, Fen
 /// `broadcast`, and returns its hash without recording anything more (a crash right after).
 pub(crate) async fn record_and_crash(
     ctx: &Context,
-    side: Side,
+    side: Layer,
     work: &Work,
     call: &Call,
     broadcast: bool,

@@ -31,7 +31,7 @@ use alloy::primitives::B256;
 use tracing::{info, warn};
 
 use crate::chain::{Call, Chain, Mined, Signed, Simulation, Work, gas_limit};
-use crate::context::{Context, Outcome, Side};
+use crate::context::{Context, Layer, Outcome};
 use crate::error::{Error, Result};
 use crate::role::Role;
 use crate::store::attempts::Attempt;
@@ -56,7 +56,7 @@ impl Context {
     /// Sends `call` for `work` exactly once: reconciles earlier submissions, simulates, signs with
     /// the key's next nonce, records the signed transaction, broadcasts it and waits for its
     /// receipt. Everything it writes is fenced by the lease of the work's role.
-    pub(crate) async fn submit(&self, side: Side, work: Work, call: Call) -> Result<Outcome> {
+    pub(crate) async fn submit(&self, side: Layer, work: Work, call: Call) -> Result<Outcome> {
         let fence = self.fence(work.role())?;
         let Some(resolved) = self.reconcile(&fence, side).await? else {
             return Ok(Outcome::Blocked);
@@ -234,7 +234,7 @@ impl Context {
     /// stuck ones with higher fees. Returns how many it resolved when the chain is clear for a new
     /// transaction, `None` while one is still unresolved. Submissions of any role and any relayer
     /// sharing the database count: the key's nonces are shared.
-    pub(crate) async fn reconcile(&self, fence: &Fence, side: Side) -> Result<Option<usize>> {
+    pub(crate) async fn reconcile(&self, fence: &Fence, side: Layer) -> Result<Option<usize>> {
         let chain = self.chain(side);
         let pending = self.store.pending_submissions(chain.key).await?;
         for submission in &pending {
@@ -250,9 +250,9 @@ impl Context {
     /// follows it. A submission still pending is left for the next round.
     pub(crate) async fn reconcile_role(&self, role: Role) -> Result<()> {
         let fence = self.fence(role)?;
-        let sides: &[Side] = match role {
-            Role::Deliver => &[Side::L1, Side::L2],
-            _ => &[Side::L1],
+        let sides: &[Layer] = match role {
+            Role::Deliver => &[Layer::L1, Layer::L2],
+            _ => &[Layer::L1],
         };
         for side in sides {
             self.reconcile(&fence, *side).await?;

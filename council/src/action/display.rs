@@ -366,25 +366,13 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// `YYYY-MM-DD hh:mm:ss UTC` of a unix timestamp (proleptic Gregorian; days-from-civil inverse).
+/// `YYYY-MM-DD hh:mm:ss UTC` of a unix timestamp.
 pub fn utc(ts: u64) -> String {
-    let days = (ts / 86_400) as i64;
-    let secs = ts % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    // A timestamp past jiff's range (year 9999) prints as the number.
+    match jiff::Timestamp::from_second(i64::try_from(ts).unwrap_or(i64::MAX)) {
+        Ok(time) => time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => format!("unix time {ts}"),
+    }
 }
 
 /// `1d 2h 3m 4s`-style rendering.

@@ -72,23 +72,9 @@ impl FileConfig {
 
     /// Reads and parses a file; relative paths in it are made relative to the file's folder.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::config("config", format!("{}: {e}", path.display())))?;
-        let mut file = Self::parse(&text).map_err(|e| match e {
-            Error::Config { reason, .. } => {
-                Error::config("config", format!("{}: {reason}", path.display()))
-            }
-            other => other,
-        })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut file.deployment, &mut file.keystore]
-            .into_iter()
-            .flatten()
-        {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        }
-        Ok(file)
+        drawbridge_service::load_toml(path, |file: &mut Self| {
+            vec![&mut file.deployment, &mut file.keystore]
+        })
+        .map_err(|reason| Error::config("config", reason))
     }
 }

@@ -19,7 +19,6 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use drawbridge_deployment::{Deployment, Preset};
-use serde::Deserialize;
 
 pub use crate::role::Role;
 
@@ -43,16 +42,8 @@ const DEFAULT_MAX_FEE_GWEI: u128 = 500;
 /// Environment variable holding the keystore's password.
 pub const KEYSTORE_PASSWORD_ENV: &str = "DRAWBRIDGE_KEYSTORE_PASSWORD";
 
-/// Log output format of the binary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
+/// Log output format of the binary (the one setting every service shares).
+pub use drawbridge_service::LogFormat;
 
 /// The relayer's complete, validated configuration. Construct it in code with
 /// [`RelayerConfig::new`] and adjust the public fields, or from files, environment and flags with

@@ -7,7 +7,7 @@ use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge};
 use tracing::{debug, error, info, warn};
 
 use crate::chain::{Call, Work};
-use crate::context::{Context, Outcome, Side, describe_revert};
+use crate::context::{Context, Layer, Outcome, describe_revert};
 use crate::error::{Error, Result};
 
 impl Context {
@@ -56,7 +56,7 @@ impl Context {
         let work = Work::CommitRoot {
             messages: confirmed,
         };
-        if let Outcome::WouldRevert(data) = self.submit(Side::L1, work, call).await? {
+        if let Outcome::WouldRevert(data) = self.submit(Layer::L1, work, call).await? {
             warn!(reason = %describe_revert::<IL1Bridge::IL1BridgeErrors>(&data), "commitMessageRoot would revert");
         }
         Ok(())
@@ -134,7 +134,7 @@ impl Context {
             root: latest.root,
             count: latest.count,
         };
-        if let Outcome::WouldRevert(data) = self.submit(Side::L2, work, call).await? {
+        if let Outcome::WouldRevert(data) = self.submit(Layer::L2, work, call).await? {
             warn!(reason = %describe_revert::<IL1RootOracle::IL1RootOracleErrors>(&data), "publishRoot would revert");
         }
         Ok(())
@@ -178,7 +178,7 @@ impl Context {
             }
             let end = count.min(processed + batch);
             let (work, call) = self.relay_batch(root, count, processed, end).await?;
-            match self.submit(Side::L2, work, call).await? {
+            match self.submit(Layer::L2, work, call).await? {
                 Outcome::Done => {
                     info!(first = processed, last = end - 1, root = %root, "L1 messages delivered")
                 }

@@ -29,7 +29,7 @@ use crate::chain::{Call, Work};
 use crate::claim::{Claim, differences, output_id};
 use crate::consumed::{Consumed, first_forged};
 use crate::context::Verdict;
-use crate::context::{Context, Outcome, Side, describe_revert};
+use crate::context::{Context, Layer, Outcome, describe_revert};
 use crate::error::{Error, Result};
 use crate::payable::read_payable;
 use crate::role::Role;
@@ -373,7 +373,7 @@ impl Context {
         let nonces: Vec<u64> = rows.iter().map(|r| r.withdrawal.nonce).collect();
         let outcome = self
             .submit(
-                Side::L1,
+                Layer::L1,
                 Work::FinalizeWithdrawals {
                     output_index,
                     nonces: nonces.clone(),

@@ -8,7 +8,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::chain::{Call, Work};
 use crate::consumed::{Consumed, first_forged};
-use crate::context::{ClaimAt, Context, Outcome, Side, describe_revert};
+use crate::context::{ClaimAt, Context, Layer, Outcome, describe_revert};
 use crate::error::{Error, Result};
 use crate::role::Role;
 
@@ -129,7 +129,7 @@ impl Context {
         )
         .with_value(bond);
         match self
-            .submit(Side::L1, Work::Propose { l2_block: block }, call)
+            .submit(Layer::L1, Work::Propose { l2_block: block }, call)
             .await?
         {
             Outcome::Done => {
@@ -305,7 +305,7 @@ impl Context {
                     IOutputOracle::releaseBondCall { index }.abi_encode(),
                 );
                 match self
-                    .submit(Side::L1, Work::ReleaseBond { output_index: next }, call)
+                    .submit(Layer::L1, Work::ReleaseBond { output_index: next }, call)
                     .await?
                 {
                     Outcome::Done => info!(output = next, "bond released"),
@@ -332,7 +332,7 @@ impl Context {
                 *oracle.address(),
                 IOutputOracle::withdrawBondCall {}.abi_encode(),
             );
-            match self.submit(Side::L1, Work::WithdrawBond, call).await? {
+            match self.submit(Layer::L1, Work::WithdrawBond, call).await? {
                 Outcome::Done => info!(%credit, "bond credit withdrawn"),
                 Outcome::WouldRevert(data) => {
                     warn!(reason = %describe_revert::<IOutputOracle::IOutputOracleErrors>(&data), "withdrawBond would revert")

@@ -5,7 +5,6 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use drawbridge_council::config::LogFormat;
 use drawbridge_council::files::Secrets;
 use drawbridge_council::keystore;
 use drawbridge_council::{CouncilError, Result};
@@ -79,15 +78,4 @@ pub fn ask(text: &str, question: &str, yes: bool) -> Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
-/// Logs to standard error, filtered by `RUST_LOG` (else `default`).
-pub fn init_logging(format: LogFormat, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
-}
+pub use drawbridge_service::init_logging;

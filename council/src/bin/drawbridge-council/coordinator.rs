@@ -4,6 +4,7 @@ use drawbridge_council::config::CoordinatorArgs;
 use drawbridge_council::coordinator::{Coordinator, CoordinatorConfig, Submission};
 use drawbridge_council::identity::AddressBook;
 use drawbridge_council::{CouncilError, Result, chain};
+use drawbridge_service::shutdown_signal;
 use serde_json::json;
 
 use crate::common::{emit, init_logging};
@@ -36,27 +37,4 @@ pub async fn run(args: CoordinatorArgs, json: bool) -> Result<()> {
         format!("listening on {addr}")
     })?;
     coordinator.serve(listener, shutdown_signal()).await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT received"),
-        _ = terminate => tracing::info!("SIGTERM received"),
-    }
 }

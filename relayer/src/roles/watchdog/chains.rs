@@ -11,7 +11,7 @@ use alloy::sol_types::SolEvent;
 use drawbridge_bindings::IL2Bridge;
 use tracing::{debug, error};
 
-use crate::context::{Context, Side};
+use crate::context::{Context, Layer};
 use crate::error::Result;
 use crate::events::{L2BridgeEvents, decode_l2_bridge_log};
 use crate::store::watch_chains::{L1_MESSAGES_CURSOR, L2_BRIDGE_CURSOR};
@@ -53,7 +53,7 @@ impl Context {
             .watch_extend_l1_tree(&mut self.watched_messages)
             .await?;
         let target = self.l1.confirmed_head().await?;
-        let cursor = self.watch_cursor(Side::L1, L1_MESSAGES_CURSOR).await?;
+        let cursor = self.watch_cursor(Layer::L1, L1_MESSAGES_CURSOR).await?;
         let frontier = self.watched_messages.frontier();
         let Some(scan) = self
             .scan_l1_messages(&cursor, target, None, frontier)
@@ -82,7 +82,7 @@ impl Context {
     /// and its hash (what the conservation monitor reads L2 at).
     pub(crate) async fn watch_follow_l2_bridge(&self, fence: &Fence) -> Result<Option<Cursor>> {
         let target = self.l2.confirmed_head().await?;
-        let mut cursor = self.watch_cursor(Side::L2, L2_BRIDGE_CURSOR).await?;
+        let mut cursor = self.watch_cursor(Layer::L2, L2_BRIDGE_CURSOR).await?;
         let filter = Filter::new()
             .address(self.config.deployment.l2.l2_bridge)
             .event_signature(vec![
@@ -90,7 +90,7 @@ impl Context {
                 IL2Bridge::WithdrawalInitiated::SIGNATURE_HASH,
                 IL2Bridge::BridgedTokenDeployed::SIGNATURE_HASH,
             ]);
-        while let Some(range) = self.next_logs(Side::L2, &cursor, target, &filter).await? {
+        while let Some(range) = self.next_logs(Layer::L2, &cursor, target, &filter).await? {
             let mut events = L2BridgeEvents::default();
             for log in &range.logs {
                 decode_l2_bridge_log(log, &mut events).map_err(|e| self.l2.rpc(e))?;

@@ -41,7 +41,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::chain::{Call, Work};
 use crate::claim::differences;
-use crate::context::{Context, Outcome, Side, describe_revert};
+use crate::context::{Context, Layer, Outcome, describe_revert};
 use crate::error::{Error, Result};
 use crate::events::{decode_output_event, position};
 use crate::follow::LogRange;
@@ -184,11 +184,11 @@ impl Context {
     }
 
     /// Where a watchdog scan of `chain` resumes, checking the block before it kept its hash.
-    pub(crate) async fn watch_cursor(&self, side: Side, key: &str) -> Result<Cursor> {
+    pub(crate) async fn watch_cursor(&self, side: Layer, key: &str) -> Result<Cursor> {
         let chain = self.chain(side);
         let deploy_block = match side {
-            Side::L1 => self.config.deployment.l1.deploy_block,
-            Side::L2 => self.config.deployment.l2.deploy_block,
+            Layer::L1 => self.config.deployment.l1.deploy_block,
+            Layer::L2 => self.config.deployment.l2.deploy_block,
         };
         let cursor = self.store.cursor(key).await?.unwrap_or(Cursor {
             next_block: deploy_block,
@@ -212,7 +212,7 @@ impl Context {
     /// Ingests the OutputOracle's events up to the confirmed L1 head.
     async fn watch_follow_outputs(&self, fence: &Fence) -> Result<()> {
         let target = self.l1.confirmed_head().await?;
-        let mut cursor = self.watch_cursor(Side::L1, OUTPUTS_CURSOR).await?;
+        let mut cursor = self.watch_cursor(Layer::L1, OUTPUTS_CURSOR).await?;
         let filter = Filter::new()
             .address(self.config.deployment.l1.output_oracle)
             .event_signature(vec![
@@ -226,7 +226,7 @@ impl Context {
             to,
             logs,
             next,
-        }) = self.next_logs(Side::L1, &cursor, target, &filter).await?
+        }) = self.next_logs(Layer::L1, &cursor, target, &filter).await?
         {
             let mut events = Vec::new();
             for log in &logs {
@@ -335,7 +335,7 @@ impl Context {
             }
             let (work, call) = self.challenge_work(&output, bond);
             info!(output = output.index, seconds_left = closes - now, %bond, "watchdog: challenging a wrong output");
-            match self.submit(Side::L1, work, call).await? {
+            match self.submit(Layer::L1, work, call).await? {
                 Outcome::Done => {
                     let after = oracle
                         .getOutput(U256::from(output.index))
@@ -384,11 +384,11 @@ impl Context {
     /// confirmed yet up on L1.
     async fn watch_roots(&self, fence: &Fence) -> Result<()> {
         let target = self.l2.confirmed_head().await?;
-        let mut cursor = self.watch_cursor(Side::L2, ROOTS_CURSOR).await?;
+        let mut cursor = self.watch_cursor(Layer::L2, ROOTS_CURSOR).await?;
         let filter = Filter::new()
             .address(self.config.deployment.l2.root_oracle)
             .event_signature(IL1RootOracle::RootPublished::SIGNATURE_HASH);
-        while let Some(range) = self.next_logs(Side::L2, &cursor, target, &filter).await? {
+        while let Some(range) = self.next_logs(Layer::L2, &cursor, target, &filter).await? {
             let mut roots = Vec::new();
             for log in &range.logs {
                 let (block, _) = position("l2", log)?;

@@ -407,7 +407,7 @@ async fn propose(
 /// transaction (or only settles it) and never a second challenge.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_challenge_interrupted_by_a_crash_is_sent_exactly_once() {
-    use crate::context::Side;
+    use crate::context::Layer;
     use alloy::providers::ProviderBuilder;
     use drawbridge_devnet::{Devnet, DevnetOptions};
 
@@ -453,7 +453,7 @@ async fn a_challenge_interrupted_by_a_crash_is_sent_exactly_once() {
         let challenger_bond = oracle.challengerBond().call().await.unwrap();
         let (work, call) = relayer.ctx.challenge_work(&output, challenger_bond);
         recorded.push(
-            crate::test_support::record_and_crash(&relayer.ctx, Side::L1, &work, &call, broadcast)
+            crate::test_support::record_and_crash(&relayer.ctx, Layer::L1, &work, &call, broadcast)
                 .await,
         );
         relayer.ctx.store.close().await;
