@@ -396,9 +396,6 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
 /// after the approval went through: the CLI must say that the approval stands.
 #[tokio::test]
 async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
-    use alloy::network::TransactionBuilder;
-    use alloy::providers::Provider;
-    use alloy::rpc::types::TransactionRequest;
     use alloy::sol_types::SolValue;
 
     let env = CliBed::start().await;
@@ -406,14 +403,7 @@ async fn a_deposit_failing_after_its_approval_reports_the_standing_approval() {
     let mut code = drawbridge_bindings::FeeOnTransferToken::BYTECODE.to_vec();
     code.extend(U256::from(10_000u32).abi_encode()); // a 100% fee: nothing ever arrives
     let l1 = env.l1(&user);
-    let receipt = l1
-        .send_transaction(TransactionRequest::default().with_deploy_code(code))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let token = receipt.contract_address.unwrap();
+    let token = drawbridge_testkit::create(&l1, code, 5_000_000).await;
     drawbridge_bindings::TestToken::new(token, &l1)
         .mint(user.address(), ether("10"))
         .mined()

@@ -1,14 +1,13 @@
 //! The binary in file mode with relative paths: dealer, export-key, a wrong passphrase.
 
-use std::process::Command;
+use drawbridge_testkit::CouncilCli;
 
 fn run(dir: &std::path::Path, pass: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_drawbridge-council"))
-        .current_dir(dir)
-        .env("DRAWBRIDGE_COUNCIL_PASSPHRASE", pass)
-        .args(args)
-        .output()
-        .unwrap()
+    CouncilCli {
+        dir: dir.to_path_buf(),
+        passphrase: pass.to_string(),
+    }
+    .run(args, &[])
 }
 
 #[test]

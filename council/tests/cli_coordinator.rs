@@ -8,24 +8,23 @@
 #[path = "common/chain.rs"]
 mod chain;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use alloy::primitives::U256;
-use alloy::providers::Provider;
 use drawbridge_council::contract::GroupKeyExport;
 use drawbridge_council::files::PublicFile;
+use drawbridge_testkit::{CoordinatorProcess, CouncilCli, increase_time, key_hex};
 use serde_json::Value;
 
 const PASS: &str = "correct horse battery";
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_drawbridge-council"));
-    c.env("DRAWBRIDGE_COUNCIL_PASSPHRASE", PASS)
-        .env_remove("DRAWBRIDGE_COUNCIL_COORDINATOR")
-        .env_remove("DRAWBRIDGE_COUNCIL_RPC_URL");
-    c
+fn cli(dir: &Path) -> CouncilCli {
+    CouncilCli {
+        dir: dir.to_path_buf(),
+        passphrase: PASS.to_string(),
+    }
 }
 
 fn ok(out: Output) -> Value {
@@ -39,23 +38,14 @@ fn ok(out: Output) -> Value {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().unwrap()
+    cli(dir).run(args, &[])
 }
 
-/// A child process killed when dropped (only the ones this test started).
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// A member process whose prompt the test may answer on standard input.
 fn spawn(dir: &Path, args: &[String]) -> Child {
-    bin()
-        .current_dir(dir)
-        .args(args)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    cli(dir)
+        .command(&args, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::piped())
@@ -100,37 +90,8 @@ async fn dkg_sign_and_submit_through_the_binary() {
         ],
     ));
     // The coordinator, on a free port.
-    let db = format!(
-        "sqlite://{}?mode=rwc",
-        d.join("coordinator.sqlite").display()
-    );
-    let mut coordinator = Proc(
-        bin()
-            .current_dir(d)
-            .args([
-                "coordinator",
-                "--listen",
-                "127.0.0.1:0",
-                "--db",
-                &db,
-                "--address-book",
-                "book.json",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(coordinator.0.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    let url = format!("http://{addr}");
+    let coordinator = CoordinatorProcess::spawn(&cli(d), "book.json", None);
+    let url = coordinator.url.clone();
 
     // DKG, 3 of 4, every member its own process.
     ok(run(
@@ -308,24 +269,18 @@ async fn dkg_sign_and_submit_through_the_binary() {
         v["to"].as_str().unwrap().to_lowercase(),
         council_s.to_lowercase()
     );
-    let out = bin()
-        .current_dir(d)
-        .env(
-            "DRAWBRIDGE_PRIVATE_KEY",
-            format!("0x{}", hex::encode(chain.anvil.keys()[4].to_bytes())),
-        )
-        .args([
-            "--json",
-            "submit",
-            "--coordinator",
-            &url,
-            "--session",
-            "pause-1",
-            "--rpc-url",
-            &rpc,
-        ])
-        .output()
-        .unwrap();
+    let payer = key_hex(&chain.key(4));
+    let with_payer = |args: &[&str]| cli(d).run(args, &[("DRAWBRIDGE_PRIVATE_KEY", &payer)]);
+    let out = with_payer(&[
+        "--json",
+        "submit",
+        "--coordinator",
+        &url,
+        "--session",
+        "pause-1",
+        "--rpc-url",
+        &rpc,
+    ]);
     let v = ok(out);
     assert!(v["txHash"].as_str().unwrap().starts_with("0x"));
     assert!(chain.bridge(bridge).pausedUntil().call().await.unwrap() > 0);
@@ -398,15 +353,6 @@ async fn dkg_sign_and_submit_through_the_binary() {
         assert!(stderr.contains("rotateKey("), "{stderr}");
         ok(out);
     }
-    let payer = format!("0x{}", hex::encode(chain.anvil.keys()[4].to_bytes()));
-    let with_payer = |args: &[&str]| {
-        bin()
-            .current_dir(d)
-            .env("DRAWBRIDGE_PRIVATE_KEY", &payer)
-            .args(args)
-            .output()
-            .unwrap()
-    };
     ok(with_payer(&[
         "--json",
         "submit",
@@ -431,16 +377,7 @@ async fn dkg_sign_and_submit_through_the_binary() {
     assert!(!early.status.success());
     let stderr = String::from_utf8_lossy(&early.stderr);
     assert!(stderr.contains("NotReady"), "{stderr}");
-    chain
-        .provider
-        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (9 * 86_400u64,))
-        .await
-        .unwrap();
-    chain
-        .provider
-        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
-        .await
-        .unwrap();
+    increase_time(&chain.provider, 9 * 86_400).await;
     let v = ok(with_payer(&execute));
     assert!(v["txHash"].as_str().unwrap().starts_with("0x"));
     let again = with_payer(&execute);

@@ -406,19 +406,8 @@ async fn council_dkg_pause_upgrade_disputes_and_rotation_through_processes() {
 
     // 4. Upgrade the L1Bridge proxy to a fresh implementation, behind the timelock.
     let deployer = bed.l1_as(&accounts.deployer);
-    let created = deployer
-        .send_transaction(
-            TransactionRequest::default()
-                .with_deploy_code(L1Bridge::BYTECODE.clone())
-                .with_gas_limit(29_000_000),
-        )
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(created.status(), "new L1Bridge implementation deployed");
-    let new_impl = created.contract_address.unwrap();
+    let new_impl =
+        drawbridge_testkit::create(&deployer, L1Bridge::BYTECODE.clone(), 29_000_000).await;
     let impl_of = || async {
         let word = bed
             .l1

@@ -205,16 +205,10 @@ pub struct Chains {
 }
 
 impl Chains {
-    /// Starts L1 and L2 (automine, free ports) with `anvil_path()` of the devnet.
+    /// Starts L1 and L2 (automine, free ports; see [`crate::chain::spawn_anvil`]).
     pub fn start() -> Self {
-        let anvil = |chain_id: u64| {
-            alloy::node_bindings::Anvil::at(drawbridge_devnet::anvil_path())
-                .chain_id(chain_id)
-                .try_spawn()
-                .expect("anvil starts")
-        };
-        let l1 = anvil(drawbridge_devnet::L1_CHAIN_ID);
-        let l2 = anvil(drawbridge_devnet::L2_CHAIN_ID);
+        let l1 = crate::chain::spawn_anvil(drawbridge_devnet::L1_CHAIN_ID);
+        let l2 = crate::chain::spawn_anvil(drawbridge_devnet::L2_CHAIN_ID);
         let key = |i: usize| PrivateKeySigner::from(l1.keys()[i].clone());
         let accounts = drawbridge_devnet::DevnetAccounts {
             deployer: key(0),

@@ -5,11 +5,14 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use alloy::contract::{CallBuilder, CallDecoder};
-use alloy::network::EthereumWallet;
-use alloy::primitives::U256;
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::{Header, TransactionReceipt};
+use alloy::rpc::types::{Header, TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolConstructor;
+use drawbridge_bindings::ERC1967Proxy;
 
 /// How long a wait of the integration tests waits before it fails the test, unless it says
 /// otherwise.
@@ -46,6 +49,55 @@ where
         async move { holds.await.then_some(()) }
     })
     .await
+}
+
+/// Starts an anvil node (automine, a free port) with `chain_id`, from the repository's
+/// `tools/bin/anvil` (or `$DRAWBRIDGE_ANVIL`); panics with how to install it when missing.
+pub fn spawn_anvil(chain_id: u64) -> AnvilInstance {
+    let path = drawbridge_devnet::anvil_path();
+    assert!(
+        path.exists(),
+        "{} missing: run bash tools/bootstrap.sh",
+        path.display()
+    );
+    Anvil::at(path)
+        .chain_id(chain_id)
+        .try_spawn()
+        .expect("anvil starts")
+}
+
+/// Deploys `code` (creation code with its constructor arguments) from `provider`'s signer with
+/// `gas` and returns the new contract's address; panics when the creation reverts.
+pub async fn create(provider: &DynProvider, code: impl Into<Bytes>, gas: u64) -> Address {
+    let tx = TransactionRequest::default()
+        .with_deploy_code(code)
+        .with_gas_limit(gas);
+    let receipt = provider
+        .send_transaction(tx)
+        .await
+        .expect("the creation is sent")
+        .get_receipt()
+        .await
+        .expect("the creation's receipt");
+    assert!(receipt.status(), "the creation reverted");
+    receipt.contract_address.expect("a created address")
+}
+
+/// Deploys an `ERC1967Proxy` in front of `implementation`, initialized with the call `init`.
+pub async fn create_proxy(
+    provider: &DynProvider,
+    implementation: Address,
+    init: Vec<u8>,
+) -> Address {
+    let mut code = ERC1967Proxy::BYTECODE.to_vec();
+    code.extend(
+        ERC1967Proxy::constructorCall {
+            implementation,
+            _data: init.into(),
+        }
+        .abi_encode(),
+    );
+    create(provider, code, 2_000_000).await
 }
 
 /// A provider for `url` that signs as `signer`.

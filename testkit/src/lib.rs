@@ -21,8 +21,9 @@ pub use binaries::{
     http_get, key_hex, read_log, relayer_command,
 };
 pub use chain::{
-    DEADLINE, Mined, header_at, increase_time, latest_timestamp, mine, provider, revert_name,
-    set_next_block_timestamp, tx_fee, wait_for, wait_until, wait_until_time,
+    DEADLINE, Mined, create, create_proxy, header_at, increase_time, latest_timestamp, mine,
+    provider, revert_name, set_next_block_timestamp, spawn_anvil, tx_fee, wait_for, wait_until,
+    wait_until_time,
 };
 pub use forge::ForgedDeposit;
 pub use manual::{l2_message, message_from_event};

@@ -1,32 +1,25 @@
 //! A real anvil chain with a real SecurityCouncil behind an ERC1967Proxy (and optionally a real
-//! L1Bridge proxy whose pauser is the council), deployed from the committed bindings.
+//! L1Bridge proxy whose pauser is the council), deployed from the committed bindings on the
+//! testkit's anvil.
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
-use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::node_bindings::{Anvil, AnvilInstance};
-use alloy::primitives::{Address, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::TransactionRequest;
+use alloy::node_bindings::AnvilInstance;
+use alloy::primitives::{Address, U256};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolCall, SolConstructor};
-use drawbridge_bindings::{ERC1967Proxy, L1Bridge, SecurityCouncil, implementations};
+use alloy::sol_types::SolCall;
+use drawbridge_bindings::{L1Bridge, SecurityCouncil, implementations};
 use drawbridge_council::contract::GroupKeyExport;
+use drawbridge_testkit::{create, create_proxy, latest_timestamp, provider, spawn_anvil};
 
 pub const CHAIN_ID: u64 = 900;
 pub const MAX_PAUSE: u64 = 86_400;
 pub const PAUSE_COOLDOWN: u64 = 2 * 86_400;
+/// The L1Bridge implementation (which deploys its EscapeHatch) needs more than 8M gas.
+const CREATE_GAS: u64 = 12_000_000;
 
-/// `tools/bin/anvil` of the repository (or `$DRAWBRIDGE_ANVIL`).
-pub fn anvil_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("DRAWBRIDGE_ANVIL") {
-        return PathBuf::from(p);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/bin/anvil")
-}
-
+/// One anvil chain (the testkit's) with the council's contracts on it.
 pub struct CouncilChain {
     pub anvil: AnvilInstance,
     pub deployer: PrivateKeySigner,
@@ -35,18 +28,9 @@ pub struct CouncilChain {
 
 impl CouncilChain {
     pub fn start() -> Self {
-        let path = anvil_path();
-        assert!(
-            path.exists(),
-            "{} missing: run bash tools/bootstrap.sh",
-            path.display()
-        );
-        let anvil = Anvil::at(path).chain_id(CHAIN_ID).spawn();
+        let anvil = spawn_anvil(CHAIN_ID);
         let deployer = PrivateKeySigner::from(anvil.keys()[0].clone());
-        let provider = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(deployer.clone()))
-            .connect_http(anvil.endpoint_url())
-            .erased();
+        let provider = provider(&anvil.endpoint(), &deployer);
         CouncilChain {
             anvil,
             deployer,
@@ -58,42 +42,14 @@ impl CouncilChain {
         PrivateKeySigner::from(self.anvil.keys()[i].clone())
     }
 
-    async fn create(&self, code: Vec<u8>) -> Address {
-        // The L1Bridge implementation (which deploys its EscapeHatch) needs more than 8M gas.
-        let tx = TransactionRequest::default()
-            .with_deploy_code(code)
-            .with_gas_limit(12_000_000);
-        let receipt = self
-            .provider
-            .send_transaction(tx)
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(receipt.status(), "creation reverted");
-        receipt.contract_address.unwrap()
-    }
-
     async fn next_address(&self, ahead: u64) -> Address {
+        use alloy::providers::Provider;
         let nonce = self
             .provider
             .get_transaction_count(self.deployer.address())
             .await
             .unwrap();
         self.deployer.address().create(nonce + ahead)
-    }
-
-    async fn proxy(&self, implementation: Address, init: Vec<u8>) -> Address {
-        let mut code = ERC1967Proxy::BYTECODE.to_vec();
-        code.extend(
-            ERC1967Proxy::constructorCall {
-                implementation,
-                _data: Bytes::from(init),
-            }
-            .abi_encode(),
-        );
-        self.create(code).await
     }
 
     /// Deploys a SecurityCouncil proxy with `key`, targets `l1_bridge` and `oracle` (no code
@@ -104,16 +60,30 @@ impl CouncilChain {
         l1_bridge: Address,
         oracle: Address,
     ) -> Address {
-        let implementation = self.create(SecurityCouncil::BYTECODE.to_vec()).await;
-        self.proxy(implementation, council_init(key, l1_bridge, oracle))
-            .await
+        let implementation = create(
+            &self.provider,
+            SecurityCouncil::BYTECODE.clone(),
+            CREATE_GAS,
+        )
+        .await;
+        create_proxy(
+            &self.provider,
+            implementation,
+            council_init(key, l1_bridge, oracle),
+        )
+        .await
     }
 
     /// Deploys an L1Bridge proxy whose pauser (and governance) is the council, then the council
     /// pointing at it. Returns (council, bridge).
     pub async fn deploy_council_with_bridge(&self, key: &GroupKeyExport) -> (Address, Address) {
-        let bridge_impl = self.create(L1Bridge::BYTECODE.to_vec()).await;
-        let council_impl = self.create(SecurityCouncil::BYTECODE.to_vec()).await;
+        let bridge_impl = create(&self.provider, L1Bridge::BYTECODE.clone(), CREATE_GAS).await;
+        let council_impl = create(
+            &self.provider,
+            SecurityCouncil::BYTECODE.clone(),
+            CREATE_GAS,
+        )
+        .await;
         // Next creations: bridge proxy (+0), council proxy (+1).
         let council = self.next_address(1).await;
         let init = L1Bridge::initializeCall {
@@ -129,13 +99,13 @@ impl CouncilChain {
             },
         }
         .abi_encode();
-        let bridge = self.proxy(bridge_impl, init).await;
-        let deployed = self
-            .proxy(
-                council_impl,
-                council_init(key, bridge, Address::repeat_byte(0x0c)),
-            )
-            .await;
+        let bridge = create_proxy(&self.provider, bridge_impl, init).await;
+        let deployed = create_proxy(
+            &self.provider,
+            council_impl,
+            council_init(key, bridge, Address::repeat_byte(0x0c)),
+        )
+        .await;
         assert_eq!(deployed, council, "council address prediction");
         (council, bridge)
     }
@@ -152,13 +122,7 @@ impl CouncilChain {
     }
 
     pub async fn timestamp(&self) -> u64 {
-        self.provider
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await
-            .unwrap()
-            .unwrap()
-            .header
-            .timestamp
+        latest_timestamp(&self.provider).await
     }
 }
 
