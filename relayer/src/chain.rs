@@ -173,9 +173,10 @@ pub(crate) enum Simulation {
     Revert(Bytes),
 }
 
-/// One chain.
+/// One chain as the relayer uses it: reads at a confirmation depth and transactions signed locally
+/// (the read-only client of the other tools is `drawbridge_client::ChainClient`).
 #[derive(Debug, Clone)]
-pub(crate) struct Chain {
+pub(crate) struct SigningChain {
     /// `L1` or `L2` (logs and errors).
     pub name: &'static str,
     /// `l1` or `l2` (database).
@@ -199,7 +200,7 @@ fn node_answered(error: &RpcError<TransportErrorKind>) -> bool {
     matches!(error, RpcError::ErrorResp(_))
 }
 
-impl Chain {
+impl SigningChain {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: &'static str,

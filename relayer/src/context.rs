@@ -13,7 +13,7 @@ use alloy::sol_types::SolInterface;
 use drawbridge_bindings::{IL1Bridge, IL1RootOracle, IL2Bridge, IOutputOracle};
 use drawbridge_protocol::{MerkleTree, OutputStatus};
 
-use crate::chain::{Chain, Work};
+use crate::chain::{SigningChain, Work};
 use crate::claim::{Claim, output_id};
 use crate::config::RelayerConfig;
 use crate::error::{Error, Result};
@@ -65,8 +65,8 @@ pub(crate) fn describe_revert<E: SolInterface + std::fmt::Debug>(data: &[u8]) ->
 pub(crate) struct Context {
     pub(crate) config: RelayerConfig,
     pub(crate) store: Store,
-    pub(crate) l1: Chain,
-    pub(crate) l2: Chain,
+    pub(crate) l1: SigningChain,
+    pub(crate) l2: SigningChain,
     /// Leaves of every confirmed L1 message, by nonce.
     pub(crate) messages: MerkleTree,
     /// Leaves of every confirmed withdrawal, by nonce.
@@ -129,7 +129,7 @@ impl Context {
         self.leases.get(role).ok_or(Error::LeaseLost { role })
     }
 
-    pub(crate) fn chain(&self, side: Layer) -> &Chain {
+    pub(crate) fn chain(&self, side: Layer) -> &SigningChain {
         match side {
             Layer::L1 => &self.l1,
             Layer::L2 => &self.l2,

@@ -12,7 +12,7 @@ use drawbridge_bindings::{IL1Bridge, IL2Bridge};
 use drawbridge_protocol::{Frontier, L1Message, MessageKind, Withdrawal};
 use tracing::{debug, error, warn};
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::context::{Context, Layer};
 use crate::error::{Error, Result};
 use crate::heads::Followed;
@@ -43,7 +43,7 @@ fn sort_logs(logs: &mut [Log]) {
     logs.sort_by_key(|log| (log.block_number, log.log_index));
 }
 
-fn position(chain: &Chain, log: &Log) -> Result<(u64, B256, u64)> {
+fn position(chain: &SigningChain, log: &Log) -> Result<(u64, B256, u64)> {
     match (log.block_number, log.transaction_hash, log.log_index) {
         (Some(block), Some(tx), Some(index)) => Ok((block, tx, index)),
         _ => Err(chain.rpc("a log without block number, transaction hash or index")),

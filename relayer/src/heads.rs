@@ -21,7 +21,7 @@ use alloy::primitives::B256;
 use alloy::providers::Provider;
 use tracing::{debug, error, warn};
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::role::Role;
@@ -43,7 +43,7 @@ pub(crate) struct Followed {
 impl Followed {
     /// Errors with [`Error::Reorg`] when `number` was followed with another hash than `hash`
     /// (the chain changed between following it and reading it: re-read next round).
-    pub fn check(&self, chain: &Chain, number: u64, hash: B256) -> Result<()> {
+    pub fn check(&self, chain: &SigningChain, number: u64, hash: B256) -> Result<()> {
         match self.hashes.get(&number) {
             Some(followed) if *followed != hash => Err(Error::Reorg {
                 chain: chain.name,
@@ -57,7 +57,7 @@ impl Followed {
 }
 
 /// The header of block `number`, or `None` when the chain has no such block (it got shorter).
-pub(crate) async fn header(chain: &Chain, number: u64) -> Result<Option<Header>> {
+pub(crate) async fn header(chain: &SigningChain, number: u64) -> Result<Option<Header>> {
     let block = chain
         .provider
         .get_block_by_number(BlockNumberOrTag::Number(number))
@@ -127,7 +127,7 @@ impl Context {
     pub(crate) async fn track_head(
         &self,
         role: Role,
-        chain: &Chain,
+        chain: &SigningChain,
         start: u64,
     ) -> Result<Followed> {
         let fence = self.fence(role)?;

@@ -10,13 +10,13 @@ use alloy::providers::Provider;
 use drawbridge_bindings::IL2Bridge;
 use tracing::{debug, info, warn};
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::metrics::{ChainView, Metrics};
 
 /// What the monitor needs.
 pub(crate) struct Monitor {
-    pub l1: Chain,
-    pub l2: Chain,
+    pub l1: SigningChain,
+    pub l2: SigningChain,
     pub l2_bridge: Address,
     pub l1_min_balance: U256,
     pub l2_min_balance: U256,

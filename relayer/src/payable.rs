@@ -8,7 +8,7 @@ use alloy::providers::DynProvider;
 use drawbridge_bindings::{IL1Bridge, IOutputOracle};
 use drawbridge_protocol::{Freeze, newest_payable_output};
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::error::Result;
 
 /// What L1 says about the outputs `L1Bridge.finalizeWithdrawal` accepts.
@@ -32,7 +32,7 @@ impl Payable {
 
 /// `OutputOracle.latestFinalIndex` on `l1`, `None` while no output is final (the call reverts).
 pub(crate) async fn latest_final(
-    l1: &Chain,
+    l1: &SigningChain,
     oracle: &IOutputOracle::IOutputOracleInstance<DynProvider>,
 ) -> Result<Option<u64>> {
     match oracle.latestFinalIndex().call().await {
@@ -44,7 +44,7 @@ pub(crate) async fn latest_final(
 
 /// Reads [`Payable`] from `l1` (latest state).
 pub(crate) async fn read_payable(
-    l1: &Chain,
+    l1: &SigningChain,
     oracle: &IOutputOracle::IOutputOracleInstance<DynProvider>,
     bridge: &IL1Bridge::IL1BridgeInstance<DynProvider>,
 ) -> Result<Payable> {

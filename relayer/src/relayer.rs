@@ -10,7 +10,7 @@ use alloy::primitives::Address;
 use drawbridge_protocol::MerkleTree;
 use tracing::{debug, error, info, warn};
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::config::RelayerConfig;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -63,7 +63,7 @@ impl Relayer {
         let mut watched_messages = MerkleTree::new();
         store.watch_extend_l1_tree(&mut watched_messages).await?;
         let receipt_poll = config.poll_interval.min(Duration::from_millis(500));
-        let l1 = Chain::new(
+        let l1 = SigningChain::new(
             "L1",
             "l1",
             &config.l1_rpc_url,
@@ -74,7 +74,7 @@ impl Relayer {
             receipt_poll,
             config.rpc_timeout,
         )?;
-        let l2 = Chain::new(
+        let l2 = SigningChain::new(
             "L2",
             "l2",
             &config.l2_rpc_url,

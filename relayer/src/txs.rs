@@ -30,7 +30,7 @@ use std::time::Duration;
 use alloy::primitives::B256;
 use tracing::{info, warn};
 
-use crate::chain::{Call, Chain, Mined, Signed, Simulation, Work, gas_limit};
+use crate::chain::{Call, Mined, Signed, SigningChain, Simulation, Work, gas_limit};
 use crate::context::{Context, Layer, Outcome};
 use crate::error::{Error, Result};
 use crate::role::Role;
@@ -154,7 +154,7 @@ impl Context {
     /// The account nonce for a new transaction: the node's count including pending transactions.
     /// Called only when no submission of this chain is unresolved, so every pending transaction
     /// of the key is someone else's: they are warned about and queued behind.
-    async fn next_nonce(&self, chain: &Chain) -> Result<u64> {
+    async fn next_nonce(&self, chain: &SigningChain) -> Result<u64> {
         let mined = chain.mined_nonce_of(chain.from).await?;
         let pending = chain.pending_nonce_of(chain.from).await?;
         if pending > mined {
@@ -176,7 +176,7 @@ impl Context {
         submission: B256,
         mined_hash: B256,
         work: &Work,
-        chain: &Chain,
+        chain: &SigningChain,
         mined: Mined,
     ) -> Result<Outcome> {
         self.metrics
@@ -214,7 +214,7 @@ impl Context {
         fence: &Fence,
         submission: B256,
         work: &Work,
-        chain: &Chain,
+        chain: &SigningChain,
     ) -> Result<()> {
         self.store
             .finish_submission(
@@ -260,7 +260,12 @@ impl Context {
         Ok(())
     }
 
-    async fn reconcile_one(&self, fence: &Fence, chain: &Chain, s: &Submission) -> Result<bool> {
+    async fn reconcile_one(
+        &self,
+        fence: &Fence,
+        chain: &SigningChain,
+        s: &Submission,
+    ) -> Result<bool> {
         let work = Work::from_json(&s.work)?;
         let mut attempts = self.store.attempts(s).await?;
         // Nonce first, receipts second: a nonce used by the time no receipt is found means
@@ -351,7 +356,7 @@ impl Context {
     async fn bump(
         &self,
         fence: &Fence,
-        chain: &Chain,
+        chain: &SigningChain,
         latest: &Attempt,
     ) -> Result<Option<Attempt>> {
         if latest.attempt >= MAX_BUMPS {
@@ -400,7 +405,7 @@ impl Context {
     /// check decides); [`Waited::NonceTaken`] when another transaction holds the nonce in the
     /// node's pool; [`Waited::Rejected`] otherwise (nothing of the submission can be mined).
     async fn refused(
-        chain: &Chain,
+        chain: &SigningChain,
         sender: alloy::primitives::Address,
         nonce: u64,
         attempts: &[Attempt],
@@ -428,7 +433,7 @@ impl Context {
     /// when the node drops it.
     async fn wait(
         &self,
-        chain: &Chain,
+        chain: &SigningChain,
         sender: alloy::primitives::Address,
         nonce: u64,
         attempts: &[Attempt],

@@ -26,7 +26,7 @@ use drawbridge_protocol::MerkleTree;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::chain::Chain;
+use crate::chain::SigningChain;
 use crate::config::RelayerConfig;
 use crate::error::Error;
 use crate::lease::Leases;
@@ -58,8 +58,8 @@ struct CouncilScan {
 pub(crate) struct ApiState {
     pub store: Store,
     pub config: RelayerConfig,
-    pub l1: Chain,
-    pub l2: Chain,
+    pub l1: SigningChain,
+    pub l2: SigningChain,
     pub leases: Arc<Leases>,
     pub metrics: Arc<Metrics>,
     /// The withdrawal tree, extended from the database on demand (proofs).
@@ -71,8 +71,8 @@ impl ApiState {
     pub fn new(
         store: Store,
         config: RelayerConfig,
-        l1: Chain,
-        l2: Chain,
+        l1: SigningChain,
+        l2: SigningChain,
         leases: Arc<Leases>,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -120,7 +120,7 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Json<Value>, ApiError>;
 
-fn rpc(chain: &Chain) -> impl Fn(alloy::contract::Error) -> ApiError + '_ {
+fn rpc(chain: &SigningChain) -> impl Fn(alloy::contract::Error) -> ApiError + '_ {
     move |e| ApiError::Unavailable(format!("{} RPC: {e}", chain.name))
 }
 
