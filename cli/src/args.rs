@@ -40,6 +40,15 @@ pub struct Cli {
     /// Encrypted JSON keystore to sign with (instead of DRAWBRIDGE_PRIVATE_KEY).
     #[arg(long, global = true, value_name = "FILE")]
     pub keystore: Option<PathBuf>,
+    /// Seconds to wait for each transaction to be mined before giving up (it may still land).
+    #[arg(
+        long,
+        global = true,
+        env = "DRAWBRIDGE_TIMEOUT",
+        default_value_t = drawbridge_client::chain::RECEIPT_TIMEOUT.as_secs(),
+        value_name = "SECONDS"
+    )]
+    pub timeout: u64,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

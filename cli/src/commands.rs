@@ -138,10 +138,7 @@ pub async fn deposit(
             if allowance < amount {
                 let r = ctx
                     .l1
-                    .send(
-                        "approving the bridge to spend the token",
-                        erc20.approve(bridge_address, approve_amount),
-                    )
+                    .send("approve", erc20.approve(bridge_address, approve_amount))
                     .await?;
                 approval.sent = true;
                 approval.tx_hash = Some(r.transaction_hash);

@@ -18,6 +18,8 @@
 //! Inputs are checked before anything is sent; contract reverts are decoded into the custom
 //! error's name and arguments (`AlreadyFinalized(nonce: 3)`). Keys come from
 //! `DRAWBRIDGE_PRIVATE_KEY` or an encrypted keystore and never appear in output or errors.
+//! Every transaction's hash is shown on standard error the moment it is sent; interrupted
+//! (Ctrl-C), the binary says which transactions were sent and which landed.
 
 //!
 //! This crate owns the command line ([`args`]), the commands ([`commands`]), their errors
@@ -32,14 +34,16 @@ mod error;
 pub mod report;
 
 pub use args::{Cli, Command};
-pub use drawbridge_client::{Context, Layer, TokenArg, load_deployment};
+pub use drawbridge_client::{Context, Layer, TokenArg, TxLog, load_deployment};
 pub use error::CliError;
 pub use report::Report;
 
-/// Runs one command line to its report.
-pub async fn run(cli: &Cli) -> Result<Report, CliError> {
+/// Runs one command line to its report; every transaction it sends is recorded in `txs` the
+/// moment a node accepts it (the binary shows them, and says what landed when interrupted).
+pub async fn run(cli: &Cli, txs: TxLog) -> Result<Report, CliError> {
     let deployment = load_deployment(&cli.deployment)?;
-    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?;
+    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?
+        .with_sending(txs, std::time::Duration::from_secs(cli.timeout));
     let keys = drawbridge_client::KeySource {
         keystore: cli.keystore.clone(),
     };

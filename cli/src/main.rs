@@ -3,38 +3,67 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser;
-use drawbridge_cli::{Cli, run};
+use drawbridge_cli::{Cli, TxLog, run};
+use drawbridge_service::output::{
+    INTERRUPTED_EXIT, TxProgress, parse_args, print_report, print_stdout, report_error,
+};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = parse_args();
     let json = cli.json;
-    match real_main(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let progress = TxProgress::default();
+    let txs = TxLog::with_hook(move |tx| {
+        let landed = tx.outcome.map(|o| (o.success, o.block));
+        progress.show(
+            &tx.action,
+            &tx.chain.to_string(),
+            &tx.tx_hash.to_string(),
+            landed,
+        );
+    });
+    match real_main(cli, txs.clone()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => interrupted(&txs, json),
         Err(error) => {
-            let message = format!("{error:#}");
-            if json {
-                let details = error
-                    .downcast_ref::<drawbridge_cli::CliError>()
-                    .map(|e| e.json_details());
-                println!("{}", drawbridge_client::json_error_body(&message, details));
-            }
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+            let details = error
+                .downcast_ref::<drawbridge_cli::CliError>()
+                .map(|e| e.json_details());
+            report_error(&format!("{error:#}"), details, json)
         }
     }
 }
 
-fn real_main(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command; `Ok(false)` when Ctrl-C stopped it first.
+fn real_main(cli: Cli, txs: TxLog) -> anyhow::Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let report = runtime.block_on(run(&cli))?;
-    if cli.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("{report}");
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            report = run(&cli, txs) => Some(report),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(report) = finished else {
+        return Ok(false);
+    };
+    print_report(&report?, cli.json).context("writing the result")?;
+    Ok(true)
+}
+
+/// Says what an interrupted command already did: a sent transaction lands or not on its own.
+fn interrupted(txs: &TxLog, json: bool) -> ExitCode {
+    if json {
+        let body = serde_json::json!({ "error": "interrupted", "sent": txs.sent() });
+        let _ = print_stdout(&body.to_string());
     }
-    Ok(())
+    eprintln!(
+        "interrupted; transactions sent so far:\n{}\n\
+         Nothing was cancelled: a sent transaction lands or not by itself. \
+         `drawbridge status` shows your transfers; run the command again only for what did not \
+         land (an approval that landed stays).",
+        txs.interruption_summary()
+    );
+    ExitCode::from(INTERRUPTED_EXIT)
 }

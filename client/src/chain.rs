@@ -14,6 +14,7 @@ use drawbridge_deployment::Deployment;
 
 use crate::error::{ClientError, error_chain};
 use crate::revert::{Failure, classify};
+use crate::txlog::{TxLog, TxOutcome};
 pub use crate::types::Layer;
 
 /// How long to wait for a transaction to be mined.
@@ -36,6 +37,10 @@ pub struct ChainClient {
     pub chain_id: u64,
     /// Read-only provider.
     pub provider: DynProvider,
+    /// How long [`ChainClient::send`] waits for a receipt.
+    pub receipt_timeout: Duration,
+    /// Every transaction [`ChainClient::send`] sent (shared with the other chain's client).
+    pub txs: TxLog,
 }
 
 impl ChainClient {
@@ -54,6 +59,8 @@ impl ChainClient {
             url: url.to_string(),
             chain_id,
             provider,
+            receipt_timeout: RECEIPT_TIMEOUT,
+            txs: TxLog::default(),
         })
     }
 
@@ -204,20 +211,29 @@ impl ChainClient {
             .await
             .map_err(|e| self.contract_error(action, &e))?;
         let tx_hash = *pending.tx_hash();
+        self.txs.record_sent(self.chain, action, tx_hash);
         let receipt = pending
-            .with_timeout(Some(RECEIPT_TIMEOUT))
+            .with_timeout(Some(self.receipt_timeout))
             .get_receipt()
             .await
             .map_err(|e| match e {
                 alloy::providers::PendingTransactionError::TxWatcher(_) => ClientError::TxTimeout {
+                    chain: self.chain,
                     action: action.to_string(),
                     tx_hash,
-                    seconds: RECEIPT_TIMEOUT.as_secs(),
+                    seconds: self.receipt_timeout.as_secs(),
                 },
                 other => {
                     self.transport_error(format!("{action}: waiting for tx {tx_hash}"), &other)
                 }
             })?;
+        self.txs.record_outcome(
+            tx_hash,
+            TxOutcome {
+                success: receipt.status(),
+                block: receipt.block_number,
+            },
+        );
         if !receipt.status() {
             return Err(ClientError::TxFailed {
                 action: action.to_string(),
@@ -266,6 +282,15 @@ impl Context {
         let l1 = ChainClient::new(Layer::L1, &l1_url, deployment.l1.chain_id)?;
         let l2 = ChainClient::new(Layer::L2, &l2_url, deployment.l2.chain_id)?;
         Ok(Self { deployment, l1, l2 })
+    }
+
+    /// Both chains' sends go to `txs` and wait at most `receipt_timeout` for a receipt.
+    pub fn with_sending(mut self, txs: TxLog, receipt_timeout: Duration) -> Self {
+        for chain in [&mut self.l1, &mut self.l2] {
+            chain.txs = txs.clone();
+            chain.receipt_timeout = receipt_timeout;
+        }
+        self
     }
 
     /// Checks both chains.

@@ -123,9 +123,12 @@ pub enum ClientError {
     },
     /// A transaction was sent but no receipt arrived in time; it may still land.
     #[error(
-        "{action}: transaction {tx_hash} was sent but not mined within {seconds} s; check it before retrying"
+        "{action}: transaction {tx_hash} was sent to {chain} but not mined within {seconds} s; it may still land, check it before retrying{}",
+        censorship_hint(*chain)
     )]
     TxTimeout {
+        /// The chain it was sent to.
+        chain: Layer,
         /// What the client was doing.
         action: String,
         /// The transaction.
@@ -187,14 +190,18 @@ impl ClientError {
     }
 }
 
-/// The JSON body a binary prints for a failed command with `--json`: `{"error": message}` plus
-/// the error's machine-readable `details` (an object; anything else adds nothing).
-pub fn json_error_body(message: &str, details: Option<serde_json::Value>) -> serde_json::Value {
-    let mut body = serde_json::json!({ "error": message });
-    if let (Some(body), Some(serde_json::Value::Object(extra))) = (body.as_object_mut(), details) {
-        body.extend(extra);
+/// What to do when an L2 transaction is never mined: the sequencer may be censoring it, and the
+/// way out does not need the sequencer.
+fn censorship_hint(chain: Layer) -> &'static str {
+    match chain {
+        Layer::L1 => "",
+        Layer::L2 => {
+            ". If the L2 sequencer keeps ignoring your transactions, withdraw through L1 instead: \
+             `drawbridge-exit-prover force --token <eth|ADDRESS> --amount <DECIMAL>` (docs/design.md, \
+             \"Forced withdrawal, freeze and escape\"); if it is not processed in time, anyone may freeze the bridge and \
+             you escape with your L2 balance"
+        }
     }
-    body
 }
 
 /// An error and its sources, joined with `: `, without repeating a source that its parent

@@ -10,6 +10,8 @@
 //! - signer loading ([`keys`]): one rule, `--keystore` first, else `DRAWBRIDGE_PRIVATE_KEY`;
 //! - amounts and tokens ([`amount`], [`format`](mod@format), [`token`], [`types`]);
 //! - transfer status ([`status`], pure stage logic, and [`progress`], which reads the chains);
+//! - the transactions a command sent ([`txlog`]), for the binary to show and to summarise after
+//!   an interruption;
 //! - conversions between the contract bindings and the protocol types ([`convert`]);
 //! - its error type, [`ClientError`], whose messages are the ones users see.
 //!
@@ -31,12 +33,14 @@ pub mod revert;
 pub mod scan;
 pub mod status;
 pub mod token;
+pub mod txlog;
 pub mod types;
 
 pub use chain::{ChainClient, Context, Layer};
-pub use error::{ClientError, error_chain, json_error_body};
+pub use error::{ClientError, error_chain};
 pub use keys::KeySource;
 pub use token::TokenArg;
+pub use txlog::{SentTx, TxLog, TxOutcome};
 pub use types::{Amount, TokenInfo};
 
 use drawbridge_deployment::{Deployment, DeploymentError};

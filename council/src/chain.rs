@@ -67,7 +67,8 @@ fn chain_err(what: &str) -> impl FnOnce(String) -> CouncilError + '_ {
     move |e| CouncilError::Chain(format!("{what}: {e}"))
 }
 
-/// Reads the council's chain id, nonce, targets and delay.
+/// Reads the council's chain id, nonce, targets and delay. An address without code, or whose
+/// `nonce()` reverts, is refused as "not a SecurityCouncil" (rather than a bare revert).
 pub async fn council_state(rpc_url: &str, council: Address) -> Result<CouncilState> {
     let p = connect(rpc_url, None)?;
     let c = SecurityCouncil::new(council, &p);
@@ -75,11 +76,21 @@ pub async fn council_state(rpc_url: &str, council: Address) -> Result<CouncilSta
         .get_chain_id()
         .await
         .map_err(|e| chain_err("chain id")(e.to_string()))?;
-    let nonce = c
-        .nonce()
-        .call()
+    let code = p
+        .get_code_at(council)
         .await
-        .map_err(|e| chain_err("council nonce()")(e.to_string()))?;
+        .map_err(|e| chain_err("council code")(e.to_string()))?;
+    if code.is_empty() {
+        return Err(CouncilError::Parameters(format!(
+            "--council {council}: no contract there on chain {chain_id}"
+        )));
+    }
+    let nonce = c.nonce().call().await.map_err(|e| match e.as_revert_data() {
+        Some(_) => CouncilError::Parameters(format!(
+            "--council {council} is not a Drawbridge SecurityCouncil on chain {chain_id} (nonce() reverted)"
+        )),
+        None => chain_err("council nonce()")(e.to_string()),
+    })?;
     let l1_bridge = c
         .l1Bridge()
         .call()
@@ -102,6 +113,106 @@ pub async fn council_state(rpc_url: &str, council: Address) -> Result<CouncilSta
         output_oracle,
         upgrade_delay,
     })
+}
+
+/// Whether the chain would accept `action` now, asked before anyone signs it. The council's own
+/// checks of a pause (length within `maxPause`, the cooldown since the last pause) and of an
+/// unpause (a pause to end) are read from its state; for pause, unpause and dispute verdicts, the
+/// call the council makes on its target is then simulated from the council's address, so the
+/// target's checks (its own bounds, a dispute to resolve) answer too. A refusal is
+/// [`CouncilError::Refused`] with the custom error. Scheduled calls and cancellations run through
+/// the timelock and are checked when executed.
+pub async fn preflight(rpc_url: &str, action: &Action) -> Result<()> {
+    use crate::action::ActionArgs;
+    use drawbridge_bindings::{IL1Bridge, IOutputOracle};
+
+    let p = connect(rpc_url, None)?;
+    let council = action.domain.council;
+    let c = SecurityCouncil::new(council, &p);
+    let now = p
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .map_err(|e| chain_err("latest block")(e.to_string()))?
+        .map(|b| b.header.timestamp)
+        .ok_or_else(|| CouncilError::Chain("no latest block".into()))?;
+    let paused_until = || async {
+        c.pausedUntil()
+            .call()
+            .await
+            .map_err(|e| chain_err("council pausedUntil()")(e.to_string()))
+    };
+    let call = match action.args()? {
+        ActionArgs::Pause { duration } => {
+            let params = c
+                .params()
+                .call()
+                .await
+                .map_err(|e| chain_err("council params()")(e.to_string()))?;
+            if duration == 0 || duration > params.maxPause {
+                return Err(CouncilError::Refused(format!(
+                    "PauseTooLong(duration: {duration}, maxPause: {})",
+                    params.maxPause
+                )));
+            }
+            let last = paused_until().await?;
+            if last > now {
+                return Err(CouncilError::Refused(format!(
+                    "the bridge is already paused until {last} ({} s left)",
+                    last - now
+                )));
+            }
+            let available_at = last.saturating_add(params.pauseCooldown);
+            if last != 0 && now < available_at {
+                return Err(CouncilError::Refused(format!(
+                    "PauseCooldown(availableAt: {available_at}), {} s from now",
+                    available_at - now
+                )));
+            }
+            IL1Bridge::pauseCall { duration }.abi_encode()
+        }
+        ActionArgs::Unpause => {
+            if paused_until().await? <= now {
+                return Err(CouncilError::Refused("NotPaused: no pause to end".into()));
+            }
+            IL1Bridge::unpauseCall {}.abi_encode()
+        }
+        ActionArgs::ResolveDispute {
+            output_index,
+            valid,
+        } => IOutputOracle::resolveDisputeCall {
+            index: output_index,
+            valid,
+        }
+        .abi_encode(),
+        _ => return Ok(()),
+    };
+    let simulated = p
+        .call(
+            TransactionRequest::default()
+                .from(council)
+                .to(action.target)
+                .input(Bytes::from(call).into()),
+        )
+        .await;
+    match simulated {
+        Ok(_) => Ok(()),
+        Err(e) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+            Some(data) => Err(CouncilError::Refused(decode_target_revert(&data))),
+            None => Err(chain_err("simulating the action's call")(e.to_string())),
+        },
+    }
+}
+
+/// Decodes revert data of an action's target (the L1 bridge's or the oracle's custom errors).
+fn decode_target_revert(data: &[u8]) -> String {
+    use drawbridge_bindings::{IL1Bridge, IOutputOracle};
+    if let Ok(e) = IL1Bridge::IL1BridgeErrors::abi_decode(data) {
+        return format!("{e:?}");
+    }
+    if let Ok(e) = IOutputOracle::IOutputOracleErrors::abi_decode(data) {
+        return format!("{e:?}");
+    }
+    format!("revert data 0x{}", hex::encode(data))
 }
 
 /// Decodes revert data of the council (its custom errors), else hex.

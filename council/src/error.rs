@@ -174,6 +174,9 @@ pub enum CouncilError {
     /// Chain access or a transaction failed.
     #[error("chain: {0}")]
     Chain(String),
+    /// The chain would refuse the action now: nobody should sign it.
+    #[error("the chain refuses this action now ({0}); nothing was signed")]
+    Refused(String),
     /// Invalid parameters (threshold, member count, KDF parameters...).
     #[error("invalid parameters: {0}")]
     Parameters(String),

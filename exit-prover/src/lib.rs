@@ -47,9 +47,17 @@ use crate::report::{KitExportReport, KitWatchReport, ProveReport};
 
 /// Runs one command line to its report. `shutdown` ends `kit` watch mode (the binary passes
 /// SIGTERM/Ctrl-C); other commands ignore it.
-pub async fn run<F: Future<Output = ()>>(cli: &Cli, shutdown: F) -> Result<Report, ExitError> {
+///
+/// Every transaction it sends is recorded in `txs` the moment a node accepts it (the binary shows
+/// the hash at once).
+pub async fn run<F: Future<Output = ()>>(
+    cli: &Cli,
+    txs: drawbridge_client::TxLog,
+    shutdown: F,
+) -> Result<Report, ExitError> {
     let deployment = drawbridge_client::load_deployment(&cli.deployment)?;
-    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?;
+    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?
+        .with_sending(txs, drawbridge_client::chain::RECEIPT_TIMEOUT);
     let keys = KeySource {
         keystore: cli.keystore.clone(),
     };

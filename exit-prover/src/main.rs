@@ -4,31 +4,19 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser;
 use drawbridge_exit_prover::{Cli, ExitError, run};
+use drawbridge_service::output::{parse_args, print_report, report_error};
+use drawbridge_service::{LogFormat, init_logging};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = parse_args();
     let json = cli.json;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("drawbridge_exit_prover=info")
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
-        .init();
+    init_logging(LogFormat::Text, "drawbridge_exit_prover=info");
     match real_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = format!("{error:#}");
-            if json {
-                let details = error.downcast_ref::<ExitError>().map(|e| e.json_details());
-                println!("{}", drawbridge_client::json_error_body(&message, details));
-            }
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+            let details = error.downcast_ref::<ExitError>().map(|e| e.json_details());
+            report_error(&format!("{error:#}"), details, json)
         }
     }
 }
@@ -38,11 +26,17 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let report = runtime.block_on(run(&cli, drawbridge_service::shutdown_signal()))?;
-    if cli.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("{report}");
-    }
+    let progress = drawbridge_service::output::TxProgress::default();
+    let txs = drawbridge_client::TxLog::with_hook(move |tx| {
+        let landed = tx.outcome.map(|o| (o.success, o.block));
+        progress.show(
+            &tx.action,
+            &tx.chain.to_string(),
+            &tx.tx_hash.to_string(),
+            landed,
+        );
+    });
+    let report = runtime.block_on(run(&cli, txs, drawbridge_service::shutdown_signal()))?;
+    print_report(&report, cli.json).context("writing the result")?;
     Ok(())
 }

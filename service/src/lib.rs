@@ -1,8 +1,11 @@
-//! Process plumbing shared by Drawbridge's long-running binaries (the relayer, the council
-//! coordinator, the exit prover's kit keeper, the devnet): the log format setting, logging set-up
-//! on standard error, and the future that resolves on SIGINT or SIGTERM for a graceful stop.
+//! Process plumbing shared by Drawbridge's binaries: the command line's edges ([`output`]: usage
+//! errors exit 2 and are JSON under `--json`, results survive a closed pipe, errors are said once),
+//! the log format setting, logging set-up on standard error, and the future that resolves on SIGINT
+//! or SIGTERM for a graceful stop.
 //!
 //! It must not hold protocol or chain logic: only what every process needs the same way.
+
+pub mod output;
 
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;

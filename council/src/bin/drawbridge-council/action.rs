@@ -211,6 +211,11 @@ impl ActionCommand {
             None => None,
         };
         let a = spec.build_with(&common.settings(), state.as_ref())?;
+        // Nobody should sign what the chain would refuse (too long a pause, the cooldown, no
+        // dispute to resolve ...): checked against the chain before the action is written.
+        if let Some(url) = &common.rpc_url {
+            chain::preflight(url, &a).await?;
+        }
         let view = a.describe()?;
         match &common.out {
             Some(out) => {

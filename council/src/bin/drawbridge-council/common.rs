@@ -1,7 +1,7 @@
 //! What every command group shares: the passphrase and confirmation flags, the coordinator URL,
 //! printing a result (`--json` or text), asking a member, and logging.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -45,14 +45,12 @@ pub struct CoordinatorUrl {
 
 /// Prints `value` as JSON with `--json`, else `text`.
 pub fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Result<()> {
-    let mut out = std::io::stdout().lock();
     let s = if json {
         serde_json::to_string_pretty(value)?
     } else {
         text()
     };
-    writeln!(out, "{}", s.trim_end()).map_err(CouncilError::io("stdout"))?;
-    Ok(())
+    drawbridge_service::output::print_stdout(s.trim_end()).map_err(CouncilError::io("stdout"))
 }
 
 /// Prints `wrote <path>` (or `{"out": path}` with `--json`).

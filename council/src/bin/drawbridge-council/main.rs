@@ -92,16 +92,14 @@ async fn run(cli: Cli) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = drawbridge_service::output::parse_args();
+    let json = cli.json;
     if !matches!(cli.command, Command::Coordinator(_)) {
         common::init_logging(LogFormat::Text, "warn");
     }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => drawbridge_service::output::report_error(&e.to_string(), None, json),
     }
 }
 

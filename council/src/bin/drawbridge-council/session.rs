@@ -74,12 +74,16 @@ pub enum SessionCommand {
     },
 }
 
-/// Refuses a session that ended failed, with its error.
+/// Refuses a session that ended failed, or that was signed but whose submission the chain
+/// refused (the coordinator records the refusal as the session's error), with that error.
 fn ended(status: SessionStatus, error: Option<String>) -> Result<()> {
-    if status == SessionStatus::Failed {
-        return Err(CouncilError::Session(error.unwrap_or_default()));
+    match (status, error) {
+        (SessionStatus::Failed, error) => Err(CouncilError::Session(error.unwrap_or_default())),
+        (_, Some(refused)) => Err(CouncilError::Session(format!(
+            "signed, but the submission failed: {refused}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl SessionCommand {

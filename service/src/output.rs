@@ -1,0 +1,147 @@
+//! What every binary does the same way at its edges: parse the command line (usage errors exit 2,
+//! as JSON on standard output under `--json`), print a result on standard output without
+//! panicking when the reader has gone (`| head -1`), and report an error once.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Exit status of a usage error (a bad flag or value), as clap and Foundry's `cast` use it.
+pub const USAGE_EXIT: u8 = 2;
+
+/// Exit status after an interruption by SIGINT (128 + 2), as shells report it.
+pub const INTERRUPTED_EXIT: u8 = 130;
+
+/// Whether the command line asks for JSON output: `--json` anywhere before a `--`.
+pub fn wants_json(args: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>) -> bool {
+    args.into_iter()
+        .map(|a| a.as_ref().to_owned())
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+/// Parses the process's arguments into `C`. `--help` and `--version` print and exit 0; any other
+/// error is a usage error: its text goes to standard error (no colour unless a terminal), under
+/// `--json` also `{"error": ..., "kind": "usage"}` to standard output, and the process exits 2.
+pub fn parse_args<C: clap::Parser>() -> C {
+    match C::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => exit_on_usage_error(&error, wants_json(std::env::args_os())),
+    }
+}
+
+fn exit_on_usage_error(error: &clap::Error, json: bool) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        // clap writes help and version to standard output (a closed pipe is not an error).
+        let _ = error.print();
+        std::process::exit(0);
+    }
+    // The first line without clap's "error: " prefix, for the JSON body.
+    let plain = error.render().to_string();
+    let message = plain
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    if json {
+        let body = serde_json::json!({ "error": message, "kind": "usage" });
+        let _ = print_stdout(&body.to_string());
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let _ = error.print();
+    } else {
+        eprint!("{plain}");
+    }
+    std::process::exit(i32::from(USAGE_EXIT));
+}
+
+/// Writes `text` and a newline to standard output. A reader that has gone away (a closed pipe)
+/// is not an error: the output is simply not wanted any more.
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Prints a command's result: pretty JSON under `json`, else its text, on standard output
+/// (see [`print_stdout`]).
+pub fn print_report<R: serde::Serialize + std::fmt::Display>(
+    report: &R,
+    json: bool,
+) -> std::io::Result<()> {
+    if json {
+        let text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
+        print_stdout(&text)
+    } else {
+        print_stdout(&report.to_string())
+    }
+}
+
+/// Reports a failed command once: `error: <message>` on standard error and, under `json`,
+/// `{"error": <message>, ...details}` on standard output. Returns exit status 1.
+pub fn report_error(message: &str, details: Option<serde_json::Value>, json: bool) -> ExitCode {
+    if json {
+        let mut body = serde_json::json!({ "error": message });
+        if let (Some(body), Some(serde_json::Value::Object(extra))) =
+            (body.as_object_mut(), details)
+        {
+            body.extend(extra);
+        }
+        let _ = print_stdout(&body.to_string());
+    }
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_asked_for_anywhere_before_a_double_dash() {
+        assert!(wants_json(["drawbridge", "--json", "status"]));
+        assert!(wants_json(["drawbridge", "status", "--json"]));
+        assert!(!wants_json(["drawbridge", "status"]));
+        assert!(!wants_json(["drawbridge", "--", "--json"]));
+        assert!(!wants_json(["drawbridge", "--jsonx"]));
+    }
+}
+
+/// Shows a person the transactions a command sends, on standard error: the hash the moment it
+/// is sent, a spinner while its receipt is awaited (only when standard error is a terminal), then
+/// where it landed. Clones share the spinner.
+#[derive(Clone, Default)]
+pub struct TxProgress {
+    spinner: std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>>,
+}
+
+impl TxProgress {
+    /// `what` was sent on `chain` as `hash`; `landed` is `None` until its receipt is known, then
+    /// whether it succeeded and its block.
+    pub fn show(&self, what: &str, chain: &str, hash: &str, landed: Option<(bool, Option<u64>)>) {
+        let mut current = self.spinner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bar) = current.take() {
+            bar.finish_and_clear();
+        }
+        match landed {
+            None => {
+                eprintln!("sent {what} on {chain}: {hash}");
+                let bar = indicatif::ProgressBar::new_spinner()
+                    .with_message(format!("waiting for {what} to be mined on {chain}"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                *current = Some(bar);
+            }
+            Some((success, block)) => {
+                let verdict = if success { "mined" } else { "failed" };
+                let block = block.map_or_else(String::new, |b| format!(" in block {b}"));
+                eprintln!("{what} {verdict}{block}: {hash}");
+            }
+        }
+    }
+}
