@@ -476,3 +476,50 @@ async fn a_pause_signed_through_the_coordinator_lands_on_chain() {
         U256::from(1)
     );
 }
+
+/// Open files of this process (its `/proc` descriptor table).
+fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap()
+}
+
+/// An outsider holding 1,100 idle connections to the coordinator: the coordinator keeps at most
+/// its cap of them (idle ones make way), and a signing session still completes in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_completes_while_an_outsider_holds_1100_idle_connections() {
+    let h = start(4, 5, None, |r| r).await;
+    let keys = dealer(3, 4, 5);
+    let address = h.url.strip_prefix("http://").unwrap().to_string();
+    let before = open_files();
+    let mut idle = Vec::new();
+    for i in 0..1_100 {
+        let stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .unwrap_or_else(|e| panic!("connection {i}: {e}"));
+        idle.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // This process holds both ends: 1,100 client sockets, and at most the cap on the server side.
+    let cap = drawbridge_council::coordinator::http_limits().max_connections;
+    let added = open_files() - before;
+    assert!(
+        added <= 1_100 + cap + 16,
+        "{added} files opened for 1,100 idle clients"
+    );
+
+    let action = pause(60, 0);
+    h.create_sign("under-load", &action, &[1, 2, 3], &keys)
+        .await;
+    let signers = h.signers(&keys);
+    for r in sign_all(&h.client, &h.book, &signers[..3], "under-load").await {
+        r.unwrap();
+    }
+    let view = h
+        .client
+        .signature("under-load", STEP_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(view.status, SessionStatus::Signed);
+    drop(idle);
+}

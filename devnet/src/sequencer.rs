@@ -266,14 +266,15 @@ impl Sequencer {
                         .layer(axum::middleware::map_response(allow_any_origin))
                         .with_state(thread_shared);
                     let mut stop = shutdown_rx.clone();
-                    let served = axum::serve(listener, app)
-                        .with_graceful_shutdown(async move {
+                    drawbridge_service::http::serve(
+                        listener,
+                        app,
+                        drawbridge_service::http::HttpLimits::default(),
+                        async move {
                             let _ = stop.wait_for(|s| *s).await;
-                        })
-                        .await;
-                    if let Err(e) = served {
-                        warn!(error = %e, "the L2 gate stopped");
-                    }
+                        },
+                    )
+                    .await;
                     let _ = shutdown_rx.wait_for(|s| *s).await;
                     let tasks: Vec<_> = std::mem::take(&mut *thread_tasks.lock().expect("tasks"));
                     for task in tasks {

@@ -36,7 +36,11 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             landed,
         );
     });
-    let report = runtime.block_on(run(&cli, txs, drawbridge_service::shutdown_signal()))?;
+    let stop = async {
+        let signal = drawbridge_service::shutdown_signal().await;
+        tracing::info!("{signal} received");
+    };
+    let report = runtime.block_on(run(&cli, txs, stop))?;
     print_report(&report, cli.json).context("writing the result")?;
     Ok(())
 }

@@ -44,6 +44,10 @@ async fn run(args: ConfigArgs) -> anyhow::Result<()> {
     let relayer = Relayer::new(loaded.relayer)
         .await
         .context("starting the relayer")?;
-    relayer.run(shutdown_signal()).await.context("relayer")?;
+    let stop = async {
+        let signal = shutdown_signal().await;
+        tracing::info!("{signal} received");
+    };
+    relayer.run(stop).await.context("relayer")?;
     Ok(())
 }

@@ -219,26 +219,29 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
 
     // Metrics: well-formed, with what the chains and the database hold.
     // (The API reads finalization from L1; the database flag follows once the receipt is in.)
-    let (text, samples) = wait_for("the withdrawal queue empty", || async {
-        let (code, _, text) = http_get(api, "/metrics").await;
-        assert_eq!(code, 200);
-        let samples = parse_metrics(&text);
-        (metric(
-            &samples,
-            "drawbridge_relayer_queue_depth",
-            "queue=\"unfinalized_withdrawals\"",
-        ) == Some(0.0))
-        .then_some((text, samples))
-    })
+    // The balance monitor may have read the balance before the relayer's latest transaction:
+    // wait until it has caught up (within 0.1 ETH) with the queue empty.
+    let (text, samples) = wait_for(
+        "the withdrawal queue empty and the balance caught up",
+        || async {
+            let (code, _, text) = http_get(api, "/metrics").await;
+            assert_eq!(code, 200);
+            let samples = parse_metrics(&text);
+            let queue_empty = metric(
+                &samples,
+                "drawbridge_relayer_queue_depth",
+                "queue=\"unfinalized_withdrawals\"",
+            ) == Some(0.0);
+            let l1_balance = l1(devnet, user)
+                .get_balance(devnet.accounts.relayer.address())
+                .await
+                .unwrap();
+            let actual: f64 = l1_balance.to_string().parse().unwrap();
+            let reported = metric(&samples, "drawbridge_relayer_balance_wei", "chain=\"l1\"")?;
+            (queue_empty && (reported - actual).abs() < 1e17).then_some((text, samples))
+        },
+    )
     .await;
-    let l1_balance = l1(devnet, user)
-        .get_balance(devnet.accounts.relayer.address())
-        .await
-        .unwrap();
-    let reported = metric(&samples, "drawbridge_relayer_balance_wei", "chain=\"l1\"").unwrap();
-    let actual: f64 = l1_balance.to_string().parse().unwrap();
-    // The monitor may have read it one transaction earlier: within 0.1 ETH.
-    assert!((reported - actual).abs() < 1e17, "{reported} vs {actual}");
     assert_eq!(
         metric(&samples, "drawbridge_relayer_balance_low", "chain=\"l1\""),
         Some(1.0)

@@ -1,10 +1,12 @@
 //! Process plumbing shared by Drawbridge's binaries: the command line's edges ([`output`]: usage
 //! errors exit 2 and are JSON under `--json`, results survive a closed pipe, errors are said once),
+//! HTTP serving with bounds on what one client can hold ([`http`]),
 //! the log format setting, logging set-up on standard error, and the future that resolves on SIGINT
 //! or SIGTERM for a graceful stop.
 //!
 //! It must not hold protocol or chain logic: only what every process needs the same way.
 
+pub mod http;
 pub mod output;
 
 use serde::Deserialize;
@@ -36,9 +38,10 @@ pub fn init_logging(format: LogFormat, default_filter: &str) {
     };
 }
 
-/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM, saying which in the log. A signal that cannot
-/// be listened for is logged and never fires (the other still does).
-pub async fn shutdown_signal() {
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM with the signal's name (`"SIGINT"` or
+/// `"SIGTERM"`, for the caller to log under its own target). A signal that cannot be listened
+/// for is logged and never fires (the other still does).
+pub async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for SIGINT");
@@ -60,8 +63,8 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = terminate => tracing::info!("SIGTERM received"),
+        () = ctrl_c => "SIGINT",
+        () = terminate => "SIGTERM",
     }
 }
 

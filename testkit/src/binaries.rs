@@ -121,6 +121,19 @@ impl RelayerProcess {
         db_name: &str,
         extra_args: &[&str],
     ) -> Self {
+        Self::spawn_with_fd_limit(deployment, dir, signer, db_name, extra_args, None)
+    }
+
+    /// [`RelayerProcess::spawn`] with the process's open-file limit set to `nofile` (through the
+    /// shell's `ulimit -n`), as on a host with a small default limit.
+    pub fn spawn_with_fd_limit(
+        deployment: &Path,
+        dir: &Path,
+        signer: &PrivateKeySigner,
+        db_name: &str,
+        extra_args: &[&str],
+        nofile: Option<u64>,
+    ) -> Self {
         let db = dir.join(db_name);
         let log = dir.join(format!("{db_name}.log"));
         let log_file = std::fs::OpenOptions::new()
@@ -128,7 +141,17 @@ impl RelayerProcess {
             .append(true)
             .open(&log)
             .expect("relayer log");
-        let child = Command::new(binary("drawbridge-relayer"))
+        let mut command = match nofile {
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(binary("drawbridge-relayer"));
+                sh
+            }
+            None => Command::new(binary("drawbridge-relayer")),
+        };
+        let child = command
             .arg("--deployment")
             .arg(deployment)
             .arg("--database-url")
@@ -156,6 +179,11 @@ impl RelayerProcess {
     /// The relayer's log so far (for assertion messages).
     pub fn log(&self) -> String {
         read_log(&self.log)
+    }
+
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -69,6 +69,17 @@ use store::{SessionKind, SessionRow, Store};
 /// Longest long-poll a request may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 
+/// What one client may hold of the coordinator (connections, header and age deadlines, body
+/// size): one outsider holding connections open must not keep members from coordinating an
+/// emergency pause; an idle connection makes way for a member's request.
+pub fn http_limits() -> drawbridge_service::http::HttpLimits {
+    drawbridge_service::http::HttpLimits {
+        // Long-polls hold a connection up to MAX_WAIT; a connection lives longer than that.
+        max_connection_age: MAX_WAIT * 5,
+        ..drawbridge_service::http::HttpLimits::default()
+    }
+}
+
 /// On-chain submission of signed actions by the coordinator.
 #[derive(Clone)]
 pub struct Submission {
@@ -200,10 +211,7 @@ impl Coordinator {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let router = self.router();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| CouncilError::Http(format!("server: {e}")))?;
+        drawbridge_service::http::serve(listener, router, http_limits(), shutdown).await;
         self.inner.store.close().await;
         Ok(())
     }

@@ -75,9 +75,13 @@ pub async fn start(
     let router = wrap(coordinator.router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
+    // Served as `Coordinator::serve` serves, within the coordinator's HTTP limits.
+    let server = tokio::spawn(drawbridge_service::http::serve(
+        listener,
+        router,
+        drawbridge_council::coordinator::http_limits(),
+        std::future::pending(),
+    ));
     CoordinatorHarness {
         client: Client::new(&url).unwrap(),
         url,

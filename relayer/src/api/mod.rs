@@ -159,11 +159,16 @@ pub(crate) async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener,
         .map_err(|e| Error::config("api_listen", format!("cannot listen on {address}: {e}")))
 }
 
-/// Serves until the future is dropped.
+/// Serves until the future is dropped, within the workspace's HTTP limits (a connection cap,
+/// header and age deadlines: idle clients cannot use up the descriptors the chain work needs).
 pub(crate) async fn serve(listener: tokio::net::TcpListener, state: Shared) {
-    if let Err(error) = axum::serve(listener, router(state)).await {
-        tracing::error!(%error, "the HTTP API stopped");
-    }
+    drawbridge_service::http::serve(
+        listener,
+        router(state),
+        drawbridge_service::http::HttpLimits::default(),
+        std::future::pending(),
+    )
+    .await;
 }
 
 fn hex(b: impl AsRef<[u8]>) -> String {

@@ -36,5 +36,9 @@ pub async fn run(args: CoordinatorArgs, json: bool) -> Result<()> {
     emit(json, &json!({ "listen": addr.to_string() }), || {
         format!("listening on {addr}")
     })?;
-    coordinator.serve(listener, shutdown_signal()).await
+    let stop = async {
+        let signal = shutdown_signal().await;
+        tracing::info!("{signal} received");
+    };
+    coordinator.serve(listener, stop).await
 }
