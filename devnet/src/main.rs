@@ -37,6 +37,9 @@ struct Args {
     /// Do not start a relayer (run one yourself with the printed command).
     #[arg(long)]
     no_relayer: bool,
+    /// Port of the relayer's HTTP API (status, proofs, `/metrics`, `/openapi.json`).
+    #[arg(long, default_value_t = 8547)]
+    relayer_api_port: u16,
     /// Govern with plain accounts (the deployer upgrades, a funded key pauses) instead of a
     /// generated security council.
     #[arg(long)]
@@ -78,12 +81,19 @@ fn key_hex(signer: &alloy::signers::local::PrivateKeySigner) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Args = drawbridge_service::output::parse_args();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    drawbridge_service::init_logging(drawbridge_service::LogFormat::Text, "warn");
+    // A port already taken is said plainly, before anything starts.
+    let mut ports = vec![("--l1-port", args.l1_port), ("--l2-port", args.l2_port)];
+    if !args.no_relayer {
+        ports.push(("--relayer-api-port", args.relayer_api_port));
+    }
+    for (flag, port) in ports {
+        if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            bail!(
+                "port {port} ({flag}) is not free: {e}; stop what listens there (an earlier devnet?) or pick another port with {flag}"
+            );
+        }
+    }
     if args.state_dir.exists() {
         std::fs::remove_dir_all(&args.state_dir)
             .with_context(|| format!("clearing {}", args.state_dir.display()))?;
@@ -145,10 +155,19 @@ async fn main() -> anyhow::Result<()> {
                 state_dir.join("relayer.sqlite").display()
             ),
             log: state_dir.join("relayer.log"),
-            extra_args: Vec::new(),
+            extra_args: vec![
+                "--api-listen".into(),
+                format!("127.0.0.1:{}", args.relayer_api_port),
+            ],
         })?;
     }
-    print_welcome(&devnet, &deployment_path, &state_dir, relayer);
+    print_welcome(
+        &devnet,
+        &deployment_path,
+        &state_dir,
+        relayer,
+        args.relayer_api_port,
+    );
 
     tokio::select! {
         _ = drawbridge_service::shutdown_signal() => {}
@@ -162,7 +181,13 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: bool) {
+fn print_welcome(
+    devnet: &Devnet,
+    deployment: &Path,
+    state_dir: &Path,
+    relayer: bool,
+    api_port: u16,
+) {
     let d = &devnet.deployment;
     let user = &devnet.accounts.users[0];
     println!("Drawbridge devnet is up.");
@@ -188,8 +213,17 @@ fn print_welcome(devnet: &Devnet, deployment: &Path, state_dir: &Path, relayer: 
             "  relayer log   {}",
             state_dir.join("relayer.log").display()
         );
+        println!(
+            "  relayer API   http://127.0.0.1:{api_port}/status (metrics at /metrics, OpenAPI at /openapi.json)"
+        );
     } else {
-        println!("  relayer       not started (--no-relayer)");
+        println!("  relayer       not started (--no-relayer); to run one:");
+        println!(
+            "    DRAWBRIDGE_RELAYER_KEY={} cargo run -q -p drawbridge-relayer -- --deployment {} --database-url sqlite://{}?mode=rwc --api-listen 127.0.0.1:{api_port}",
+            key_hex(&devnet.accounts.relayer),
+            deployment.display(),
+            state_dir.join("relayer.sqlite").display()
+        );
     }
     match (&d.council, &devnet.council) {
         (Some(c), Some(council)) => {

@@ -50,3 +50,114 @@ fn every_binary_reports_a_usage_error_with_exit_2_and_as_json_under_json() {
         assert!(!help.stdout.is_empty(), "{name} --help prints on stdout");
     }
 }
+
+/// A free local port (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A devnet process, killed when dropped.
+struct DevnetProcess(std::process::Child);
+
+impl Drop for DevnetProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the devnet binary with `args` and returns it with what it printed up to "Ctrl-C stops
+/// everything." (the end of its welcome text).
+fn devnet_welcome(dir: &std::path::Path, args: &[&str]) -> (DevnetProcess, String) {
+    use std::io::BufRead;
+    let mut child = DevnetProcess(
+        std::process::Command::new(binary("drawbridge-devnet"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .arg("--state-dir")
+            .arg(dir)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the devnet starts"),
+    );
+    let mut out = std::io::BufReader::new(child.0.stdout.take().expect("stdout"));
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        let read = out.read_line(&mut line).expect("devnet stdout");
+        assert!(read > 0, "the devnet ended early: {text}");
+        text.push_str(&line);
+        if line.starts_with("Ctrl-C stops everything.") {
+            return (child, text);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_devnet_prints_its_relayer_api_and_refuses_a_taken_port_by_name() {
+    // A taken port is named with the flag that moves it, before anything starts.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        "drawbridge-devnet",
+        &[
+            "--state-dir",
+            dir.path().to_str().unwrap(),
+            "--l1-port",
+            &port,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("port {port} (--l1-port) is not free")),
+        "{stderr}"
+    );
+    drop(taken);
+
+    // The relayer's API is served and printed.
+    let (l1, l2, api) = (free_port(), free_port(), free_port());
+    let (l1, l2, api) = (l1.to_string(), l2.to_string(), api.to_string());
+    let ports = [
+        "--l1-port",
+        &l1,
+        "--l2-port",
+        &l2,
+        "--relayer-api-port",
+        &api,
+    ];
+    let (devnet, text) = devnet_welcome(&dir.path().join("a"), &ports);
+    let base = format!("http://127.0.0.1:{api}");
+    assert!(
+        text.contains(&format!("relayer API   {base}/status")),
+        "{text}"
+    );
+    let status = drawbridge_testkit::wait_for(
+        "the devnet relayer's API",
+        drawbridge_testkit::DEADLINE,
+        || {
+            let base = base.clone();
+            async move { drawbridge_testkit::http_get(&base, "/status").await }
+        },
+    )
+    .await;
+    assert_eq!(status.0, 200, "{}", status.1);
+    drop(devnet);
+
+    // Without a relayer: the command that starts one.
+    let (l1, l2) = (free_port().to_string(), free_port().to_string());
+    let (_devnet, text) = devnet_welcome(
+        &dir.path().join("b"),
+        &["--l1-port", &l1, "--l2-port", &l2, "--no-relayer"],
+    );
+    assert!(
+        text.contains("cargo run -q -p drawbridge-relayer -- --deployment"),
+        "{text}"
+    );
+}
