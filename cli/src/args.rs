@@ -76,9 +76,10 @@ pub struct TransferArgs {
     /// `eth` or the L1 address of an ERC-20.
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
     pub token: TokenArg,
-    /// Amount in token units, e.g. 1.5 (at most as many decimals as the token has).
-    #[arg(long, value_name = "DECIMAL", allow_hyphen_values = true)]
-    pub amount: String,
+    /// Amount in token units, e.g. 1.5 (at most as many decimals as the token has); for ETH also
+    /// with a unit (1.5ether, 20gwei); `wei` gives base units of any token (250wei).
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true, value_parser = drawbridge_client::token::amount_value_parser)]
+    pub amount: drawbridge_client::amount::AmountArg,
     /// Recipient on the other chain (default: the sender).
     #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
     pub to: Option<Address>,
@@ -101,7 +102,7 @@ pub struct DepositArgs {
 #[derive(Debug, Args)]
 pub struct FinalizeArgs {
     /// Nonce of the withdrawal (printed by `drawbridge withdraw`).
-    #[arg(long)]
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub nonce: u64,
     /// Output to prove against (default: the newest final output that covers the withdrawal).
     #[arg(long, value_name = "INDEX")]
@@ -116,10 +117,10 @@ pub struct StatusArgs {
     #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS", group = "what")]
     pub address: Option<Address>,
     /// One deposit (L1 message) by nonce.
-    #[arg(long, value_name = "NONCE", group = "what")]
+    #[arg(long, value_name = "NONCE", group = "what", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub deposit: Option<u64>,
     /// One withdrawal by nonce.
-    #[arg(long, value_name = "NONCE", group = "what")]
+    #[arg(long, value_name = "NONCE", group = "what", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub withdrawal: Option<u64>,
 }
 
@@ -157,7 +158,7 @@ mod tests {
         match cli.command {
             Command::Deposit(a) => {
                 assert_eq!(a.transfer.token, TokenArg::Eth);
-                assert_eq!(a.transfer.amount, "1.5");
+                assert_eq!(a.transfer.amount.to_string(), "1.5");
                 assert_eq!(a.transfer.to, None);
                 assert_eq!(a.approve, "exact");
             }

@@ -65,7 +65,6 @@ pub async fn deposit(
     deposit_args: &DepositArgs,
 ) -> Result<DepositReport, CliError> {
     let args = &deposit_args.transfer;
-    check_amount_syntax(&args.amount)?;
     let approve_policy = deposit_args.approve.trim().to_ascii_lowercase();
     if !matches!(approve_policy.as_str(), "exact" | "max" | "unlimited") {
         check_amount_syntax(&deposit_args.approve).map_err(|_| ClientError::InvalidAmount {
@@ -79,7 +78,9 @@ pub async fn deposit(
     let recipient = nonzero_recipient(args.to.unwrap_or(sender))?;
     ctx.l1.check().await?;
     let info = l1_token_info(ctx, args.token).await?;
-    let amount = parse_amount(&args.amount, info.decimals)?;
+    let amount = args
+        .amount
+        .base_units(args.token == TokenArg::Eth, info.decimals)?;
     let approve_amount = match approve_policy.as_str() {
         "exact" => amount,
         "max" | "unlimited" => U256::MAX,
@@ -230,7 +231,6 @@ pub async fn withdraw(
     keys: &KeySource,
     args: &TransferArgs,
 ) -> Result<WithdrawReport, CliError> {
-    check_amount_syntax(&args.amount)?;
     let signer = keys.load()?;
     let sender = signer.address();
     let recipient = nonzero_recipient(args.to.unwrap_or(sender))?;
@@ -275,7 +275,9 @@ pub async fn withdraw(
         symbol,
         decimals,
     };
-    let amount = parse_amount(&args.amount, decimals)?;
+    let amount = args
+        .amount
+        .base_units(args.token == TokenArg::Eth, decimals)?;
     let balance = read(
         &ctx.l2,
         "reading the bridged token balance",

@@ -90,6 +90,109 @@ pub fn check_amount_syntax(input: &str) -> Result<(), ClientError> {
     parse_amount(input, u8::try_from(places).unwrap_or(u8::MAX)).map(|_| ())
 }
 
+/// An amount as typed on a command line: a decimal in the token's units (`1.5`, `250`), for ETH
+/// also with a unit as `cast` writes them (`1.5ether`, `20gwei`), and for any token `wei` for
+/// base units (`250wei`). The syntax is checked when parsed (a usage error); the token's decimals
+/// are applied by [`AmountArg::base_units`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountArg {
+    text: String,
+    number: String,
+    unit: AmountUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AmountUnit {
+    Token,
+    Ether,
+    Gwei,
+    Wei,
+}
+
+impl std::str::FromStr for AmountArg {
+    type Err = ClientError;
+
+    fn from_str(input: &str) -> Result<Self, ClientError> {
+        let text = input.trim();
+        let split = text
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(text.len());
+        let (number, suffix) = text.split_at(split);
+        let unit = match suffix.to_ascii_lowercase().as_str() {
+            "" => AmountUnit::Token,
+            "ether" | "eth" => AmountUnit::Ether,
+            "gwei" => AmountUnit::Gwei,
+            "wei" => AmountUnit::Wei,
+            other => {
+                return Err(ClientError::InvalidAmount {
+                    input: input.to_string(),
+                    reason: format!(
+                        "unknown unit {other:?}: give the amount in the token's units (1.5), or with \
+                         ether, gwei (ETH) or wei (base units)"
+                    ),
+                });
+            }
+        };
+        let places = match unit {
+            AmountUnit::Wei => Some(0),
+            AmountUnit::Gwei => Some(9),
+            AmountUnit::Ether => Some(18),
+            AmountUnit::Token => None,
+        };
+        let checked = match places {
+            Some(p) => parse_amount(number, p).map(|_| ()),
+            None => check_amount_syntax(number),
+        };
+        checked.map_err(|e| match e {
+            ClientError::InvalidAmount { reason, .. } => ClientError::InvalidAmount {
+                input: input.to_string(),
+                reason,
+            },
+            other => other,
+        })?;
+        Ok(Self {
+            text: text.to_string(),
+            number: number.to_string(),
+            unit,
+        })
+    }
+}
+
+impl std::fmt::Display for AmountArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl AmountArg {
+    /// The amount in base units of a token with `decimals` decimals; `ether` and `gwei` only for
+    /// ETH (`is_eth`).
+    pub fn base_units(&self, is_eth: bool, decimals: u8) -> Result<U256, ClientError> {
+        let bad = |reason: String| ClientError::InvalidAmount {
+            input: self.text.clone(),
+            reason,
+        };
+        let places = match self.unit {
+            AmountUnit::Token => decimals,
+            AmountUnit::Wei => 0,
+            AmountUnit::Ether | AmountUnit::Gwei if !is_eth => {
+                return Err(bad(
+                    "ether and gwei are ETH units: give an ERC-20 amount in the token's units \
+                     (e.g. 250 or 1.5), or in base units with wei"
+                        .into(),
+                ));
+            }
+            AmountUnit::Ether => 18,
+            AmountUnit::Gwei => 9,
+        };
+        // `places` decimals of the number are base units: 9 for gwei, 18 for ether, 0 for wei.
+        parse_amount(&self.number, places).map_err(|e| match e {
+            ClientError::InvalidAmount { reason, .. } => bad(reason),
+            other => other,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +290,43 @@ mod tests {
             let v = U256::from(v);
             assert_eq!(parse_amount(&format_amount(v, d), d).unwrap(), v);
         }
+    }
+
+    #[test]
+    fn amounts_with_units() {
+        let arg = |s: &str| s.parse::<AmountArg>();
+        let eth = |s: &str| arg(s).unwrap().base_units(true, 18).unwrap();
+        assert_eq!(eth("1.5"), wei("1500000000000000000"));
+        assert_eq!(eth("1.5ether"), wei("1500000000000000000"));
+        assert_eq!(eth("1.5ETH"), wei("1500000000000000000"));
+        assert_eq!(eth("20gwei"), wei("20000000000"));
+        assert_eq!(eth("0.5gwei"), wei("500000000"));
+        assert_eq!(eth("250wei"), U256::from(250u16));
+        // Base units of any token; ETH units only for ETH.
+        let usdc = |s: &str| arg(s).unwrap().base_units(false, 6);
+        assert_eq!(usdc("250").unwrap(), U256::from(250_000_000u64));
+        assert_eq!(usdc("250wei").unwrap(), U256::from(250u16));
+        assert!(
+            usdc("1ether")
+                .unwrap_err()
+                .to_string()
+                .contains("ETH units")
+        );
+        // Syntax errors at parse time, with a hint.
+        assert!(
+            arg("1.5usdc")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown unit")
+        );
+        assert!(
+            arg("1.5wei")
+                .unwrap_err()
+                .to_string()
+                .contains("whole number")
+        );
+        assert!(arg("-1").unwrap_err().to_string().contains("positive"));
+        assert!(arg("0.0000000001gwei").is_err());
+        assert_eq!(arg(" 1.5ether ").unwrap().to_string(), "1.5ether");
     }
 }

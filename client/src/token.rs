@@ -95,6 +95,18 @@ pub fn token_value_parser(s: &str) -> Result<TokenArg, String> {
     s.parse().map_err(|e: ClientError| e.to_string())
 }
 
+/// clap value parser for amount arguments (see [`crate::amount::AmountArg`]).
+pub fn amount_value_parser(s: &str) -> Result<crate::amount::AmountArg, String> {
+    s.parse().map_err(|e: ClientError| e.to_string())
+}
+
+/// clap value parser for message nonces: a whole number from 0.
+pub fn nonce_value_parser(s: &str) -> Result<u64, String> {
+    s.trim().parse().map_err(|_| {
+        format!("{s:?} is not a nonce: a whole number from 0 (the command that sent the message printed it)")
+    })
+}
+
 /// clap value parser for address arguments.
 pub fn address_value_parser(s: &str) -> Result<Address, String> {
     parse_address("the address", s).map_err(|e| e.to_string())

@@ -51,6 +51,42 @@ fn every_binary_reports_a_usage_error_with_exit_2_and_as_json_under_json() {
     }
 }
 
+#[test]
+fn bad_amounts_and_nonces_are_usage_errors_with_a_hint() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["deposit", "--token", "eth", "--amount", "1.5usdc"],
+            "unknown unit \"usdc\"",
+        ),
+        (
+            &["deposit", "--token", "eth", "--amount", "-1"],
+            "must be positive",
+        ),
+        (
+            &["finalize", "--nonce", "-1"],
+            "\"-1\" is not a nonce: a whole number from 0",
+        ),
+        (&["status", "--withdrawal", "x"], "\"x\" is not a nonce"),
+    ];
+    for (args, hint) in cases {
+        let out = run("drawbridge", args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(hint), "{args:?}: {stderr}");
+    }
+    // Units are accepted (the run then fails for want of a key, not of the amount).
+    let out = run(
+        "drawbridge",
+        &["deposit", "--token", "eth", "--amount", "1.5ether"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A free local port (bound and released).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

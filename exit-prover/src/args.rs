@@ -75,15 +75,15 @@ pub struct ForceArgs {
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
     pub token: TokenArg,
     /// Amount in token units, e.g. 1.5.
-    #[arg(long, value_name = "DECIMAL", allow_hyphen_values = true)]
-    pub amount: String,
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true, value_parser = drawbridge_client::token::amount_value_parser)]
+    pub amount: drawbridge_client::amount::AmountArg,
 }
 
 /// Arguments of `status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// One forced withdrawal by its L1 message nonce.
-    #[arg(long, value_name = "NONCE")]
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub nonce: Option<u64>,
     /// Every forced withdrawal of this account (default: the key's address when a key is set).
     #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
@@ -94,7 +94,7 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct FreezeArgs {
     /// The overdue forced withdrawal's L1 message nonce.
-    #[arg(long, value_name = "NONCE")]
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub nonce: u64,
 }
 
@@ -137,7 +137,7 @@ pub struct EscapeArgs {
 #[derive(Debug, Args)]
 pub struct ReclaimArgs {
     /// The deposit's L1 message nonce.
-    #[arg(long, value_name = "NONCE")]
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub nonce: u64,
 }
 

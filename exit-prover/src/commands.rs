@@ -7,7 +7,7 @@ use alloy::rpc::types::{Filter, TransactionReceipt};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use drawbridge_bindings::{IL1Bridge, IOutputOracle};
-use drawbridge_client::amount::{check_amount_syntax, parse_amount};
+use drawbridge_client::amount::AmountArg;
 use drawbridge_client::chain::log_position;
 use drawbridge_client::convert::{message_from_event, message_to_l1};
 use drawbridge_client::format::format_time;
@@ -179,12 +179,11 @@ pub async fn force(
     ctx: &Context,
     signer: &PrivateKeySigner,
     token: TokenArg,
-    amount: &str,
+    amount: &AmountArg,
 ) -> Result<ForceReport, ExitError> {
-    check_amount_syntax(amount)?;
     ctx.l1.check().await?;
     let info = l1_token_info(ctx, token).await?;
-    let value = parse_amount(amount, info.decimals)?;
+    let value = amount.base_units(token == TokenArg::Eth, info.decimals)?;
     let account = signer.address();
     let bridge = bridge(ctx);
     if read(&ctx.l1, "reading L1Bridge.frozen", bridge.frozen().call()).await? {

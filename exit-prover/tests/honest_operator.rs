@@ -9,6 +9,7 @@ use alloy::primitives::{Address, U256};
 use common::{ExitProverBed, units, wait_until_time};
 use drawbridge_bindings::IL1Bridge;
 use drawbridge_client::TokenArg;
+use drawbridge_client::amount::AmountArg;
 use drawbridge_exit_prover::ExitError;
 use drawbridge_exit_prover::commands;
 use drawbridge_exit_prover::report::ForcedStage;
@@ -25,14 +26,14 @@ async fn a_processed_forced_withdrawal_cannot_freeze() {
     bed.final_output_with(1).await;
 
     let ctx = bed.context();
-    // Bad input changes nothing: zero and malformed amounts fail before any transaction.
+    // Bad input changes nothing: zero and malformed amounts are refused when parsed, before any
+    // transaction can be built.
     for bad in ["0", "-1", "1e18", ""] {
-        let err = commands::force(&ctx, &alice, TokenArg::Eth, bad)
-            .await
-            .unwrap_err();
+        let err = bad.parse::<AmountArg>().unwrap_err();
         assert!(err.to_string().contains("invalid amount"), "{bad}: {err}");
     }
-    let forced = commands::force(&ctx, &alice, TokenArg::Eth, "0.5")
+    let half: AmountArg = "0.5".parse().unwrap();
+    let forced = commands::force(&ctx, &alice, TokenArg::Eth, &half)
         .await
         .unwrap();
     assert_eq!(forced.nonce, 1);
