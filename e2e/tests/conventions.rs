@@ -52,6 +52,44 @@ fn every_binary_reports_a_usage_error_with_exit_2_and_as_json_under_json() {
 }
 
 #[test]
+fn every_binary_shows_its_commit_and_generates_completions_and_a_man_page() {
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    for name in BINARIES {
+        let version = run(name, &["--version"]);
+        let version = String::from_utf8_lossy(&version.stdout).to_string();
+        assert!(version.starts_with(&format!("{name} ")), "{version}");
+        assert!(version.contains("(commit "), "{version}");
+        if let Some(head) = &head {
+            // Built from this checkout (the test suite builds every binary first).
+            assert!(
+                version.contains(head.as_str()),
+                "{name}: {version} vs HEAD {head}"
+            );
+        }
+        for shell in ["bash", "zsh", "fish"] {
+            let out = run(name, &["--completions", shell]);
+            let script = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{name} --completions {shell}");
+            assert!(
+                script.contains(name),
+                "{name} --completions {shell}: {script}"
+            );
+        }
+        let man = run(name, &["--man"]);
+        let page = String::from_utf8_lossy(&man.stdout);
+        assert!(
+            man.status.success() && page.contains(&format!(".TH {name} 1")),
+            "{page}"
+        );
+    }
+}
+
+#[test]
 fn bad_amounts_and_nonces_are_usage_errors_with_a_hint() {
     let cases: [(&[&str], &str); 4] = [
         (

@@ -19,13 +19,76 @@ pub fn wants_json(args: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>) -
         .any(|a| a == "--json")
 }
 
-/// Parses the process's arguments into `C`. `--help` and `--version` print and exit 0; any other
-/// error is a usage error: its text goes to standard error (no colour unless a terminal), under
-/// `--json` also `{"error": ..., "kind": "usage"}` to standard output, and the process exits 2.
+/// The version every binary shows: the workspace version and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DRAWBRIDGE_GIT_COMMIT"),
+    ")"
+);
+
+/// Parses the process's arguments into `C`. Every binary also answers `--completions <SHELL>`
+/// (a completion script for bash, zsh, fish, elvish or powershell) and `--man` (a man page), and
+/// `--version` shows [`VERSION`]. `--help` and `--version` print and exit 0; any other error is a
+/// usage error: its text goes to standard error (no colour unless a terminal), under `--json`
+/// also `{"error": ..., "kind": "usage"}` to standard output, and the process exits 2.
 pub fn parse_args<C: clap::Parser>() -> C {
-    match C::try_parse() {
+    let json = wants_json(std::env::args_os());
+    let command = with_generators(C::command());
+    let matches = match command.clone().try_get_matches() {
+        Ok(m) => m,
+        Err(error) => exit_on_usage_error(&error, json),
+    };
+    if let Some(shell) = matches.get_one::<clap_complete::Shell>("completions") {
+        let mut command = command;
+        let name = command.get_name().to_string();
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut command, name, &mut script);
+        let _ = print_stdout(String::from_utf8_lossy(&script).trim_end());
+        std::process::exit(0);
+    }
+    if matches.get_flag("man") {
+        let mut page = Vec::new();
+        if clap_mangen::Man::new(command).render(&mut page).is_ok() {
+            let _ = print_stdout(String::from_utf8_lossy(&page).trim_end());
+        }
+        std::process::exit(0);
+    }
+    match C::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(error) => exit_on_usage_error(&error, wants_json(std::env::args_os())),
+        Err(error) => exit_on_usage_error(&error.with_cmd(&C::command()), json),
+    }
+}
+
+/// `command` with the version and the `--completions` and `--man` flags every binary has (a
+/// subcommand is then not required when one of them is given).
+fn with_generators(command: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let needs_subcommand = command.is_subcommand_required_set();
+    let command = command
+        .version(VERSION)
+        .arg(
+            Arg::new("completions")
+                .long("completions")
+                .value_name("SHELL")
+                .value_parser(clap::value_parser!(clap_complete::Shell))
+                .help("Print a shell completion script (bash, zsh, fish, elvish, powershell)")
+                .exclusive(true),
+        )
+        .arg(
+            Arg::new("man")
+                .long("man")
+                .action(ArgAction::SetTrue)
+                .help("Print the man page")
+                .exclusive(true),
+        );
+    if needs_subcommand {
+        // Still refused without one, by `from_arg_matches`, unless a generator was asked for.
+        command
+            .subcommand_required(false)
+            .arg_required_else_help(false)
+    } else {
+        command
     }
 }
 
@@ -54,7 +117,7 @@ fn exit_on_usage_error(error: &clap::Error, json: bool) -> ! {
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         let _ = error.print();
     } else {
-        eprint!("{plain}");
+        eprintln!("{}", plain.trim_end());
     }
     std::process::exit(i32::from(USAGE_EXIT));
 }
