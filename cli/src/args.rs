@@ -1,7 +1,5 @@
 //! The command line (clap derive).
 
-use std::path::PathBuf;
-
 use alloy::primitives::Address;
 use clap::{Args, Parser, Subcommand};
 
@@ -19,27 +17,15 @@ use drawbridge_client::token::{address_value_parser, token_value_parser};
 #[derive(Debug, Parser)]
 #[command(name = "drawbridge", version, about, long_about)]
 pub struct Cli {
-    /// Deployment file (addresses, chain ids, RPC URLs).
-    #[arg(
-        long,
-        global = true,
-        env = drawbridge_client::DEPLOYMENT_ENV,
-        default_value = drawbridge_client::DEFAULT_DEPLOYMENT_PATH,
-        value_name = "PATH"
-    )]
-    pub deployment: PathBuf,
-    /// L1 JSON-RPC URL (overrides the deployment file's).
-    #[arg(long, global = true, value_name = "URL")]
-    pub l1_rpc: Option<String>,
-    /// L2 JSON-RPC URL (overrides the deployment file's).
-    #[arg(long, global = true, value_name = "URL")]
-    pub l2_rpc: Option<String>,
+    /// Deployment and nodes.
+    #[command(flatten)]
+    pub chains: drawbridge_client::ChainArgs,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Encrypted JSON keystore to sign with (instead of DRAWBRIDGE_PRIVATE_KEY).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub keystore: Option<PathBuf>,
+    /// The signing key.
+    #[command(flatten)]
+    pub keys: drawbridge_client::KeySource,
     /// Seconds to wait for each transaction to be mined before giving up (it may still land).
     #[arg(
         long,

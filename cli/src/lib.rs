@@ -41,17 +41,16 @@ pub use report::Report;
 /// Runs one command line to its report; every transaction it sends is recorded in `txs` the
 /// moment a node accepts it (the binary shows them, and says what landed when interrupted).
 pub async fn run(cli: &Cli, txs: TxLog) -> Result<Report, CliError> {
-    let deployment = load_deployment(&cli.deployment)?;
-    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?
+    let ctx = cli
+        .chains
+        .context()?
         .with_sending(txs, std::time::Duration::from_secs(cli.timeout));
-    let keys = drawbridge_client::KeySource {
-        keystore: cli.keystore.clone(),
-    };
+    let keys = &cli.keys;
     Ok(match &cli.command {
-        Command::Deposit(a) => Report::Deposit(commands::deposit(&ctx, &keys, a).await?),
-        Command::Withdraw(a) => Report::Withdraw(commands::withdraw(&ctx, &keys, a).await?),
-        Command::Finalize(a) => Report::Finalize(commands::finalize(&ctx, &keys, a).await?),
-        Command::Status(a) => commands::status(&ctx, &keys, a).await?,
-        Command::Balance(a) => Report::Balance(commands::balance(&ctx, &keys, a).await?),
+        Command::Deposit(a) => Report::Deposit(commands::deposit(&ctx, keys, a).await?),
+        Command::Withdraw(a) => Report::Withdraw(commands::withdraw(&ctx, keys, a).await?),
+        Command::Finalize(a) => Report::Finalize(commands::finalize(&ctx, keys, a).await?),
+        Command::Status(a) => commands::status(&ctx, keys, a).await?,
+        Command::Balance(a) => Report::Balance(commands::balance(&ctx, keys, a).await?),
     })
 }

@@ -278,7 +278,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
                 "eth",
                 "--amount",
                 "1",
-                "--l1-rpc",
+                "--l1-rpc-url",
                 "http://127.0.0.1:9",
             ],
             true,
@@ -296,7 +296,7 @@ async fn bad_input_fails_clearly_and_changes_nothing() {
                 "eth",
                 "--amount",
                 "1",
-                "--l2-rpc",
+                "--l2-rpc-url",
                 "http://127.0.0.1:9",
             ],
             true,
@@ -489,6 +489,52 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     );
     assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
 
+    // cast's flags: `--account NAME` in Foundry's keystore folder with `--password-file`, and
+    // `--private-key` on the command line.
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().join(".foundry/keystores");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(keystore, folder.join("user0")).unwrap();
+    let password_file = home.path().join("password");
+    std::fs::write(&password_file, "drawbridge test\n").unwrap();
+    let deposit = ["deposit", "--token", "eth", "--amount", "1"];
+    let out = env
+        .cli()
+        .env("HOME", home.path())
+        .args(["--json", "--account", "user0", "--password-file"])
+        .arg(&password_file)
+        .args(deposit)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["sender"].as_str().unwrap().to_lowercase(),
+        user.address().to_string().to_lowercase()
+    );
+    let other = env.user(1);
+    let out = env
+        .cli()
+        .args(["--json", "--private-key", &key_hex(&other)])
+        .args(deposit)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["sender"].as_str().unwrap().to_lowercase(),
+        other.address().to_string().to_lowercase()
+    );
+    assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("3"));
+
     // The council (9 of its 12 members sign) pauses the bridge through its SecurityCouncil: a
     // deposit is refused before anything is sent.
     env.devnet.council_pause(20).await.unwrap();
@@ -500,5 +546,5 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     assert_contains(&run.stderr, "BridgePaused(until: ");
     assert_contains(&run.stderr, "s left");
     assert_eq!(env.l1_nonce(user.address()).await, nonce);
-    assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("1"));
+    assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("3"));
 }

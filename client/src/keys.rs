@@ -1,4 +1,5 @@
-//! Signing keys: `DRAWBRIDGE_PRIVATE_KEY`, or an encrypted keystore whose password comes from
+//! Signing keys: `--private-key` or `DRAWBRIDGE_PRIVATE_KEY`, or an encrypted keystore
+//! (`--keystore`, `--account`) whose password comes from `--password-file`,
 //! `DRAWBRIDGE_KEYSTORE_PASSWORD` or an interactive prompt. Key material and passwords are never
 //! printed, logged or put in an error message.
 
@@ -16,31 +17,118 @@ pub const PRIVATE_KEY_ENV: &str = "DRAWBRIDGE_PRIVATE_KEY";
 /// Environment variable holding the keystore password.
 pub const KEYSTORE_PASSWORD_ENV: &str = "DRAWBRIDGE_KEYSTORE_PASSWORD";
 
-/// Where the signing key comes from.
-#[derive(Debug, Clone, Default)]
+/// Where the signing key comes from: the flags every Drawbridge tool shares, named as Foundry's
+/// `cast` names them. An encrypted keystore (`--keystore FILE`, or `--account NAME` for
+/// `~/.foundry/keystores/NAME`) wins over a plain key (`--private-key`, or
+/// `DRAWBRIDGE_PRIVATE_KEY`); its password comes from `--password-file`, else
+/// `DRAWBRIDGE_KEYSTORE_PASSWORD`, else a prompt on a terminal.
+#[derive(Clone, Default, clap::Args)]
 pub struct KeySource {
-    /// `--keystore <file>`; takes precedence over the environment key.
+    /// Hex private key to sign with (visible to other local users while the command runs: prefer
+    /// the environment variable or a keystore).
+    #[arg(
+        long,
+        global = true,
+        env = PRIVATE_KEY_ENV,
+        hide_env_values = true,
+        value_name = "HEX"
+    )]
+    pub private_key: Option<String>,
+    /// Encrypted JSON keystore to sign with.
+    #[arg(
+        long,
+        global = true,
+        env = "DRAWBRIDGE_KEYSTORE",
+        value_name = "FILE",
+        conflicts_with = "keystore_account"
+    )]
     pub keystore: Option<std::path::PathBuf>,
+    /// Keystore `NAME` in Foundry's keystore folder (~/.foundry/keystores/NAME, as `cast wallet
+    /// import NAME` makes it).
+    #[arg(id = "keystore_account", long = "account", global = true, value_name = "NAME")]
+    pub account: Option<String>,
+    /// File whose first line is the keystore's password.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySource")
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("keystore", &self.keystore)
+            .field("account", &self.account)
+            .field("password_file", &self.password_file)
+            .finish()
+    }
 }
 
 impl KeySource {
+    /// A source that reads only `keystore` (and the environment), for library callers.
+    pub fn keystore(path: std::path::PathBuf) -> Self {
+        Self {
+            keystore: Some(path),
+            ..Self::default()
+        }
+    }
+
+    fn private_key(&self) -> Option<String> {
+        self.private_key
+            .clone()
+            .or_else(|| std::env::var(PRIVATE_KEY_ENV).ok())
+            .filter(|k| !k.trim().is_empty())
+    }
+
+    /// The keystore file to use, if any (`--keystore`, else `--account` in Foundry's folder).
+    fn keystore_path(&self) -> Result<Option<std::path::PathBuf>, ClientError> {
+        if let Some(path) = &self.keystore {
+            return Ok(Some(path.clone()));
+        }
+        let Some(name) = &self.account else {
+            return Ok(None);
+        };
+        let home = std::env::var_os("HOME").ok_or_else(|| ClientError::Keystore {
+            path: format!("~/.foundry/keystores/{name}"),
+            reason: "HOME is not set".into(),
+        })?;
+        Ok(Some(
+            std::path::PathBuf::from(home)
+                .join(".foundry/keystores")
+                .join(name),
+        ))
+    }
+
     /// Whether some key is configured (without loading it).
     pub fn is_configured(&self) -> bool {
-        self.keystore.is_some() || std::env::var_os(PRIVATE_KEY_ENV).is_some_and(|v| !v.is_empty())
+        self.keystore.is_some() || self.account.is_some() || self.private_key().is_some()
     }
 
     /// Loads the signer, or [`ClientError::MissingKey`] when none is configured.
     pub fn load(&self) -> Result<PrivateKeySigner, ClientError> {
-        if let Some(path) = &self.keystore {
-            return load_keystore(path);
+        if let Some(path) = self.keystore_path()? {
+            let password = match &self.password_file {
+                Some(file) => Some(read_password_file(file)?),
+                None => std::env::var(KEYSTORE_PASSWORD_ENV).ok(),
+            };
+            return decrypt_keystore(&path, password, std::io::stdin().is_terminal());
         }
-        match std::env::var(PRIVATE_KEY_ENV) {
-            Ok(value) if !value.trim().is_empty() => parse_private_key(&value),
-            Ok(_) => Err(ClientError::MissingKey),
-            Err(std::env::VarError::NotPresent) => Err(ClientError::MissingKey),
-            Err(std::env::VarError::NotUnicode(_)) => Err(ClientError::InvalidPrivateKey),
+        match self.private_key() {
+            Some(value) => parse_private_key(&value),
+            None => Err(ClientError::MissingKey),
         }
     }
+}
+
+/// The first line of `file`, the password (never shown in errors).
+fn read_password_file(file: &Path) -> Result<String, ClientError> {
+    let text = std::fs::read_to_string(file).map_err(|e| ClientError::Keystore {
+        path: file.display().to_string(),
+        reason: format!("reading the password file: {e}"),
+    })?;
+    Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
 /// Parses a hex private key. The error never contains the input.
@@ -55,11 +143,6 @@ pub fn parse_private_key(value: &str) -> Result<PrivateKeySigner, ClientError> {
     }
     let bytes = B256::from_str(hex).map_err(|_| ClientError::InvalidPrivateKey)?;
     PrivateKeySigner::from_bytes(&bytes).map_err(|_| ClientError::InvalidPrivateKey)
-}
-
-fn load_keystore(path: &Path) -> Result<PrivateKeySigner, ClientError> {
-    let password = std::env::var(KEYSTORE_PASSWORD_ENV).ok();
-    decrypt_keystore(path, password, std::io::stdin().is_terminal())
 }
 
 /// Decrypts `path` with `password`, or with a password prompted for when `password` is `None` and

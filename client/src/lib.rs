@@ -16,7 +16,8 @@
 //! - its error type, [`ClientError`], whose messages are the ones users see.
 //!
 //! It must not print, log to the terminal or parse command lines: the binaries do that and render
-//! what this crate returns. (The one interaction is [`keys`]' keystore password prompt, on a
+//! what this crate returns. It does define the flags both user tools share ([`ChainArgs`],
+//! [`KeySource`]) so that they are spelled once. (The one interaction is [`keys`]' keystore password prompt, on a
 //! terminal only, which reads input rather than reporting anything.) Pure protocol rules (leaves, trees, which output pays) live in
 //! `drawbridge_protocol`, which this crate builds on.
 
@@ -51,6 +52,51 @@ pub const DEFAULT_DEPLOYMENT_PATH: &str = ".devnet/deployment.json";
 
 /// Environment variable naming the deployment file.
 pub const DEPLOYMENT_ENV: &str = "DRAWBRIDGE_DEPLOYMENT";
+
+/// Which deployment and which nodes: the flags both user tools share. An RPC URL given here
+/// overrides the deployment file's (any node of the chain will do).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChainArgs {
+    /// Deployment file (addresses, chain ids, RPC URLs).
+    #[arg(
+        long,
+        global = true,
+        env = DEPLOYMENT_ENV,
+        default_value = DEFAULT_DEPLOYMENT_PATH,
+        value_name = "PATH"
+    )]
+    pub deployment: std::path::PathBuf,
+    /// L1 JSON-RPC URL (overrides the deployment file's).
+    #[arg(
+        long,
+        global = true,
+        env = "DRAWBRIDGE_L1_RPC_URL",
+        alias = "l1-rpc",
+        value_name = "URL"
+    )]
+    pub l1_rpc_url: Option<String>,
+    /// L2 JSON-RPC URL (overrides the deployment file's).
+    #[arg(
+        long,
+        global = true,
+        env = "DRAWBRIDGE_L2_RPC_URL",
+        alias = "l2-rpc",
+        value_name = "URL"
+    )]
+    pub l2_rpc_url: Option<String>,
+}
+
+impl ChainArgs {
+    /// Both chains' clients from the deployment file and the overrides.
+    pub fn context(&self) -> Result<Context, ClientError> {
+        let deployment = load_deployment(&self.deployment)?;
+        Context::new(
+            deployment,
+            self.l1_rpc_url.as_deref(),
+            self.l2_rpc_url.as_deref(),
+        )
+    }
+}
 
 /// Loads the deployment file named on the command line, with a hint when it is missing.
 pub fn load_deployment(path: &std::path::Path) -> Result<Deployment, ClientError> {

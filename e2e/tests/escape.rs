@@ -248,11 +248,11 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     // claims her L2 funds on L1); Alice sends it and is paid exactly.
     bed.exit_prover_fails(
         Some(&dave),
-        &["escape", "--account", &a, "--token", "eth"],
+        &["escape", "--address", &a, "--token", "eth"],
         "SenderNotEOA",
     );
     let before = bed.l1_balance(Address::ZERO, alice.address()).await;
-    let paid = bed.exit_prover_json(Some(&alice), &["escape", "--account", &a, "--token", "eth"]);
+    let paid = bed.exit_prover_json(Some(&alice), &["escape", "--address", &a, "--token", "eth"]);
     assert_eq!(paid["amount"]["raw"], alice_eth.to_string(), "{paid}");
     assert_eq!(u(&paid["outputIndex"]), escape_index);
     let fee = fee_of(paid).await;
@@ -262,7 +262,7 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     );
     bed.exit_prover_fails(
         Some(&alice),
-        &["escape", "--account", &a, "--token", "eth"],
+        &["escape", "--address", &a, "--token", "eth"],
         "AlreadyEscaped",
     );
 
@@ -333,13 +333,13 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     // Without the kit there is nothing to prove from.
     bed.exit_prover_fails(
         Some(&alice),
-        &["escape", "--account", &a, "--token", &t],
+        &["escape", "--address", &a, "--token", &t],
         "L2 RPC",
     );
     let before = bed.l1_balance(token, alice.address()).await;
     let paid = bed.exit_prover_json(
         Some(&alice),
-        &["escape", "--account", &a, "--token", &t, "--kit", kit_arg],
+        &["escape", "--address", &a, "--token", &t, "--kit", kit_arg],
     );
     assert_eq!(paid["amount"]["raw"], alice_tokens.to_string(), "{paid}");
     assert_eq!(
@@ -348,7 +348,7 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     );
     let bob_escape = [
         "escape",
-        "--account",
+        "--address",
         &b,
         "--token",
         "eth",
@@ -366,7 +366,7 @@ async fn censored_user_forces_freezes_and_escapes_with_everything_paid_once() {
     // Bob never held test tokens: there is nothing to escape with.
     bed.exit_prover_fails(
         Some(&bob),
-        &["escape", "--account", &b, "--token", &t, "--kit", kit_arg],
+        &["escape", "--address", &b, "--token", &t, "--kit", kit_arg],
         "proved a zero balance",
     );
 

@@ -493,13 +493,13 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     // may claim her L2 balance.
     bed.exit_prover_fails(
         Some(&dave),
-        &["escape", "--account", &alice_arg, "--token", "eth"],
+        &["escape", "--address", &alice_arg, "--token", "eth"],
         "SenderNotEOA",
     );
     let before = bed.l1_balance(Address::ZERO, alice.address()).await;
     let paid = bed.exit_prover_json(
         Some(&alice),
-        &["escape", "--account", &alice_arg, "--token", "eth"],
+        &["escape", "--address", &alice_arg, "--token", "eth"],
     );
     assert_eq!(paid["amount"]["raw"], units(5).to_string(), "{paid}");
     let fee = tx_fee(&bed.l1, paid["txHash"].as_str().unwrap().parse().unwrap()).await;
@@ -509,7 +509,7 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     );
     bed.exit_prover_fails(
         Some(&alice),
-        &["escape", "--account", &alice_arg, "--token", "eth"],
+        &["escape", "--address", &alice_arg, "--token", "eth"],
         "AlreadyEscaped",
     );
 
@@ -519,7 +519,7 @@ async fn forged_l1_message_is_never_paid_and_every_honest_coin_comes_back() {
     // at the escape block.
     bed.exit_prover_fails(
         Some(&mallory),
-        &["escape", "--account", &mallory_arg, "--token", "eth"],
+        &["escape", "--address", &mallory_arg, "--token", "eth"],
         "NothingToEscape",
     );
     let mallory_bridge = IL1Bridge::new(d.l1.l1_bridge, bed.l1_as(&mallory));

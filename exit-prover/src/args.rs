@@ -1,5 +1,5 @@
 //! The command line (clap derive). Every flag also reads the environment variable of the same name
-//! (`--l2-rpc` is `DRAWBRIDGE_L2_RPC`); a flag beats the environment.
+//! (`--l2-rpc-url` is `DRAWBRIDGE_L2_RPC_URL`); a flag beats the environment.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,27 +22,15 @@ use drawbridge_client::token::{address_value_parser, token_value_parser};
 #[derive(Debug, Parser)]
 #[command(name = "drawbridge-exit-prover", version, about, long_about)]
 pub struct Cli {
-    /// Deployment file (addresses, chain ids, RPC URLs).
-    #[arg(
-        long,
-        global = true,
-        env = drawbridge_client::DEPLOYMENT_ENV,
-        default_value = drawbridge_client::DEFAULT_DEPLOYMENT_PATH,
-        value_name = "PATH"
-    )]
-    pub deployment: PathBuf,
-    /// L1 JSON-RPC URL (overrides the deployment file's).
-    #[arg(long, global = true, env = "DRAWBRIDGE_L1_RPC", value_name = "URL")]
-    pub l1_rpc: Option<String>,
-    /// L2 JSON-RPC URL (overrides the deployment file's); any L2 node will do for proofs.
-    #[arg(long, global = true, env = "DRAWBRIDGE_L2_RPC", value_name = "URL")]
-    pub l2_rpc: Option<String>,
+    /// Deployment and nodes (`--l2-rpc-url`: any L2 node serves proofs).
+    #[command(flatten)]
+    pub chains: drawbridge_client::ChainArgs,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Encrypted JSON keystore to sign with (instead of DRAWBRIDGE_PRIVATE_KEY).
-    #[arg(long, global = true, env = "DRAWBRIDGE_KEYSTORE", value_name = "FILE")]
-    pub keystore: Option<PathBuf>,
+    /// The signing key.
+    #[command(flatten)]
+    pub keys: drawbridge_client::KeySource,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -86,7 +74,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "NONCE", allow_hyphen_values = true, value_parser = drawbridge_client::token::nonce_value_parser)]
     pub nonce: Option<u64>,
     /// Every forced withdrawal of this account (default: the key's address when a key is set).
-    #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
+    #[arg(long = "address", value_parser = address_value_parser, value_name = "ADDRESS")]
     pub account: Option<Address>,
 }
 
@@ -102,7 +90,7 @@ pub struct FreezeArgs {
 #[derive(Debug, Args)]
 pub struct ProveArgs {
     /// The L2 account.
-    #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
+    #[arg(long = "address", value_parser = address_value_parser, value_name = "ADDRESS")]
     pub account: Address,
     /// `eth` or the L1 address of an ERC-20.
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
@@ -120,7 +108,7 @@ pub struct ProveArgs {
 pub struct EscapeArgs {
     /// The account to pay (its L2 balance at the escape output); the key must be this account's:
     /// only its owner claims its L2 funds on L1 (an L2 contract account cannot escape).
-    #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
+    #[arg(long = "address", value_parser = address_value_parser, value_name = "ADDRESS")]
     pub account: Address,
     /// `eth` or the L1 address of an ERC-20.
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
@@ -190,7 +178,7 @@ pub struct KitExportArgs {
     #[arg(long, env = "DRAWBRIDGE_KIT_DB", value_name = "FILE")]
     pub db: PathBuf,
     /// Only this account.
-    #[arg(long, value_parser = address_value_parser, value_name = "ADDRESS")]
+    #[arg(long = "address", value_parser = address_value_parser, value_name = "ADDRESS")]
     pub account: Option<Address>,
     /// Only this token.
     #[arg(long, value_parser = token_value_parser, value_name = "eth|ADDRESS")]
@@ -198,7 +186,7 @@ pub struct KitExportArgs {
     /// Only this output (default: every stored output, newest first).
     #[arg(long, value_name = "INDEX")]
     pub output: Option<u64>,
-    /// With --account and --token: write the newest proof (or the --output one) as a proof file
+    /// With --address and --token: write the newest proof (or the --output one) as a proof file
     /// for `escape --proof`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -246,7 +234,7 @@ mod tests {
             let mut args = vec![
                 "x",
                 "escape",
-                "--account",
+                "--address",
                 "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
                 "--token",
                 "eth",
@@ -298,7 +286,7 @@ mod tests {
         assert!(parse_interval("10ms").is_err());
         assert!(parse_interval("2d").is_err());
         assert_eq!(parse_interval("2m").unwrap(), Duration::from_secs(120));
-        let err = Cli::try_parse_from(["x", "prove", "--account", "0x12", "--token", "eth"])
+        let err = Cli::try_parse_from(["x", "prove", "--address", "0x12", "--token", "eth"])
             .unwrap_err()
             .to_string();
         assert!(err.contains("malformed address"), "{err}");

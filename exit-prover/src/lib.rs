@@ -55,12 +55,11 @@ pub async fn run<F: Future<Output = ()>>(
     txs: drawbridge_client::TxLog,
     shutdown: F,
 ) -> Result<Report, ExitError> {
-    let deployment = drawbridge_client::load_deployment(&cli.deployment)?;
-    let ctx = Context::new(deployment, cli.l1_rpc.as_deref(), cli.l2_rpc.as_deref())?
+    let ctx = cli
+        .chains
+        .context()?
         .with_sending(txs, drawbridge_client::chain::RECEIPT_TIMEOUT);
-    let keys = KeySource {
-        keystore: cli.keystore.clone(),
-    };
+    let keys = &cli.keys;
     Ok(match &cli.command {
         Command::Force(a) => {
             let signer = keys.load()?;
@@ -91,7 +90,7 @@ pub async fn run<F: Future<Output = ()>>(
                 proof,
             }))
         }
-        Command::Escape(a) => Report::Escape(escape(&ctx, &keys, a).await?),
+        Command::Escape(a) => Report::Escape(escape(&ctx, keys, a).await?),
         Command::Reclaim(a) => {
             let signer = keys.load()?;
             Report::Reclaim(commands::reclaim(&ctx, &signer, a.nonce).await?)
@@ -178,7 +177,7 @@ async fn escape(
     };
     if proof.target.account != a.account || proof.target.l1_token != l1_token {
         return Err(ExitError::ProofMismatch(format!(
-            "it proves {}'s balance of L1 token {}, but --account {} --token {} were given",
+            "it proves {}'s balance of L1 token {}, but --address {} --token {} were given",
             proof.target.account, proof.target.l1_token, a.account, l1_token
         )));
     }
@@ -199,7 +198,7 @@ async fn kit_export(ctx: &Context, a: &KitExportArgs) -> Result<KitExportReport,
         Some(path) => {
             let (Some(account), Some(token)) = (a.account, l1_token) else {
                 return Err(ExitError::Usage(
-                    "kit export --out needs --account and --token (one proof per file)".into(),
+                    "kit export --out needs --address and --token (one proof per file)".into(),
                 ));
             };
             let proof = entries

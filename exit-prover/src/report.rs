@@ -329,7 +329,7 @@ impl fmt::Display for FreezeReport {
         match &self.escape_output {
             Some(e) => write!(
                 f,
-                "escape root: {e}. Every L2 balance in it can now be proven and paid on L1: `drawbridge-exit-prover prove --account A --token T`, then `escape`."
+                "escape root: {e}. Every L2 balance in it can now be proven and paid on L1: `drawbridge-exit-prover prove --address A --token T`, then `escape`."
             ),
             None => write!(
                 f,
@@ -379,7 +379,7 @@ impl fmt::Display for ProveReport {
         match &self.written_to {
             Some(path) => write!(
                 f,
-                "written to {path}; send it with `drawbridge-exit-prover escape --account {} --token {} --proof {path}`",
+                "written to {path}; send it with `drawbridge-exit-prover escape --address {} --token {} --proof {path}`",
                 p.target.account, p.target.l1_token
             ),
             None => write!(f, "(use --out FILE to keep it, or --json to print it)"),

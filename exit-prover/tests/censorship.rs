@@ -38,7 +38,7 @@ fn maybe_json<'a>(json: bool, args: &[&'a str]) -> Vec<&'a str> {
 /// `prove` of `account`'s ETH (no key), with `extra` arguments.
 fn run_prove(bed: &ExitProverBed, json: bool, account: Address, extra: &[&str]) -> Run {
     let account = account.to_string();
-    let mut args = maybe_json(json, &["prove", "--account", &account, "--token", "eth"]);
+    let mut args = maybe_json(json, &["prove", "--address", &account, "--token", "eth"]);
     args.extend(extra);
     bed.run(None, &args)
 }
@@ -54,10 +54,10 @@ fn run_escape(
 ) -> Run {
     let account = account.to_string();
     let args = [
-        "--l2-rpc",
+        "--l2-rpc-url",
         DEAD_L2,
         "escape",
-        "--account",
+        "--address",
         &account,
         "--token",
         "eth",
@@ -182,7 +182,7 @@ async fn force_freeze_prove_escape_reclaim() {
     assert!(u(&status["latestFinalOutput"]["index"]) >= final_index);
     // By account, in text.
     let text = bed
-        .run(None, &["status", "--account", &alice.address().to_string()])
+        .run(None, &["status", "--address", &alice.address().to_string()])
         .success()
         .stdout;
     assert!(
@@ -282,13 +282,13 @@ async fn force_freeze_prove_escape_reclaim() {
             None,
             &[
                 "--json",
-                "--l2-rpc",
+                "--l2-rpc-url",
                 DEAD_L2,
                 "kit",
                 "export",
                 "--db",
                 kit_path.to_str().unwrap(),
-                "--account",
+                "--address",
                 &alice.address().to_string(),
                 "--token",
                 "eth",
@@ -376,7 +376,7 @@ async fn force_freeze_prove_escape_reclaim() {
             &[
                 "--json",
                 "status",
-                "--account",
+                "--address",
                 &alice.address().to_string(),
             ],
         )

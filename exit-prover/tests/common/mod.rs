@@ -122,8 +122,8 @@ impl ExitProverBed {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_drawbridge-exit-prover"));
         cmd.env_remove("DRAWBRIDGE_PRIVATE_KEY")
             .env_remove("DRAWBRIDGE_KEYSTORE_PASSWORD")
-            .env_remove("DRAWBRIDGE_L2_RPC")
-            .env_remove("DRAWBRIDGE_L1_RPC")
+            .env_remove("DRAWBRIDGE_L2_RPC_URL")
+            .env_remove("DRAWBRIDGE_L1_RPC_URL")
             .env("DRAWBRIDGE_DEPLOYMENT", &self.deployment_path)
             .env("NO_COLOR", "1");
         if let Some(k) = key {
