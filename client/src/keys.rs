@@ -45,7 +45,12 @@ pub struct KeySource {
     pub keystore: Option<std::path::PathBuf>,
     /// Keystore `NAME` in Foundry's keystore folder (~/.foundry/keystores/NAME, as `cast wallet
     /// import NAME` makes it).
-    #[arg(id = "keystore_account", long = "account", global = true, value_name = "NAME")]
+    #[arg(
+        id = "keystore_account",
+        long = "account",
+        global = true,
+        value_name = "NAME"
+    )]
     pub account: Option<String>,
     /// File whose first line is the keystore's password.
     #[arg(long, global = true, value_name = "FILE")]

@@ -169,6 +169,44 @@ async fn the_api_serves_status_proofs_outputs_council_and_metrics() {
     })
     .await;
     assert_eq!(final_view["amount"], units(1).to_string());
+    // Finalized, it still shows the output that paid it and the proof against it.
+    assert_eq!(final_view["seconds_left"], 0, "{final_view}");
+    assert!(final_view["output"]["index"].is_u64(), "{final_view}");
+    assert_eq!(
+        final_view["proof"]["root_matches_output"], true,
+        "{final_view}"
+    );
+    // By nonce, as the CLI names it.
+    let nonce = final_view["nonce"].as_u64().unwrap();
+    let (code, by_nonce, _) = http_get(api, &format!("/withdrawals/{nonce}")).await;
+    assert_eq!(code, 200, "{by_nonce}");
+    assert_eq!(by_nonce["leaf"], final_view["leaf"]);
+    assert_eq!(
+        http_get(api, &format!("/withdrawals/{}", nonce + 99))
+            .await
+            .0,
+        404
+    );
+    // The user's history: both deposits and the withdrawal, newest first.
+    let (code, history, _) = http_get(api, &format!("/history/{}", user.address())).await;
+    assert_eq!(code, 200, "{history}");
+    let deposits: Vec<u64> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["nonce"].as_u64().unwrap())
+        .collect();
+    assert_eq!(deposits, [1, 0], "{history}");
+    let withdrawals = history["withdrawals"].as_array().unwrap();
+    assert_eq!(withdrawals.len(), 1, "{history}");
+    assert_eq!(withdrawals[0]["leaf"], final_view["leaf"]);
+    let (code, nobody, _) = http_get(api, &format!("/history/{}", Address::repeat_byte(7))).await;
+    assert_eq!(code, 200);
+    assert!(
+        nobody["messages"].as_array().unwrap().is_empty(),
+        "{nobody}"
+    );
+    assert_eq!(http_get(api, "/history/0x12").await.0, 400);
     // By leaf as well; malformed and unknown hashes.
     let (code, by_leaf, _) = http_get(
         api,

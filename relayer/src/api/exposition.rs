@@ -163,10 +163,15 @@ pub(crate) fn openapi() -> Value {
                 "parameters": [{ "name": "nonce", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 }, "example": 0 }],
                 "responses": { "200": json_ok("the message"), "400": error("not a nonce"), "404": error("not ingested"), "503": error("RPC or database unavailable") }
             }},
-            "/withdrawals/{hash}": { "get": {
-                "summary": "A withdrawal by its leaf or its L2 transaction hash: state, seconds left in the challenge window, Merkle proof against the covering output.",
-                "parameters": [{ "name": "hash", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^0x[0-9a-fA-F]{64}$" }, "example": "0x0000000000000000000000000000000000000000000000000000000000000000" }],
-                "responses": { "200": json_ok("the withdrawal"), "400": error("not a hash"), "404": error("not ingested"), "409": json_ok("the transaction initiated several withdrawals; their leaves are listed"), "503": error("RPC or database unavailable") }
+            "/withdrawals/{id}": { "get": {
+                "summary": "A withdrawal by its nonce (as `drawbridge withdraw` prints it), its leaf or its L2 transaction hash: state, seconds left in the challenge window, the covering output and the Merkle proof against it (also once finalized).",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^([0-9]+|0x[0-9a-fA-F]{64})$" }, "example": "0" }],
+                "responses": { "200": json_ok("the withdrawal"), "400": error("neither a nonce nor a hash"), "404": error("not ingested"), "409": json_ok("the transaction initiated several withdrawals; their leaves are listed"), "503": error("RPC or database unavailable") }
+            }},
+            "/history/{address}": { "get": {
+                "summary": "Every L1 message (deposits, forced withdrawals) and withdrawal the address sent or receives, newest first (at most 100 of each); each one's state is at /messages/{nonce} and /withdrawals/{nonce}.",
+                "parameters": [{ "name": "address", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" }, "example": "0x0000000000000000000000000000000000000000" }],
+                "responses": { "200": json_ok("messages and withdrawals"), "400": error("not an address"), "503": error("database unavailable") }
             }},
             "/outputs": { "get": {
                 "summary": "Outputs on L1 with their status and challenge windows (newest 20 by default).",

@@ -125,13 +125,25 @@ async fn processed_leaf(s: &ApiState, nonce: u64) -> Result<Option<B256>, ApiErr
 }
 
 // -------------------------------------------------------------------------------------------------
-// /withdrawals/{hash}
+// /withdrawals/{nonce or hash}, /history/{address}
 // -------------------------------------------------------------------------------------------------
 
-pub(super) async fn withdrawal(State(s): State<Shared>, Path(hash): Path<String>) -> ApiResult {
-    let hash: B256 = hash.parse().map_err(|_| {
+pub(super) async fn withdrawal(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult {
+    // A decimal number is a nonce (as the CLI names withdrawals); 0x and 64 hex digits a hash.
+    if let Ok(nonce) = id.parse::<u64>() {
+        let Some(row) = s.store.withdrawal_by_nonce(nonce).await? else {
+            return Err(ApiError::NotFound(format!(
+                "withdrawal {nonce} is not ingested (yet): the relayer follows L2 {} blocks behind \
+                 its head, and only while a relayer runs the finalize role",
+                s.l2.confirmations
+            )));
+        };
+        return Ok(Json(withdrawal_view(&s, &row).await?));
+    }
+    let hash: B256 = id.parse().map_err(|_| {
         ApiError::BadRequest(format!(
-            "{hash:?} is not a 32-byte hex hash (a withdrawal leaf or an L2 transaction hash)"
+            "{id:?} is neither a withdrawal nonce nor a 32-byte hex hash (a withdrawal leaf or an L2 \
+             transaction hash)"
         ))
     })?;
     let rows = s.store.withdrawals_by_hash(hash).await?;
@@ -146,12 +158,60 @@ pub(super) async fn withdrawal(State(s): State<Shared>, Path(hash): Path<String>
         [one] => one.clone(),
         many => {
             return Err(ApiError::Conflict(json!({
-                "error": format!("L2 transaction {hash} initiated {} withdrawals; ask for one by its leaf", many.len()),
+                "error": format!("L2 transaction {hash} initiated {} withdrawals; ask for one by its leaf or nonce", many.len()),
                 "leaves": many.iter().map(|w| w.leaf.to_string()).collect::<Vec<_>>(),
             })));
         }
     };
     Ok(Json(withdrawal_view(&s, &row).await?))
+}
+
+/// How many of each kind `/history/{address}` lists.
+pub(super) const HISTORY_LIMIT: u64 = 100;
+
+/// Every L1 message and withdrawal `address` sent or receives, newest first (at most
+/// [`HISTORY_LIMIT`] of each): a user's history on any device, without a wallet. Each one's live
+/// state is at `/messages/{nonce}` and `/withdrawals/{nonce}`.
+pub(super) async fn history(State(s): State<Shared>, Path(address): Path<String>) -> ApiResult {
+    let address: alloy::primitives::Address = address
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("{address:?} is not a 20-byte hex address")))?;
+    let messages = s.store.messages_of(address, HISTORY_LIMIT).await?;
+    let withdrawals = s.store.withdrawals_of(address, HISTORY_LIMIT).await?;
+    Ok(Json(json!({
+        "address": address.to_string(),
+        "limit": HISTORY_LIMIT,
+        "messages": messages.iter().map(|row| {
+            let m = &row.message;
+            json!({
+                "nonce": m.nonce,
+                "kind": match m.kind {
+                    MessageKind::Deposit => "deposit",
+                    MessageKind::ForcedWithdrawal => "forced_withdrawal",
+                },
+                "sender": m.sender.to_string(),
+                "recipient": m.recipient.to_string(),
+                "token": m.token.to_string(),
+                "amount": m.amount.to_string(),
+                "l1_block": row.l1_block,
+                "l1_tx": row.l1_tx.to_string(),
+            })
+        }).collect::<Vec<_>>(),
+        "withdrawals": withdrawals.iter().map(|row| {
+            let w = &row.withdrawal;
+            json!({
+                "nonce": w.nonce,
+                "sender": w.sender.to_string(),
+                "recipient": w.recipient.to_string(),
+                "l1_token": w.l1_token.to_string(),
+                "amount": w.amount.to_string(),
+                "leaf": row.leaf.to_string(),
+                "l2_block": row.l2_block,
+                "l2_tx": row.l2_tx.to_string(),
+                "finalized": row.finalized,
+            })
+        }).collect::<Vec<_>>(),
+    })))
 }
 
 /// The earliest output covering L2 block `block`, by binary search over the (increasing) output
@@ -256,8 +316,9 @@ async fn withdrawal_view(s: &ApiState, row: &WithdrawalRow) -> Result<Value, Api
     let mut proof = Value::Null;
     let mut output = Value::Null;
     let mut seconds_left = Value::Null;
+    // A finalized withdrawal still shows the output that covers it and its proof against it.
     let state = match &covering {
-        _ if finalized => "finalized",
+        None if finalized => "finalized",
         None => "waiting_for_output",
         Some((index, o)) => {
             let ends = o.proposedAt.saturating_add(challenge_period);
@@ -300,11 +361,16 @@ async fn withdrawal_view(s: &ApiState, row: &WithdrawalRow) -> Result<Value, Api
             let status = OutputStatus::from_u8_lossy(o.status);
             let covered = covered_state(&payable, |_| payable_block, row.l2_block, status);
             match covered {
+                _ if finalized => seconds_left = json!(0),
                 Covered::Ready => seconds_left = json!(0),
                 Covered::InChallengeWindow => seconds_left = json!(ends.saturating_sub(now)),
                 Covered::FrozenUncovered | Covered::Challenged => {}
             }
-            covered.name()
+            if finalized {
+                "finalized"
+            } else {
+                covered.name()
+            }
         }
     };
     Ok(json!({

@@ -1,5 +1,6 @@
 //! The HTTP API (axum) on `api_listen`: health, status, an L1 message by nonce, a withdrawal by
-//! hash with its proof, state and time left, outputs and their challenge windows (with the
+//! nonce or hash with its proof, state and time left, an address's history (its messages and
+//! withdrawals), outputs and their challenge windows (with the
 //! watchdog's verdicts), the watchdog's findings, council pauses
 //! and scheduled calls, the OpenAPI description of all of it, and Prometheus `/metrics`.
 //!
@@ -39,7 +40,7 @@ mod lookups;
 
 use council::{council, outputs, watchdog};
 use exposition::{metrics, openapi_json};
-use lookups::{message, withdrawal};
+use lookups::{history, message, withdrawal};
 
 /// Most outputs one `/outputs` answer lists.
 const MAX_OUTPUTS: u64 = 100;
@@ -143,7 +144,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/health", get(health))
         .route("/status", get(status))
         .route("/messages/{nonce}", get(message))
-        .route("/withdrawals/{hash}", get(withdrawal))
+        .route("/withdrawals/{id}", get(withdrawal))
+        .route("/history/{address}", get(history))
         .route("/outputs", get(outputs))
         .route("/watchdog", get(watchdog))
         .route("/council", get(council))

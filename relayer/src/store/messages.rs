@@ -175,6 +175,23 @@ impl Store {
         rows.iter().map(message_from_row).collect()
     }
 
+    /// The L1 messages `address` sent or receives, newest first, at most `limit`.
+    pub async fn messages_of(
+        &self,
+        address: alloy::primitives::Address,
+        limit: u64,
+    ) -> Result<Vec<MessageRow>> {
+        let rows = sqlx::query(
+            "SELECT nonce, kind, sender, recipient, token, amount, data, leaf, l1_block, l1_tx, log_index \
+             FROM l1_messages WHERE sender = $1 OR recipient = $1 ORDER BY nonce DESC LIMIT $2",
+        )
+        .bind(address.to_string().to_lowercase())
+        .bind(int(limit)?)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     /// The message with `nonce`, if ingested.
     pub async fn message(&self, nonce: u64) -> Result<Option<MessageRow>> {
         Ok(self

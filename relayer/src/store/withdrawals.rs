@@ -1,6 +1,6 @@
 //! The `withdrawals` table: withdrawals initiated on L2 and which of them the relayer finalized.
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use drawbridge_protocol::{MerkleTree, Withdrawal};
 use sqlx::any::AnyRow;
 
@@ -108,6 +108,32 @@ impl Store {
             "SELECT nonce, sender, recipient, l1_token, amount, leaf, l2_block, l2_tx, log_index, finalized \
              FROM withdrawals ORDER BY nonce",
         )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(withdrawal_from_row).collect()
+    }
+
+    /// The withdrawal with `nonce`, if ingested.
+    pub async fn withdrawal_by_nonce(&self, nonce: u64) -> Result<Option<WithdrawalRow>> {
+        let row = sqlx::query(
+            "SELECT nonce, sender, recipient, l1_token, amount, leaf, l2_block, l2_tx, log_index, finalized \
+             FROM withdrawals WHERE nonce = $1",
+        )
+        .bind(int(nonce)?)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(withdrawal_from_row).transpose()
+    }
+
+    /// The withdrawals `address` sent or receives, newest first, at most `limit`.
+    pub async fn withdrawals_of(&self, address: Address, limit: u64) -> Result<Vec<WithdrawalRow>> {
+        let address = address.to_string().to_lowercase();
+        let rows = sqlx::query(
+            "SELECT nonce, sender, recipient, l1_token, amount, leaf, l2_block, l2_tx, log_index, finalized \
+             FROM withdrawals WHERE sender = $1 OR recipient = $1 ORDER BY nonce DESC LIMIT $2",
+        )
+        .bind(address)
+        .bind(int(limit)?)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(withdrawal_from_row).collect()
