@@ -215,20 +215,29 @@ impl Council {
                 "member {i} was not shown {shown:?}: {stderr}"
             );
         }
-        let v = self.cli.json(
-            &[
-                "session",
-                "wait",
-                "--coordinator",
-                url,
-                "--session",
-                session,
-                "--timeout",
-                "120",
-            ],
-            &[],
-        );
+        let args = [
+            "--json",
+            "session",
+            "wait",
+            "--coordinator",
+            url,
+            "--session",
+            session,
+            "--timeout",
+            "120",
+        ];
+        let out = self.cli.run(&args, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let v: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("session wait printed one JSON document ({e}): {stdout}"));
         assert_eq!(v["status"], "signed", "{v}");
+        // Signed but refused by the chain: `session wait` fails, naming the refusal.
+        assert_eq!(
+            out.status.success(),
+            v["error"].is_null(),
+            "session wait's exit status must say whether the submission went through: {v}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         v
     }
 

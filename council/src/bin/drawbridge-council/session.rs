@@ -147,14 +147,22 @@ impl SessionCommand {
             } => {
                 let client = Client::new(&url.coordinator)?;
                 let t = Duration::from_secs(timeout);
-                if dkg {
+                let (shown, outcome) = if dkg {
                     let v = client.dkg_result(&session, t).await?;
-                    emit(json, &v, || v.to_text())?;
-                    ended(v.status, v.error)
+                    (emit(json, &v, || v.to_text()), ended(v.status, v.error))
                 } else {
                     let v = client.signature(&session, t).await?;
-                    emit(json, &v, || v.to_text())?;
-                    ended(v.status, v.error)
+                    (emit(json, &v, || v.to_text()), ended(v.status, v.error))
+                };
+                shown?;
+                match outcome {
+                    // Under --json the view printed above (with its `error`) is the one document
+                    // on stdout: say the failure on stderr only and exit 1.
+                    Err(e) if json => {
+                        eprintln!("error: {e}");
+                        std::process::exit(1);
+                    }
+                    other => other,
                 }
             }
         }
