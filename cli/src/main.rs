@@ -5,22 +5,13 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use drawbridge_cli::{Cli, TxLog, run};
 use drawbridge_service::output::{
-    INTERRUPTED_EXIT, TxProgress, parse_args, print_report, print_stdout, report_error,
+    INTERRUPTED_EXIT, parse_args, print_report, print_stdout, report_error,
 };
 
 fn main() -> ExitCode {
     let cli: Cli = parse_args();
     let json = cli.json;
-    let progress = TxProgress::default();
-    let txs = TxLog::with_hook(move |tx| {
-        let landed = tx.outcome.map(|o| (o.success, o.block));
-        progress.show(
-            &tx.action,
-            &tx.chain.to_string(),
-            &tx.tx_hash.to_string(),
-            landed,
-        );
-    });
+    let txs = TxLog::shown();
     match real_main(cli, txs.clone()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => interrupted(&txs, json),

@@ -497,40 +497,31 @@ async fn keystore_keys_work_and_a_pause_is_reported_with_its_end() {
     std::fs::copy(keystore, folder.join("user0")).unwrap();
     let password_file = home.path().join("password");
     std::fs::write(&password_file, "drawbridge test\n").unwrap();
-    let deposit = ["deposit", "--token", "eth", "--amount", "1"];
-    let out = env
-        .cli()
+    // A deposit of 1 ETH with `flags`: the sender it reports.
+    let sender_with = |mut cmd: std::process::Command| {
+        let out = cmd
+            .args(["deposit", "--token", "eth", "--amount", "1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["sender"].as_str().unwrap().to_lowercase()
+    };
+    let mut by_account = env.cli();
+    by_account
         .env("HOME", home.path())
         .args(["--json", "--account", "user0", "--password-file"])
-        .arg(&password_file)
-        .args(deposit)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .arg(&password_file);
     assert_eq!(
-        json["sender"].as_str().unwrap().to_lowercase(),
+        sender_with(by_account),
         user.address().to_string().to_lowercase()
     );
     let other = env.user(1);
-    let out = env
-        .cli()
-        .args(["--json", "--private-key", &key_hex(&other)])
-        .args(deposit)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut by_key = env.cli();
+    by_key.args(["--json", "--private-key", &key_hex(&other)]);
     assert_eq!(
-        json["sender"].as_str().unwrap().to_lowercase(),
+        sender_with(by_key),
         other.address().to_string().to_lowercase()
     );
     assert_eq!(env.escrow(Address::ZERO).await - escrow, ether("3"));

@@ -34,6 +34,24 @@ pub struct TxOutcome {
     pub block: Option<u64>,
 }
 
+impl drawbridge_service::output::ShownTx for SentTx {
+    fn what(&self) -> String {
+        self.action.clone()
+    }
+
+    fn chain(&self) -> String {
+        self.chain.to_string()
+    }
+
+    fn hash(&self) -> String {
+        self.tx_hash.to_string()
+    }
+
+    fn landed(&self) -> Option<(bool, Option<u64>)> {
+        self.outcome.map(|o| (o.success, o.block))
+    }
+}
+
 type Hook = Arc<dyn Fn(&SentTx) + Send + Sync>;
 
 /// The transactions sent so far; clones share them. An optional hook sees every change (the
@@ -59,6 +77,13 @@ impl TxLog {
             sent: Arc::default(),
             hook: Some(Arc::new(hook)),
         }
+    }
+
+    /// A log that shows every step to a person on standard error
+    /// ([`drawbridge_service::output::TxProgress`]).
+    pub fn shown() -> Self {
+        let progress = drawbridge_service::output::TxProgress::default();
+        Self::with_hook(move |tx| progress.show(tx))
     }
 
     /// Every transaction sent so far, oldest first.

@@ -26,16 +26,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let progress = drawbridge_service::output::TxProgress::default();
-    let txs = drawbridge_client::TxLog::with_hook(move |tx| {
-        let landed = tx.outcome.map(|o| (o.success, o.block));
-        progress.show(
-            &tx.action,
-            &tx.chain.to_string(),
-            &tx.tx_hash.to_string(),
-            landed,
-        );
-    });
+    let txs = drawbridge_client::TxLog::shown();
     let stop = async {
         let signal = drawbridge_service::shutdown_signal().await;
         tracing::info!("{signal} received");

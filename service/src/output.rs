@@ -176,6 +176,18 @@ mod tests {
     }
 }
 
+/// A sent transaction as [`TxProgress`] shows it.
+pub trait ShownTx {
+    /// What it does (`depositETH`).
+    fn what(&self) -> String;
+    /// The chain it went to (`L1`).
+    fn chain(&self) -> String;
+    /// Its hash.
+    fn hash(&self) -> String;
+    /// `None` while no receipt is known; then whether it succeeded and its block.
+    fn landed(&self) -> Option<(bool, Option<u64>)>;
+}
+
 /// Shows a person the transactions a command sends, on standard error: the hash the moment it
 /// is sent, a spinner while its receipt is awaited (only when standard error is a terminal), then
 /// where it landed. Clones share the spinner.
@@ -185,14 +197,14 @@ pub struct TxProgress {
 }
 
 impl TxProgress {
-    /// `what` was sent on `chain` as `hash`; `landed` is `None` until its receipt is known, then
-    /// whether it succeeded and its block.
-    pub fn show(&self, what: &str, chain: &str, hash: &str, landed: Option<(bool, Option<u64>)>) {
+    /// Shows `tx`'s latest step.
+    pub fn show(&self, tx: &dyn ShownTx) {
+        let (what, chain, hash) = (tx.what(), tx.chain(), tx.hash());
         let mut current = self.spinner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(bar) = current.take() {
             bar.finish_and_clear();
         }
-        match landed {
+        match tx.landed() {
             None => {
                 eprintln!("sent {what} on {chain}: {hash}");
                 let bar = indicatif::ProgressBar::new_spinner()

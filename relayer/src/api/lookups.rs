@@ -198,18 +198,9 @@ pub(super) async fn history(State(s): State<Shared>, Path(address): Path<String>
             })
         }).collect::<Vec<_>>(),
         "withdrawals": withdrawals.iter().map(|row| {
-            let w = &row.withdrawal;
-            json!({
-                "nonce": w.nonce,
-                "sender": w.sender.to_string(),
-                "recipient": w.recipient.to_string(),
-                "l1_token": w.l1_token.to_string(),
-                "amount": w.amount.to_string(),
-                "leaf": row.leaf.to_string(),
-                "l2_block": row.l2_block,
-                "l2_tx": row.l2_tx.to_string(),
-                "finalized": row.finalized,
-            })
+            let mut fields = withdrawal_fields(row);
+            fields.insert("finalized".into(), json!(row.finalized));
+            fields
         }).collect::<Vec<_>>(),
     })))
 }
@@ -297,6 +288,22 @@ pub(super) fn covered_state(
     }
 }
 
+/// What a withdrawal is, as every answer about one names it.
+fn withdrawal_fields(row: &WithdrawalRow) -> serde_json::Map<String, Value> {
+    let w = &row.withdrawal;
+    let fields = json!({
+        "nonce": w.nonce,
+        "sender": w.sender.to_string(),
+        "recipient": w.recipient.to_string(),
+        "l1_token": w.l1_token.to_string(),
+        "amount": w.amount.to_string(),
+        "leaf": row.leaf.to_string(),
+        "l2_block": row.l2_block,
+        "l2_tx": row.l2_tx.to_string(),
+    });
+    fields.as_object().cloned().unwrap_or_default()
+}
+
 async fn withdrawal_view(s: &ApiState, row: &WithdrawalRow) -> Result<Value, ApiError> {
     let w = &row.withdrawal;
     let oracle = IOutputOracle::new(s.config.deployment.l1.output_oracle, s.l1.provider.clone());
@@ -373,23 +380,22 @@ async fn withdrawal_view(s: &ApiState, row: &WithdrawalRow) -> Result<Value, Api
             }
         }
     };
-    Ok(json!({
-        "nonce": w.nonce,
-        "sender": w.sender.to_string(),
-        "recipient": w.recipient.to_string(),
-        "l1_token": w.l1_token.to_string(),
-        "amount": w.amount.to_string(),
-        "leaf": row.leaf.to_string(),
-        "l2_block": row.l2_block,
-        "l2_tx": row.l2_tx.to_string(),
-        "state": state,
-        "seconds_left": seconds_left,
-        "output": output,
-        "proof": proof,
-        "l1_time": now,
-        "bridge_paused_until": paused_until,
-        "paused": paused_until > now,
-    }))
+    let mut fields = withdrawal_fields(row);
+    fields.extend(
+        json!({
+            "state": state,
+            "seconds_left": seconds_left,
+            "output": output,
+            "proof": proof,
+            "l1_time": now,
+            "bridge_paused_until": paused_until,
+            "paused": paused_until > now,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    );
+    Ok(Value::Object(fields))
 }
 
 #[cfg(test)]
