@@ -22,7 +22,7 @@ pub const KEYSTORE_PASSWORD_ENV: &str = "DRAWBRIDGE_KEYSTORE_PASSWORD";
 /// `~/.foundry/keystores/NAME`) wins over a plain key (`--private-key`, or
 /// `DRAWBRIDGE_PRIVATE_KEY`); its password comes from `--password-file`, else
 /// `DRAWBRIDGE_KEYSTORE_PASSWORD`, else a prompt on a terminal.
-#[derive(Clone, Default, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct KeySource {
     /// Hex private key to sign with (visible to other local users while the command runs: prefer
     /// the environment variable or a keystore).
@@ -72,19 +72,9 @@ impl std::fmt::Debug for KeySource {
 }
 
 impl KeySource {
-    /// A source that reads only `keystore` (and the environment), for library callers.
-    pub fn keystore(path: std::path::PathBuf) -> Self {
-        Self {
-            keystore: Some(path),
-            ..Self::default()
-        }
-    }
-
+    /// `--private-key`, which clap also fills from `DRAWBRIDGE_PRIVATE_KEY`; empty is none.
     fn private_key(&self) -> Option<String> {
-        self.private_key
-            .clone()
-            .or_else(|| std::env::var(PRIVATE_KEY_ENV).ok())
-            .filter(|k| !k.trim().is_empty())
+        self.private_key.clone().filter(|k| !k.trim().is_empty())
     }
 
     /// The keystore file to use, if any (`--keystore`, else `--account` in Foundry's folder).
