@@ -20,6 +20,9 @@ pub use crate::types::Layer;
 /// How long to wait for a transaction to be mined.
 pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Gas limit = estimate + estimate / this (25 % headroom) for every transaction sent.
+pub const GAS_HEADROOM_DIVISOR: u64 = 4;
+
 /// How long one JSON-RPC request may take before the node counts as unreachable.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -206,7 +209,15 @@ impl ChainClient {
         action: &str,
         call: CallBuilder<P, D, Ethereum>,
     ) -> Result<TransactionReceipt, ClientError> {
+        // The estimate is for the state it ran against; a call whose work depends on the block
+        // (the oracle's binary search over outputs whose windows pass, a newer final output) can
+        // need a little more once mined. A bare estimate then runs out of gas and reverts.
+        let estimate = call
+            .estimate_gas()
+            .await
+            .map_err(|e| self.contract_error(action, &e))?;
         let pending = call
+            .gas(estimate.saturating_add(estimate / GAS_HEADROOM_DIVISOR))
             .send()
             .await
             .map_err(|e| self.contract_error(action, &e))?;
